@@ -1,0 +1,7 @@
+"""`python -m mapper` runs the `mapper` command."""
+
+import sys
+
+from mapper.cli import main
+
+sys.exit(main())

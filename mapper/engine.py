@@ -1,0 +1,415 @@
+"""The engine: record, train and run, and the hot path from one input frame to the outputs.
+
+Every control method (the ones OSC control messages and the TUI call) is safe from any thread.
+`process_frame` is the hot path: it reads state without locks, never waits on training, the disk
+or a UI, and hands the outputs to the sinks (the OSC sender) on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+from mapper.examples import ExampleRows, ExampleStore
+from mapper.outputs import Output
+
+OutputSink = Callable[[list[float]], None]
+EventSink = Callable[[str, str], None]
+
+
+class EngineError(ValueError):
+    """A control request that cannot be carried out; the message says why, for the user."""
+
+
+class Mode(str, Enum):
+    IDLE = "idle"
+    RECORDING = "recording"
+    RUNNING = "running"
+
+
+class ModelState(str, Enum):
+    UNTRAINED = "untrained"
+    TRAINED = "trained"
+    STALE = "needs training"
+    TRAINING = "training"
+
+
+@dataclass
+class Counters:
+    """Running totals; rates are their differences over time (see mapper.status)."""
+
+    frames_in: int = 0
+    recorded: int = 0
+    outputs_sent: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    last_reject: str = ""
+    unknown_addresses: int = 0
+    malformed: int = 0
+    control_errors: int = 0
+    send_errors: int = 0
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A fitted model with the input selection and the example ids it was trained on."""
+
+    model: Any
+    input_idx: np.ndarray | None  # None = every input, in order
+    example_ids: np.ndarray
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    active: bool = False
+    done: int = 0
+    total: int = 0
+    output: str = ""
+    error: str = ""
+
+
+class Engine:
+    """Holds the examples, the output values and the trained models; runs the loop."""
+
+    def __init__(self, input_names: Sequence[str], outputs: Sequence[Output]) -> None:
+        if not input_names:
+            raise EngineError("a mapping needs at least one input")
+        if not outputs:
+            raise EngineError("a mapping needs at least one output")
+        self.input_names = list(input_names)
+        self.outputs = list(outputs)
+        self.examples = ExampleStore(len(self.input_names), len(self.outputs))
+        self.values = [o.initial_value for o in self.outputs]
+        self.last_inputs: tuple[float, ...] = ()
+        self.last_outputs = list(self.values)
+        self.mode = Mode.IDLE
+        self.round = 0
+        self.counters = Counters()
+        self.training = TrainingStatus()
+        self.model_states = [ModelState.UNTRAINED for _ in self.outputs]
+        self._trained: tuple[Trained | None, ...] = (None,) * len(self.outputs)
+        self._runners: tuple[tuple[int, Trained, Output], ...] = ()
+        self._record_mask = [o.record for o in self.outputs]
+        self._output_sinks: list[OutputSink] = []
+        self._event_sinks: list[EventSink] = []
+        self._lock = threading.RLock()
+        self._train_thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+
+    # ---- wiring -------------------------------------------------------------------------
+    @property
+    def n_inputs(self) -> int:
+        return len(self.input_names)
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.outputs)
+
+    def add_output_sink(self, sink: OutputSink) -> None:
+        """Call `sink(values)` with every output vector sent (on the sending thread)."""
+        self._output_sinks.append(sink)
+
+    def add_event_sink(self, sink: EventSink) -> None:
+        """Call `sink(event, detail)` on events: training-done, training-failed, ..."""
+        self._event_sinks.append(sink)
+
+    def _emit(self, values: list[float]) -> None:
+        self.last_outputs = values
+        for sink in self._output_sinks:
+            sink(values)
+
+    def _event(self, name: str, detail: str = "") -> None:
+        for sink in self._event_sinks:
+            sink(name, detail)
+
+    # ---- the hot path -------------------------------------------------------------------
+    def process_frame(self, frame: Sequence[float]) -> None:
+        """One validated input frame: record it, or run the models and send, or just show it."""
+        self.counters.frames_in += 1
+        self.last_inputs = tuple(frame)
+        mode = self.mode
+        if mode is Mode.RUNNING:
+            out = list(self.values)
+            runners = self._runners
+            if runners:
+                x = np.asarray(frame, dtype=np.float64)
+                for j, trained, output in runners:
+                    xi = x if trained.input_idx is None else x[trained.input_idx]
+                    out[j] = output.shape(trained.model.predict_one(xi))
+            self._emit(out)
+        elif mode is Mode.RECORDING:
+            self.examples.append(frame, self.values, self._record_mask, self.round, time.time())
+            self.counters.recorded += 1
+
+    # ---- record / run -------------------------------------------------------------------
+    def start_recording(self) -> None:
+        """Start a new recording round (stops running): each frame becomes one example."""
+        with self._lock:
+            if self.mode is Mode.RECORDING:
+                return
+            self.round = max(self.round, self.examples.last_round()) + 1
+            self.mode = Mode.RECORDING
+
+    def stop_recording(self) -> None:
+        """End the round; the outputs it touched now need training."""
+        with self._lock:
+            if self.mode is not Mode.RECORDING:
+                return
+            self.mode = Mode.IDLE
+            self._mark_stale([j for j, o in enumerate(self.outputs) if o.record])
+
+    def start_running(self) -> None:
+        """Run: each input frame gives one output message."""
+        with self._lock:
+            if self.mode is Mode.RECORDING:
+                self.stop_recording()
+            self.mode = Mode.RUNNING
+
+    def stop_running(self) -> None:
+        with self._lock:
+            if self.mode is Mode.RUNNING:
+                self.mode = Mode.IDLE
+
+    # ---- output values ------------------------------------------------------------------
+    def set_values(self, values: Sequence[float]) -> None:
+        """Set every output's value (the training targets) and send them, to audition."""
+        if len(values) != self.n_outputs:
+            raise EngineError(f"expected {self.n_outputs} output values, got {len(values)}")
+        for output, v in zip(self.outputs, values):
+            problem = output.check_value(float(v))
+            if problem:
+                raise EngineError(problem)
+        with self._lock:
+            self.values = [o.shape(float(v)) for o, v in zip(self.outputs, values)]
+        self._emit(list(self.values))
+
+    def set_value(self, j: int, value: float) -> None:
+        """Set one output's value and send every output."""
+        self._check_output(j)
+        values = list(self.values)
+        values[j] = value
+        self.set_values(values)
+
+    def randomize(self) -> None:
+        """Random values within each output's range (classes 1..K), sent at once."""
+        values = []
+        for o in self.outputs:
+            if o.is_classifier:
+                values.append(float(random.randint(1, o.classes)))
+            else:
+                values.append(random.uniform(o.min, o.max))
+        self.set_values(values)
+
+    # ---- examples -----------------------------------------------------------------------
+    def delete_all_examples(self) -> int:
+        with self._lock:
+            n = self.examples.clear()
+            self._mark_stale(range(self.n_outputs))
+            return n
+
+    def delete_examples_for_output(self, j: int) -> int:
+        self._check_output(j)
+        with self._lock:
+            n = self.examples.clear_output(j)
+            self._mark_stale([j])
+            return n
+
+    def delete_round(self, round_: int) -> ExampleRows:
+        """Delete one recording round; returns its rows so it can be put back."""
+        with self._lock:
+            rows = self.examples.delete_round(round_)
+            if len(rows):
+                self._mark_stale(np.flatnonzero(rows.mask.any(axis=0)).tolist())
+            return rows
+
+    def add_examples(self, rows: ExampleRows) -> None:
+        """Put rows back (undo) or load them from a project."""
+        with self._lock:
+            self.examples.extend(rows)
+            if len(rows):
+                self.round = max(self.round, int(rows.rounds.max()))
+                self._mark_stale(np.flatnonzero(rows.mask.any(axis=0)).tolist())
+
+    # ---- per-output settings ------------------------------------------------------------
+    def set_enabled(self, what: str, outputs: Sequence[int], on: bool) -> None:
+        """Turn recording, running or training on/off for these outputs (0-based)."""
+        if what not in ("record", "run", "train"):
+            raise EngineError(f"unknown toggle {what!r}: use record, run or train")
+        for j in outputs:
+            self._check_output(j)
+        with self._lock:
+            for j in outputs:
+                setattr(self.outputs[j], what, on)
+            self._record_mask = [o.record for o in self.outputs]
+            self._rebuild_runners()
+
+    def set_input_names(self, names: Sequence[str]) -> None:
+        if len(names) != self.n_inputs:
+            raise EngineError(f"expected {self.n_inputs} input names, got {len(names)}")
+        self.input_names = [str(n) for n in names]
+
+    def set_output_names(self, names: Sequence[str]) -> None:
+        if len(names) != self.n_outputs:
+            raise EngineError(f"expected {self.n_outputs} output names, got {len(names)}")
+        with self._lock:
+            for o, n in zip(self.outputs, names):
+                o.name = str(n)
+
+    def select_inputs(self, j: int, inputs: Sequence[int]) -> None:
+        """Choose which inputs (0-based) feed output j's model; it then needs training."""
+        self._check_output(j)
+        if not inputs:
+            raise EngineError("an output needs at least one input")
+        bad = [i for i in inputs if not 0 <= i < self.n_inputs]
+        if bad:
+            raise EngineError(f"no input {bad[0] + 1}: there are {self.n_inputs} inputs")
+        chosen = sorted(set(inputs))
+        with self._lock:
+            self.outputs[j].inputs = None if len(chosen) == self.n_inputs else chosen
+            self._mark_stale([j])
+
+    def set_model(self, j: int, settings: dict[str, Any]) -> None:
+        """Change output j's model type or parameters (checked now); it then needs training."""
+        from mapper.models import make_model
+
+        self._check_output(j)
+        output = self.outputs[j]
+        try:
+            make_model(settings, output.is_classifier)
+        except ValueError as e:
+            raise EngineError(f"{output.name}: {e}") from e
+        with self._lock:
+            output.model = dict(settings)
+            self._mark_stale([j])
+
+    # ---- training -----------------------------------------------------------------------
+    @property
+    def is_training(self) -> bool:
+        return self.training.active
+
+    def train(self) -> list[str]:
+        """Start training every train-enabled output that has examples, in the background.
+
+        Returns the names of the outputs being trained. The running models keep answering
+        until the new ones are swapped in, all at once, when training finishes.
+        """
+        with self._lock:
+            if self._train_thread is not None and self._train_thread.is_alive():
+                raise EngineError("already training")
+            counts = self.examples.counts()
+            plan = [
+                (j, Output(**vars(o)), o.input_indices(self.n_inputs))
+                for j, o in enumerate(self.outputs)
+                if o.train and counts[j] > 0
+            ]
+            if not plan:
+                raise EngineError("nothing to train: record examples for a train-enabled output")
+            snapshot = self.examples.snapshot()
+            for j, _, _ in plan:
+                self.model_states[j] = ModelState.TRAINING
+            self._cancel = threading.Event()
+            self.training = TrainingStatus(active=True, total=len(plan), output=plan[0][1].name)
+            self._train_thread = threading.Thread(
+                target=self._train_worker,
+                args=(plan, snapshot, self._cancel),
+                name="mapper-training",
+                daemon=True,
+            )
+            self._train_thread.start()
+            return [spec.name for _, spec, _ in plan]
+
+    def cancel_training(self) -> bool:
+        """Stop training after the output being fitted; keeps the old models. True if it was."""
+        thread = self._train_thread
+        if thread is None or not thread.is_alive():
+            return False
+        self._cancel.set()
+        return True
+
+    def wait_for_training(self, timeout: float | None = None) -> bool:
+        """Block until training finishes (for tests, scripts and shutdown). True if idle."""
+        thread = self._train_thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _train_worker(
+        self,
+        plan: list[tuple[int, Output, list[int]]],
+        snapshot: ExampleRows,
+        cancel: threading.Event,
+    ) -> None:
+        from mapper.models import make_model
+
+        fitted: dict[int, Trained] = {}
+        errors: list[str] = []
+        for done, (j, spec, idx) in enumerate(plan):
+            if cancel.is_set():
+                break
+            self.training = TrainingStatus(True, done, len(plan), spec.name)
+            X, y = snapshot.for_output(j, idx)
+            try:
+                model = make_model(spec.model, spec.is_classifier).fit(X, y)
+            except Exception as e:  # a training failure is reported, never fatal
+                errors.append(f"{spec.name}: {e}")
+                continue
+            all_inputs = len(idx) == self.n_inputs and idx == list(range(self.n_inputs))
+            fitted[j] = Trained(
+                model, None if all_inputs else np.asarray(idx), snapshot.ids[snapshot.mask[:, j]]
+            )
+        with self._lock:
+            if cancel.is_set():
+                for j, _, _ in plan:
+                    self.model_states[j] = self._state_without_training(j)
+                self.training = TrainingStatus(error="training cancelled")
+                self._event("training-cancelled")
+                return
+            trained = list(self._trained)
+            for j, t in fitted.items():
+                trained[j] = t
+                self.model_states[j] = ModelState.TRAINED
+            for j, _, _ in plan:
+                if j not in fitted:
+                    self.model_states[j] = self._state_without_training(j)
+            self._trained = tuple(trained)
+            self._rebuild_runners()
+            error = "; ".join(errors)
+            self.training = TrainingStatus(done=len(fitted), total=len(plan), error=error)
+        if fitted:
+            self._event("training-done", error)
+        else:
+            self._event("training-failed", error)
+
+    def _state_without_training(self, j: int) -> ModelState:
+        return ModelState.UNTRAINED if self._trained[j] is None else ModelState.STALE
+
+    def _rebuild_runners(self) -> None:
+        self._runners = tuple(
+            (j, t, self.outputs[j])
+            for j, t in enumerate(self._trained)
+            if t is not None and self.outputs[j].run
+        )
+
+    def _mark_stale(self, outputs: Sequence[int] | range) -> None:
+        for j in outputs:
+            if self.model_states[j] is ModelState.TRAINED:
+                self.model_states[j] = ModelState.STALE
+
+    def trained_model(self, j: int) -> Trained | None:
+        """Output j's running model, or None when it has never been trained."""
+        return self._trained[j]
+
+    def _check_output(self, j: int) -> None:
+        if not 0 <= j < self.n_outputs:
+            raise EngineError(f"no output {j + 1}: there are {self.n_outputs} outputs")

@@ -1,0 +1,167 @@
+"""The example store: recorded rows of (inputs, outputs), each with its round, time and mask.
+
+A row's mask says which outputs were recorded in it (Wekinator records only the outputs whose
+recording is enabled; the others stay empty and are not trained on). Appending is O(1) and
+takes a lock only for a few microseconds, so the OSC receive thread can record at full rate
+while another thread reads a snapshot for training or the UI.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ExampleRows:
+    """A consistent copy of the store (or a part of it), safe to use from any thread."""
+
+    ids: np.ndarray  # (n,) int64, stable identity of each row
+    inputs: np.ndarray  # (n, n_inputs) float64
+    outputs: np.ndarray  # (n, n_outputs) float64, NaN where not recorded
+    mask: np.ndarray  # (n, n_outputs) bool, True where the output was recorded
+    rounds: np.ndarray  # (n,) int64, recording round, 1-based
+    times: np.ndarray  # (n,) float64, seconds since the epoch
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def for_output(self, j: int, input_idx: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Training data for output j: the chosen input columns and targets of rows that have it."""
+        rows = self.mask[:, j]
+        return self.inputs[rows][:, list(input_idx)], self.outputs[rows, j]
+
+
+class ExampleStore:
+    """Growable column arrays of examples; every method is safe to call from any thread."""
+
+    def __init__(self, n_inputs: int, n_outputs: int, capacity: int = 1024) -> None:
+        self.n_inputs = n_inputs
+        self.n_outputs = n_outputs
+        self._lock = threading.Lock()
+        self._n = 0
+        self._next_id = 1
+        self._new_columns(max(capacity, 16))
+        self.version = 0  # bumped on every change: a cheap "did anything change" for readers
+
+    def _new_columns(self, cap: int) -> None:
+        self._ids = np.zeros(cap, dtype=np.int64)
+        self._inputs = np.zeros((cap, self.n_inputs))
+        self._outputs = np.zeros((cap, self.n_outputs))
+        self._mask = np.zeros((cap, self.n_outputs), dtype=bool)
+        self._rounds = np.zeros(cap, dtype=np.int64)
+        self._times = np.zeros(cap)
+
+    def _columns(self) -> tuple[np.ndarray, ...]:
+        return (self._ids, self._inputs, self._outputs, self._mask, self._rounds, self._times)
+
+    def _rows(self, sel: np.ndarray | slice) -> ExampleRows:
+        """A copy of the selected live rows (lock held)."""
+        return ExampleRows(*(col[: self._n][sel].copy() for col in self._columns()))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(
+        self,
+        inputs: Sequence[float],
+        outputs: Sequence[float],
+        mask: Sequence[bool],
+        round_: int,
+        time: float,
+    ) -> int:
+        """Add one example; returns its id. Outputs where mask is False are stored as NaN."""
+        with self._lock:
+            if self._n == len(self._ids):
+                old = self._columns()
+                self._new_columns(2 * len(self._ids))
+                for new_col, old_col in zip(self._columns(), old):
+                    new_col[: self._n] = old_col[: self._n]
+            i = self._n
+            rid = self._next_id
+            self._ids[i] = rid
+            self._inputs[i] = inputs
+            self._outputs[i] = outputs
+            self._mask[i] = mask
+            if not all(mask):
+                self._outputs[i, ~self._mask[i]] = np.nan
+            self._rounds[i] = round_
+            self._times[i] = time
+            self._n = i + 1
+            self._next_id = rid + 1
+            self.version += 1
+            return rid
+
+    def extend(self, rows: ExampleRows) -> None:
+        """Add many rows at once (loading a project, undoing a delete); new ids are assigned."""
+        for k in range(len(rows)):
+            self.append(
+                rows.inputs[k], rows.outputs[k], rows.mask[k], int(rows.rounds[k]), rows.times[k]
+            )
+
+    def snapshot(self) -> ExampleRows:
+        """A copy of every row."""
+        with self._lock:
+            return self._rows(slice(None))
+
+    def count_for_output(self, j: int) -> int:
+        """How many rows carry a recorded value for output j."""
+        with self._lock:
+            return int(self._mask[: self._n, j].sum())
+
+    def counts(self) -> list[int]:
+        """Examples per output, in output order."""
+        with self._lock:
+            return [int(c) for c in self._mask[: self._n].sum(axis=0)]
+
+    def last_round(self) -> int:
+        """The highest round number recorded so far (0 when empty)."""
+        with self._lock:
+            return int(self._rounds[: self._n].max()) if self._n else 0
+
+    def _keep(self, keep: np.ndarray) -> int:
+        """Keep only rows where `keep` is True (lock held); returns how many were removed."""
+        n = self._n
+        kept = int(keep.sum())
+        if kept == n:
+            return 0
+        for col in self._columns():
+            col[:kept] = col[:n][keep]
+        self._n = kept
+        self.version += 1
+        return n - kept
+
+    def clear(self) -> int:
+        """Delete every example; returns how many were deleted."""
+        with self._lock:
+            return self._keep(np.zeros(self._n, dtype=bool))
+
+    def clear_output(self, j: int) -> int:
+        """Forget output j's recorded values; rows left with no recorded output are deleted.
+
+        Returns how many rows lost their value for output j.
+        """
+        with self._lock:
+            n = self._n
+            had = int(self._mask[:n, j].sum())
+            self._mask[:n, j] = False
+            self._outputs[:n, j] = np.nan
+            self._keep(self._mask[:n].any(axis=1))
+            self.version += 1
+            return had
+
+    def delete_ids(self, ids: Sequence[int]) -> int:
+        """Delete the rows with these ids; returns how many were deleted."""
+        with self._lock:
+            return self._keep(~np.isin(self._ids[: self._n], np.asarray(ids, dtype=np.int64)))
+
+    def delete_round(self, round_: int) -> ExampleRows:
+        """Delete one recording round; returns the deleted rows so they can be put back."""
+        with self._lock:
+            sel = self._rounds[: self._n] == round_
+            gone = self._rows(sel)
+            self._keep(~sel)
+            return gone

@@ -1,0 +1,46 @@
+"""Sending OSC: the outputs message on the hot path, and the occasional status message."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+from mapper.engine import Counters
+from mapper.osc.codec import FloatEncoder, encode_message
+
+
+def resolve_udp(host: str, port: int) -> tuple[int, tuple[Any, ...]]:
+    """(address family, socket address) for host:port, looked up once, not on every send."""
+    family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    return family, sockaddr
+
+
+class OSCSender:
+    """Sends `/wek/outputs` (every output as float32, type tags exactly 'f' each) to one target."""
+
+    def __init__(
+        self, host: str, port: int, address: str, n_outputs: int, counters: Counters
+    ) -> None:
+        family, self.target = resolve_udp(host, port)
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        self._encoder = FloatEncoder(address, n_outputs)
+        self._counters = counters
+
+    def send_outputs(self, values: Sequence[float]) -> None:
+        """The hot path's last step: one datagram, never blocking on a slow receiver."""
+        try:
+            self._sock.sendto(self._encoder.encode(values), self.target)
+            self._counters.outputs_sent += 1
+        except OSError:
+            self._counters.send_errors += 1
+
+    def send_message(self, address: str, args: Sequence[Any] = ()) -> None:
+        """Any other message to the same target (done-training, probabilities)."""
+        try:
+            self._sock.sendto(encode_message(address, args), self.target)
+        except OSError:
+            self._counters.send_errors += 1
+
+    def close(self) -> None:
+        self._sock.close()

@@ -1,0 +1,192 @@
+"""The receive thread: one thread owns the listening socket and runs the hot path.
+
+For each datagram: parse, and for each message inside, either validate an input frame and hand
+it to the engine (which records it, or runs the models and sends), or run a control handler.
+Bad input is counted and reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mapper.engine import Engine, EngineError
+from mapper.osc.codec import OSCDecodeError, parse_packet
+from mapper.osc.control import make_controls
+from mapper.osc.sender import OSCSender, resolve_udp
+from mapper.osc.settings import OSCSettings
+
+log = logging.getLogger("mapper.osc")
+NUMERIC_TAGS = frozenset("fdih")
+TYPE_NAMES = {
+    "s": "a string",
+    "S": "a symbol",
+    "b": "a blob",
+    "T": "true",
+    "F": "false",
+    "N": "nil",
+    "I": "infinitum",
+    "c": "a char",
+    "m": "a MIDI message",
+    "t": "a timetag",
+    "r": "a colour",
+}
+RECEIVE_BUFFER = 4 * 1024 * 1024  # absorb bursts of thousands of frames without loss
+
+
+class RateLimitedLog:
+    """Logs a problem at most once per `every` seconds per kind, so a flood cannot drown stderr."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self._last: dict[str, float] = {}
+
+    def warning(self, kind: str, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last.get(kind, -math.inf) >= self.every:
+            self._last[kind] = now
+            log.warning("%s", message)
+
+
+class OSCServer:
+    """Listens for inputs and control messages; sends outputs and status to one target."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: OSCSettings,
+        save: Callable[[], str] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.counters = engine.counters
+        self.sender = OSCSender(
+            settings.send_host,
+            settings.send_port,
+            settings.output_address,
+            engine.n_outputs,
+            engine.counters,
+        )
+        self.controls = make_controls(engine, save)
+        self._input_address = settings.input_address
+        self._n_inputs = engine.n_inputs
+        self._all_float_tags = "f" * engine.n_inputs
+        self._log = RateLimitedLog()
+        family, sockaddr = resolve_udp(settings.listen_host, settings.listen_port)
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        self._sock.bind(sockaddr)
+        self._sock.settimeout(0.2)  # how fast close() is noticed; adds nothing per message
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="mapper-osc", daemon=True)
+        engine.add_output_sink(self.sender.send_outputs)
+        engine.add_event_sink(self._on_event)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port): the real port when the settings asked for port 0."""
+        host, port = self._sock.getsockname()[:2]
+        return host, port
+
+    def start(self) -> OSCServer:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop the receive thread and close both sockets."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+        self._sock.close()
+        self.sender.close()
+
+    def __enter__(self) -> OSCServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _loop(self) -> None:
+        recv = self._sock.recv
+        handle = self.handle_datagram
+        stop = self._stop
+        while not stop.is_set():
+            try:
+                data = recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                if stop.is_set():
+                    break
+                continue
+            try:
+                handle(data)
+            except Exception:  # the instrument keeps playing whatever one message does
+                log.exception("unexpected error handling a message")
+
+    def handle_datagram(self, data: bytes) -> None:
+        """Everything one datagram asks for (also callable without a socket, in tests)."""
+        try:
+            messages = parse_packet(data)
+        except OSCDecodeError as e:
+            self.counters.malformed += 1
+            self._log.warning("malformed", f"malformed OSC datagram ({len(data)} bytes): {e}")
+            return
+        for address, tags, args in messages:
+            if address == self._input_address:
+                self._inputs(tags, args)
+            else:
+                self._control(address, args)
+
+    def _inputs(self, tags: str, args: Sequence[Any]) -> None:
+        if tags != self._all_float_tags:
+            problem = self._input_problem(tags, args)
+            if problem:
+                self.reject(*problem)
+                return
+        if not math.isfinite(sum(args)):
+            self.reject("not finite", "NaN or infinity in the inputs")
+            return
+        self.engine.process_frame(args)
+
+    def _input_problem(self, tags: str, args: Sequence[Any]) -> tuple[str, str] | None:
+        if len(args) != self._n_inputs:
+            return (
+                "wrong number of inputs",
+                f"wrong number of inputs: expected {self._n_inputs}, got {len(args)}",
+            )
+        for k, tag in enumerate(tags):
+            if tag not in NUMERIC_TAGS:
+                kind = TYPE_NAMES.get(tag, f"type {tag!r}")
+                return "not a number", f"input {k + 1} is {kind}, not a number"
+        return None
+
+    def reject(self, reason: str, detail: str) -> None:
+        """Count a rejected input frame by reason; nothing is recorded from it."""
+        rejected = self.counters.rejected
+        rejected[reason] = rejected.get(reason, 0) + 1
+        self.counters.last_reject = detail
+        self._log.warning(reason, f"rejected input frame: {detail}")
+
+    def _control(self, address: str, args: Sequence[Any]) -> None:
+        handler = self.controls.get(address)
+        if handler is None:
+            self.counters.unknown_addresses += 1
+            self._log.warning("unknown", f"ignored message to unknown address {address}")
+            return
+        try:
+            handler(args)
+        except EngineError as e:
+            self.counters.control_errors += 1
+            self._log.warning(address, f"{address} rejected: {e}")
+
+    def _on_event(self, name: str, detail: str) -> None:
+        if name == "training-done":
+            self.sender.send_message("/wekinator/status/done-training")
+        if detail:
+            log.warning("%s: %s", name, detail)

@@ -1,0 +1,97 @@
+"""What each output is: continuous or classifier, its limits, its model, its inputs, its toggles."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+OutputKind = Literal["continuous", "classifier"]
+KINDS: tuple[OutputKind, ...] = ("continuous", "classifier")
+
+
+def default_model(kind: OutputKind) -> dict[str, Any]:
+    """The model a new output starts with: an MLP for continuous, kNN (k=1) for classifiers."""
+    return {"type": "mlp"} if kind == "continuous" else {"type": "knn", "k": 1}
+
+
+@dataclass
+class Output:
+    """One output, as Wekinator defines it, plus which inputs feed it and its three toggles.
+
+    Continuous outputs have a range [min, max]; with `hard_limits` values are clamped to it
+    (Wekinator's HARD limit type), otherwise the range only bounds sliders and randomize (SOFT).
+    `integer` truncates toward zero. Classifiers send labels 1..classes as floats; 0 = no class.
+    `inputs` lists the 0-based input numbers that feed this output's model (None = all).
+    """
+
+    name: str
+    kind: OutputKind = "continuous"
+    min: float = 0.0
+    max: float = 1.0
+    integer: bool = False
+    hard_limits: bool = False
+    classes: int = 2
+    model: dict[str, Any] = field(default_factory=dict)
+    inputs: list[int] | None = None
+    record: bool = True
+    run: bool = True
+    train: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(
+                f"output {self.name!r}: kind must be one of {KINDS}, not {self.kind!r}"
+            )
+        if self.kind == "continuous" and not self.min < self.max:
+            raise ValueError(
+                f"output {self.name!r}: min ({self.min}) must be below max ({self.max})"
+            )
+        if self.kind == "classifier" and self.classes < 1:
+            raise ValueError(f"output {self.name!r}: a classifier needs at least 1 class")
+        if not self.model:
+            self.model = default_model(self.kind)
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.kind == "classifier"
+
+    @property
+    def initial_value(self) -> float:
+        """The value a fresh output holds before anyone sets it."""
+        return 1.0 if self.is_classifier else self.min
+
+    def shape(self, value: float) -> float:
+        """Turn a model's raw prediction (or a hand-set value) into what is sent."""
+        if self.is_classifier:
+            if not math.isfinite(value):
+                return 0.0
+            return float(min(max(round(value), 0), self.classes))
+        if self.hard_limits:
+            value = min(max(value, self.min), self.max)
+        if self.integer:
+            value = float(math.trunc(value)) if math.isfinite(value) else value
+        return value
+
+    def check_value(self, value: float) -> str | None:
+        """Why a hand-set value is not acceptable for this output, or None when it is."""
+        if not math.isfinite(value):
+            return f"{self.name}: {value} is not a finite number"
+        if self.is_classifier and not (value == int(value) and 0 <= value <= self.classes):
+            return f"{self.name}: class must be a whole number 0..{self.classes}, not {value}"
+        return None
+
+    def input_indices(self, n_inputs: int) -> list[int]:
+        """The 0-based inputs feeding this output's model."""
+        return list(range(n_inputs)) if self.inputs is None else list(self.inputs)
+
+
+def make_outputs(
+    count: int,
+    kind: OutputKind = "continuous",
+    classes: int = 2,
+    names: list[str] | None = None,
+) -> list[Output]:
+    """`count` fresh outputs of one kind, named like Wekinator's (outputs-1, ...) by default."""
+    names = names or [f"outputs-{i + 1}" for i in range(count)]
+    return [Output(name=names[i], kind=kind, classes=classes) for i in range(count)]
