@@ -32,7 +32,7 @@ class OSCSender:
         try:
             self._sock.sendto(self._encoder.encode(values), self.target)
             self._counters.outputs_sent += 1
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a value beyond float32's range
             self._counters.send_errors += 1
 
     def send_message(self, address: str, args: Sequence[Any] = ()) -> None:
