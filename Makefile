@@ -1,0 +1,37 @@
+# gesture-mapper: the README's commands. `make demo` and `make test` set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch, installed before the package so its torch range is already met
+# (a plain `pip install torch` fetches several GB of CUDA libraries). GPU users: make TORCH=torch
+TORCH ?= torch==2.13.0
+
+.PHONY: setup demo test lint format clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed ## create .venv and install gesture-mapper with its test tools
+
+demo: setup ## run the engine on a 2-input, 3-output mapping (the TUI demo comes with the TUI)
+	$(BIN)/mapper headless --inputs 2 --outputs 3
+
+test: setup ## run every test
+	$(BIN)/python -m pytest -q
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
