@@ -149,7 +149,7 @@ class ExampleStore:
             had = int(self._mask[:n, j].sum())
             self._mask[:n, j] = False
             self._outputs[:n, j] = np.nan
-            self._keep(self._mask[:n].any(axis=1))
+            self._keep(np.any(self._mask[:n], axis=1))
             self.version += 1
             return had
 
@@ -161,7 +161,7 @@ class ExampleStore:
     def delete_round(self, round_: int) -> ExampleRows:
         """Delete one recording round; returns the deleted rows so they can be put back."""
         with self._lock:
-            sel = self._rounds[: self._n] == round_
+            sel = np.asarray(self._rounds[: self._n] == round_)
             gone = self._rows(sel)
             self._keep(~sel)
             return gone

@@ -167,42 +167,58 @@ def _project_from_doc(doc: Any, path: Path) -> Project:
     return Project(str(doc.get("name", path.parent.name)), names, outputs, osc, values)
 
 
+@dataclass
+class _Columns:
+    """Example columns as they are read, row by row."""
+
+    rounds: list[int] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    inputs: list[list[float]] = field(default_factory=list)
+    outputs: list[list[float]] = field(default_factory=list)
+    mask: list[list[bool]] = field(default_factory=list)
+
+    def rows(self, n_in: int, n_out: int) -> ExampleRows:
+        n = len(self.rounds)
+        return ExampleRows(
+            ids=np.arange(1, n + 1, dtype=np.int64),
+            inputs=np.asarray(self.inputs, dtype=np.float64).reshape(n, n_in),
+            outputs=np.asarray(self.outputs, dtype=np.float64).reshape(n, n_out),
+            mask=np.asarray(self.mask, dtype=bool).reshape(n, n_out),
+            rounds=np.asarray(self.rounds, dtype=np.int64),
+            times=np.asarray(self.times, dtype=np.float64),
+        )
+
+
 def _read_examples(path: Path, project: Project) -> ExampleRows:
     n_in, n_out = len(project.input_names), len(project.outputs)
     width = 2 + n_in + n_out
-    columns: tuple[list[Any], ...] = ([], [], [], [], [])  # rounds, times, inputs, outputs, mask
+    columns = _Columns()
     if not path.exists():
-        return _rows(*columns, n_in, n_out)
+        return columns.rows(n_in, n_out)
     try:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.reader(f)
             header = next(reader, None)
-            if header is None:
-                return _rows(*columns, n_in, n_out)
-            if len(header) != width:
+            if header is not None and len(header) != width:
                 raise ProjectError(
                     f"{path}: line 1: the header has {len(header)} columns, expected {width} "
                     f"(round, time, {n_in} inputs, {n_out} outputs as in {PROJECT_FILE})"
                 )
             for cells in reader:
-                line = reader.line_num
                 if not cells:
                     continue
                 if len(cells) != width:
                     raise ProjectError(
-                        f"{path}: line {line}: {len(cells)} columns, expected {width}"
+                        f"{path}: line {reader.line_num}: {len(cells)} columns, expected {width}"
                     )
-                _parse_row(cells, project, path, line, columns)
+                _parse_row(cells, project, f"{path}: line {reader.line_num}", columns)
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise ProjectError(f"{path}: cannot be read: {e}") from e
-    return _rows(*columns, n_in, n_out)
+    return columns.rows(n_in, n_out)
 
 
-def _parse_row(
-    cells: list[str], project: Project, path: Path, line: int, columns: tuple[list[Any], ...]
-) -> None:
+def _parse_row(cells: list[str], project: Project, where: str, columns: _Columns) -> None:
     n_in = len(project.input_names)
-    where = f"{path}: line {line}"
     try:
         round_ = int(cells[0])
         stamp = datetime.fromisoformat(cells[1]).timestamp()
@@ -225,8 +241,11 @@ def _parse_row(
             raise ProjectError(f"{where}: {problem}")
         outputs.append(value)
         mask.append(True)
-    for col, value in zip(columns, (round_, stamp, inputs, outputs, mask)):
-        col.append(value)
+    columns.rounds.append(round_)
+    columns.times.append(stamp)
+    columns.inputs.append(inputs)
+    columns.outputs.append(outputs)
+    columns.mask.append(mask)
 
 
 def _cell(text: str, where: str, what: str) -> float:
@@ -237,26 +256,6 @@ def _cell(text: str, where: str, what: str) -> float:
     if not math.isfinite(value):
         raise ProjectError(f"{where}: {what} is {text}; examples must be finite numbers")
     return value
-
-
-def _rows(
-    rounds: list[int],
-    times: list[float],
-    inputs: list[list[float]],
-    outputs: list[list[float]],
-    mask: list[list[bool]],
-    n_in: int,
-    n_out: int,
-) -> ExampleRows:
-    n = len(rounds)
-    return ExampleRows(
-        ids=np.arange(1, n + 1, dtype=np.int64),
-        inputs=np.asarray(inputs, dtype=np.float64).reshape(n, n_in),
-        outputs=np.asarray(outputs, dtype=np.float64).reshape(n, n_out),
-        mask=np.asarray(mask, dtype=bool).reshape(n, n_out),
-        rounds=np.asarray(rounds, dtype=np.int64),
-        times=np.asarray(times, dtype=np.float64),
-    )
 
 
 # ---- projects <-> the engine ----------------------------------------------------------------

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from pythonosc.parsing import osc_types
 from pythonosc.osc_packet import OscPacket
+from pythonosc.parsing import osc_types
 from pythonosc.udp_client import SimpleUDPClient
 
 from mapper.engine import Engine

@@ -99,7 +99,7 @@ def test_record_train_run_continuous(headless, receiver):
         _, tags, args = receiver.get_address("/wek/outputs")
         assert tags == "ff"
         assert args == pytest.approx(values, abs=0.05)
-    code, out, err = h.stop(signal.SIGINT)
+    code, _, err = h.stop(signal.SIGINT)
     assert code == 0, err
 
 
@@ -176,9 +176,21 @@ def test_usage_errors_are_clear_and_nonzero(tmp_path):
 
 def test_port_in_use_says_so(receiver):
     proc = subprocess.run(
-        [sys.executable, "-m", "mapper", "headless", "--inputs", "1", "--outputs", "1",
-         "--listen", f"127.0.0.1:{receiver.port}"],
-        capture_output=True, text=True, timeout=20,
+        [
+            sys.executable,
+            "-m",
+            "mapper",
+            "headless",
+            "--inputs",
+            "1",
+            "--outputs",
+            "1",
+            "--listen",
+            f"127.0.0.1:{receiver.port}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
     )
     assert proc.returncode == 1
     assert "cannot listen on 127.0.0.1" in proc.stderr and "--listen" in proc.stderr
@@ -187,7 +199,18 @@ def test_port_in_use_says_so(receiver):
 def test_help_documents_the_command():
     out = subprocess.run(
         [sys.executable, "-m", "mapper", "headless", "--help"],
-        capture_output=True, text=True, timeout=20, check=True,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
     ).stdout
-    for flag in ("--inputs", "--outputs", "--type", "--classes", "--listen", "--send", "PROJECT_DIR"):
+    for flag in (
+        "--inputs",
+        "--outputs",
+        "--type",
+        "--classes",
+        "--listen",
+        "--send",
+        "PROJECT_DIR",
+    ):
         assert flag in out

@@ -1,4 +1,4 @@
-"""Wekinator's OSC protocol over real loopback sockets: what an existing sender and instrument see."""
+"""Wekinator's OSC protocol over real loopback sockets, as senders and instruments see it."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_done_training_is_sent_after_training(make_rig):
     rig = make_rig()
     rig.record([0.5, 0.5], [[0.1, 0.2, 0.3]] * 5)
     rig.control("train")
-    address, tags, args = rig.receiver.get_address("/wekinator/status/done-training", 30)
+    _, tags, args = rig.receiver.get_address("/wekinator/status/done-training", 30)
     assert (tags, args) == ("", ())
 
 

@@ -73,7 +73,9 @@ def test_round_trip_keeps_settings_examples_and_outputs(tmp_path):
 
 def test_examples_csv_is_readable_with_empty_cells_for_unrecorded_outputs(tmp_path):
     engine = recorded_engine()
-    save_project(tmp_path, project_from_engine(engine, "x", OSCSettings()), engine.examples.snapshot())
+    save_project(
+        tmp_path, project_from_engine(engine, "x", OSCSettings()), engine.examples.snapshot()
+    )
     with open(tmp_path / "examples.csv", newline="") as f:
         table = list(csv.reader(f))
     assert table[0] == ["round", "time", "tilt", "roll", "cutoff", "pose"]
@@ -85,7 +87,9 @@ def test_examples_csv_is_readable_with_empty_cells_for_unrecorded_outputs(tmp_pa
 @pytest.fixture
 def saved(tmp_path) -> Path:
     engine = recorded_engine()
-    save_project(tmp_path, project_from_engine(engine, "x", OSCSettings()), engine.examples.snapshot())
+    save_project(
+        tmp_path, project_from_engine(engine, "x", OSCSettings()), engine.examples.snapshot()
+    )
     return tmp_path
 
 
