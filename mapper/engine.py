@@ -21,6 +21,7 @@ from mapper.examples import ExampleRows, ExampleStore
 from mapper.outputs import Output
 
 OutputSink = Callable[[list[float]], None]
+MessageSink = Callable[[str, list[float]], None]
 EventSink = Callable[[str, str], None]
 
 
@@ -101,6 +102,7 @@ class Engine:
         self._runners: tuple[tuple[int, Trained, Output], ...] = ()
         self._record_mask = [o.record for o in self.outputs]
         self._output_sinks: list[OutputSink] = []
+        self._message_sinks: list[MessageSink] = []
         self._event_sinks: list[EventSink] = []
         self._lock = threading.RLock()
         self._train_thread: threading.Thread | None = None
@@ -118,6 +120,10 @@ class Engine:
     def add_output_sink(self, sink: OutputSink) -> None:
         """Call `sink(values)` with every output vector sent (on the sending thread)."""
         self._output_sinks.append(sink)
+
+    def add_message_sink(self, sink: MessageSink) -> None:
+        """Call `sink(address, floats)` for extra messages: class probabilities."""
+        self._message_sinks.append(sink)
 
     def add_event_sink(self, sink: EventSink) -> None:
         """Call `sink(event, detail)` on events: training-done, training-failed, ..."""
@@ -146,10 +152,19 @@ class Engine:
                 for j, trained, output in runners:
                     xi = x if trained.input_idx is None else x[trained.input_idx]
                     out[j] = output.shape(trained.model.predict_one(xi))
+                    if output.probabilities:
+                        self._send_probabilities(output, trained.model.predict_proba_one(xi))
             self._emit(out)
         elif mode is Mode.RECORDING:
             self.examples.append(frame, self.values, self._record_mask, self.round, time.time())
             self.counters.recorded += 1
+
+    def _send_probabilities(self, output: Output, proba: np.ndarray) -> None:
+        values = [0.0] * (output.classes + 1)
+        n = min(len(proba), len(values))
+        values[:n] = proba[:n].tolist()
+        for sink in self._message_sinks:
+            sink("/" + output.name, values)
 
     # ---- record / run -------------------------------------------------------------------
     def start_recording(self) -> None:
@@ -242,11 +257,13 @@ class Engine:
 
     # ---- per-output settings ------------------------------------------------------------
     def set_enabled(self, what: str, outputs: Sequence[int], on: bool) -> None:
-        """Turn recording, running or training on/off for these outputs (0-based)."""
-        if what not in ("record", "run", "train"):
-            raise EngineError(f"unknown toggle {what!r}: use record, run or train")
+        """Turn recording, running, training or class probabilities on/off (outputs 0-based)."""
+        if what not in ("record", "run", "train", "probabilities"):
+            raise EngineError(f"unknown toggle {what!r}: use record, run, train or probabilities")
         for j in outputs:
             self._check_output(j)
+            if what == "probabilities" and on and not self.outputs[j].is_classifier:
+                raise EngineError(f"{self.outputs[j].name} is not a classifier: no probabilities")
         with self._lock:
             for j in outputs:
                 setattr(self.outputs[j], what, on)

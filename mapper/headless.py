@@ -142,6 +142,9 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
 
 def _start(engine: Engine, run: bool) -> None:
     """Retrain from the loaded examples (models are never loaded from disk), then maybe run."""
+    from mapper.models.warmup import warm_up
+
+    warm_up(str(o.model.get("type", "")).lower() for o in engine.outputs)
     if len(engine.examples):
         try:
             names = engine.train()

@@ -23,6 +23,8 @@ class Output:
     (Wekinator's HARD limit type), otherwise the range only bounds sliders and randomize (SOFT).
     `integer` truncates toward zero. Classifiers send labels 1..classes as floats; 0 = no class.
     `inputs` lists the 0-based input numbers that feed this output's model (None = all).
+    A classifier with `probabilities` on also sends `/<name>` with classes+1 floats while
+    running: the probability of each class, index 0 being "no class" (off by default).
     """
 
     name: str
@@ -37,6 +39,7 @@ class Output:
     record: bool = True
     run: bool = True
     train: bool = True
+    probabilities: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -244,3 +244,19 @@ def test_cancel_training_keeps_the_old_models(make_rig):
     assert rig.engine.wait_for_training(timeout=30)
     assert rig.engine.trained_model(0) is None
     assert rig.engine.training.error == "training cancelled"
+
+
+def test_classifier_probabilities_are_sent_when_asked(make_rig):
+    rig = make_rig(n_inputs=1, outputs=make_outputs(1, "classifier", classes=3))
+    rig.send("/mapper/control/setModel", 1, "knn", "k", 4, "weighted", 0)
+    rig.record([1], [[0.0], [0.1], [0.2]])
+    rig.record([2], [[1.0]])
+    rig.train()
+    rig.send("/mapper/control/enableProbabilities", 1)
+    rig.control("startRunning")
+    rig.send("/wek/inputs", 0.05)
+    assert rig.receiver.get() == ("/outputs-1", "ffff", (0.0, 0.75, 0.25, 0.0))
+    assert rig.receiver.get() == ("/wek/outputs", "f", (1.0,))
+    rig.send("/mapper/control/disableProbabilities", 1)
+    assert rig.frame(0.05)[2] == (1.0,)
+    assert rig.receiver.drain() == 0  # no probabilities any more

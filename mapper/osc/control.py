@@ -119,6 +119,8 @@ def make_controls(engine: Engine, save: Callable[[], str] | None = None) -> dict
         WEK + "runNewProject": run_new_project,
         OURS + "enableModelTraining": toggle("train", True),
         OURS + "disableModelTraining": toggle("train", False),
+        OURS + "enableProbabilities": toggle("probabilities", True),
+        OURS + "disableProbabilities": toggle("probabilities", False),
         OURS + "setModel": set_model,
         OURS + "randomize": simple(engine.randomize),
         OURS + "deleteRound": delete_round,

@@ -35,12 +35,16 @@ class OSCSender:
         except (OSError, ValueError):  # ValueError: a value beyond float32's range
             self._counters.send_errors += 1
 
-    def send_message(self, address: str, args: Sequence[Any] = ()) -> None:
+    def send_message(self, address: str, args: Sequence[Any] = (), tags: str | None = None) -> None:
         """Any other message to the same target (done-training, probabilities)."""
         try:
-            self._sock.sendto(encode_message(address, args), self.target)
-        except OSError:
+            self._sock.sendto(encode_message(address, args, tags), self.target)
+        except (OSError, ValueError):
             self._counters.send_errors += 1
+
+    def send_floats(self, address: str, values: Sequence[float]) -> None:
+        """A message of float32 values only, e.g. a classifier's probabilities."""
+        self.send_message(address, values, "f" * len(values))
 
     def close(self) -> None:
         self._sock.close()

@@ -85,6 +85,7 @@ class OSCServer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="mapper-osc", daemon=True)
         engine.add_output_sink(self.sender.send_outputs)
+        engine.add_message_sink(self.sender.send_floats)
         engine.add_event_sink(self._on_event)
 
     @property

@@ -1,0 +1,199 @@
+"""Neural network: tanh hidden layer(s), trained full-batch with L-BFGS, run in plain numpy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+
+from .base import Classifier, Model, input_scaling
+
+Layers = list[tuple[np.ndarray, np.ndarray]]
+
+
+def hidden_sizes(hidden: int | Sequence[int]) -> list[int]:
+    """The hidden layer sizes as a list (an int means one hidden layer)."""
+    if isinstance(hidden, (int, np.integer)):
+        return [int(hidden)]
+    return [int(h) for h in hidden]
+
+
+def _unpack(p: np.ndarray, sizes: list[int]) -> Layers:
+    """Views (W, b) per layer into the flat parameter vector p."""
+    layers, at = [], 0
+    for n_in, n_out in pairwise(sizes):
+        W = p[at : at + n_in * n_out].reshape(n_in, n_out)
+        at += n_in * n_out
+        layers.append((W, p[at : at + n_out]))
+        at += n_out
+    return layers
+
+
+def train_network(
+    X: np.ndarray,
+    target: np.ndarray,
+    sizes: list[int],
+    softmax: bool,
+    max_iter: int,
+    alpha: float,
+    seed: int,
+) -> Layers:
+    """Fit weights on standardized X: squared error on target (n, 1), or cross-entropy on
+    class positions target (n,) when softmax. Returns [(W, b), ...] per layer."""
+    from scipy.optimize import minimize
+
+    n = X.shape[0]
+    rows = np.arange(n)
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n_in, n_out in pairwise(sizes):
+        bound = np.sqrt(6.0 / (n_in + n_out))  # Glorot uniform, as scikit-learn does for tanh
+        parts.append(rng.uniform(-bound, bound, n_in * n_out))
+        parts.append(rng.uniform(-bound, bound, n_out))
+    p0 = np.concatenate(parts)
+    decay = alpha / n
+
+    def loss_and_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
+        layers = _unpack(p, sizes)
+        acts = [X]
+        for W, b in layers[:-1]:
+            acts.append(np.tanh(acts[-1] @ W + b))
+        W, b = layers[-1]
+        out = acts[-1] @ W + b
+        if softmax:
+            out -= out.max(axis=1, keepdims=True)
+            e = np.exp(out)
+            total = e.sum(axis=1, keepdims=True)
+            loss = float(np.log(total[:, 0]).sum() - out[rows, target].sum()) / n
+            delta = e / total
+            delta[rows, target] -= 1.0
+            delta /= n
+        else:
+            r = out - target
+            loss = 0.5 * float(np.einsum("ij,ij->", r, r)) / n
+            delta = r / n
+        grad = np.empty_like(p)
+        glayers = _unpack(grad, sizes)
+        for i in range(len(layers) - 1, -1, -1):
+            W, _ = layers[i]
+            gW, gb = glayers[i]
+            loss += 0.5 * decay * float(np.einsum("ij,ij->", W, W))
+            np.dot(acts[i].T, delta, out=gW)
+            gW += decay * W
+            gb[:] = delta.sum(axis=0)
+            if i > 0:
+                delta = (delta @ W.T) * (1.0 - acts[i] ** 2)
+        return loss, grad
+
+    result = minimize(
+        loss_and_grad,
+        p0,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "ftol": 0.0, "gtol": 1e-10},
+    )
+    return [(W.copy(), b.copy()) for W, b in _unpack(result.x, sizes)]
+
+
+class _Network:
+    """Shared settings, training and forward pass for both MLP kinds."""
+
+    hidden: int | Sequence[int]
+    max_iter: int
+    alpha: float
+    seed: int
+
+    def _train(self, X: np.ndarray, target: np.ndarray, n_out: int, softmax: bool) -> Layers:
+        mean, std = input_scaling(X)
+        sizes = [X.shape[1], *hidden_sizes(self.hidden), n_out]
+        Xs = (X - mean) / std
+        layers = train_network(Xs, target, sizes, softmax, self.max_iter, self.alpha, self.seed)
+        W, b = layers[0]
+        # an input that never changed in training taught nothing: ignore it (it kept its random
+        # starting weights, which would otherwise make the output jump when it moves)
+        W[np.ptp(X, axis=0) == 0] = 0.0
+        # fold the input scaling into the first layer so prediction works on raw inputs
+        layers[0] = (np.ascontiguousarray(W / std[:, None]), b - (mean / std) @ W)
+        return layers
+
+    def _set_layers(self, layers: Layers) -> None:
+        self._hidden_layers_ = layers[:-1]
+        W, b = layers[-1]
+        self._out_W_ = np.ascontiguousarray(W)
+        self._out_b_ = b
+
+    def _hidden(self, x: np.ndarray) -> np.ndarray:
+        for W, b in self._hidden_layers_:
+            x = np.tanh(x @ W + b)
+        return x
+
+
+class MLPRegressor(_Network, Model):
+    """Continuous output from a small neural network (the default for continuous outputs)."""
+
+    type_name = "mlp"
+
+    def __init__(
+        self,
+        hidden: int | Sequence[int] = 16,
+        max_iter: int = 300,
+        alpha: float = 1e-8,
+        seed: int = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.seed = seed
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        y_mean = float(y.mean())
+        y_std = float(y.std())
+        if y_std <= 1e-12 * max(1.0, abs(y_mean)):
+            y_std = 1.0
+        layers = self._train(X, ((y - y_mean) / y_std)[:, None], 1, softmax=False)
+        W, b = layers[-1]
+        self._set_layers(layers)
+        # fold the target scaling into the output unit
+        self._out_w_ = np.ascontiguousarray(W[:, 0] * y_std)
+        self._out_c_ = float(b[0] * y_std + y_mean)
+
+    def predict_one(self, x: np.ndarray) -> float:
+        """Output for one frame of raw inputs x (d,)."""
+        return float(self._hidden(x) @ self._out_w_) + self._out_c_
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Outputs for many frames (n, d) -> (n,)."""
+        return self._hidden(self._check_inputs(X)) @ self._out_w_ + self._out_c_
+
+
+class MLPClassifier(_Network, Classifier):
+    """Class output from a small neural network with a softmax over the classes seen."""
+
+    type_name = "mlp"
+
+    def __init__(
+        self,
+        hidden: int | Sequence[int] = 16,
+        max_iter: int = 300,
+        alpha: float = 1e-8,
+        seed: int = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.seed = seed
+
+    def _fit_classes(self, X: np.ndarray, yi: np.ndarray) -> None:
+        self._set_layers(self._train(X, yi, len(self.classes_), softmax=True))
+
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        return self._hidden(x) @ self._out_W_ + self._out_b_
+
+    def _predict_index(self, x: np.ndarray) -> int:
+        return int(self._scores(x).argmax())
+
+    def _proba(self, x: np.ndarray) -> np.ndarray:
+        s = self._scores(np.asarray(x, dtype=np.float64))
+        e = np.exp(s - s.max())
+        return e / e.sum()
