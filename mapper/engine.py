@@ -346,7 +346,10 @@ class Engine:
             return [spec.name for _, spec, _ in plan]
 
     def cancel_training(self) -> bool:
-        """Stop training after the output being fitted; keeps the old models. True if it was."""
+        """Stop training at once (an MLP within one iteration); keeps the old models.
+
+        Returns True if training was under way.
+        """
         thread = self._train_thread
         if thread is None or not thread.is_alive():
             return False
@@ -377,7 +380,7 @@ class Engine:
             self.training = TrainingStatus(True, done, len(plan), spec.name)
             X, y = snapshot.for_output(j, idx)
             try:
-                model = make_model(spec.model, spec.is_classifier).fit(X, y)
+                model = make_model(spec.model, spec.is_classifier).fit(X, y, cancel.is_set)
             except Exception as e:  # a training failure is reported, never fatal
                 errors.append(f"{spec.name}: {e}")
                 continue

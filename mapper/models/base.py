@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -46,11 +47,18 @@ class Model:
     classifier = False
     n_inputs_: int
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> Model:
-        """Learn from examples: X (n, d) raw inputs, y (n,) targets."""
+    def fit(self, X: np.ndarray, y: np.ndarray, stop: Callable[[], bool] | None = None) -> Model:
+        """Learn from examples: X (n, d) raw inputs, y (n,) targets.
+
+        `stop`, when given, is polled by iterative fits (the MLP) to end early: cancelling.
+        """
         X, y = check_examples(X, y)
         self.n_inputs_ = X.shape[1]
-        self._fit(X, y)
+        self._stop = stop
+        try:
+            self._fit(X, y)
+        finally:
+            self._stop = None
         return self
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -38,6 +38,7 @@ def train_network(
     max_iter: int,
     alpha: float,
     seed: int,
+    stop: Callable[[], bool] | None = None,
 ) -> Layers:
     """Fit weights on standardized X: squared error on target (n, 1), or cross-entropy on
     class positions target (n,) when softmax. Returns [(W, b), ...] per layer."""
@@ -86,11 +87,16 @@ def train_network(
                 delta = (delta @ W.T) * (1.0 - acts[i] ** 2)
         return loss, grad
 
+    def poll_stop(intermediate_result: object) -> None:
+        if stop is not None and stop():
+            raise StopIteration  # scipy ends the fit and returns the weights so far
+
     result = minimize(
         loss_and_grad,
         p0,
         jac=True,
         method="L-BFGS-B",
+        callback=poll_stop if stop is not None else None,
         options={"maxiter": max_iter, "ftol": 0.0, "gtol": 1e-10},
     )
     return [(W.copy(), b.copy()) for W, b in _unpack(result.x, sizes)]
@@ -108,7 +114,9 @@ class _Network:
         mean, std = input_scaling(X)
         sizes = [X.shape[1], *hidden_sizes(self.hidden), n_out]
         Xs = (X - mean) / std
-        layers = train_network(Xs, target, sizes, softmax, self.max_iter, self.alpha, self.seed)
+        layers = train_network(
+            Xs, target, sizes, softmax, self.max_iter, self.alpha, self.seed, self._stop
+        )
         W, b = layers[0]
         # an input that never changed in training taught nothing: ignore it (it kept its random
         # starting weights, which would otherwise make the output jump when it moves)
