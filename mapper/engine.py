@@ -105,7 +105,8 @@ class Engine:
         self._message_sinks: list[MessageSink] = []
         self._event_sinks: list[EventSink] = []
         self._lock = threading.RLock()
-        self._train_thread: threading.Thread | None = None
+        self._idle = threading.Event()  # set while no training is under way
+        self._idle.set()
         self._cancel = threading.Event()
 
     # ---- wiring -------------------------------------------------------------------------
@@ -312,7 +313,7 @@ class Engine:
     # ---- training -----------------------------------------------------------------------
     @property
     def is_training(self) -> bool:
-        return self.training.active
+        return not self._idle.is_set()
 
     def train(self) -> list[str]:
         """Start training every train-enabled output that has examples, in the background.
@@ -321,7 +322,7 @@ class Engine:
         until the new ones are swapped in, all at once, when training finishes.
         """
         with self._lock:
-            if self._train_thread is not None and self._train_thread.is_alive():
+            if not self._idle.is_set():
                 raise EngineError("already training")
             counts = self.examples.counts()
             plan = [
@@ -335,14 +336,14 @@ class Engine:
             for j, _, _ in plan:
                 self.model_states[j] = ModelState.TRAINING
             self._cancel = threading.Event()
+            self._idle.clear()
             self.training = TrainingStatus(active=True, total=len(plan), output=plan[0][1].name)
-            self._train_thread = threading.Thread(
+            threading.Thread(
                 target=self._train_worker,
                 args=(plan, snapshot, self._cancel),
                 name="mapper-training",
                 daemon=True,
-            )
-            self._train_thread.start()
+            ).start()
             return [spec.name for _, spec, _ in plan]
 
     def cancel_training(self) -> bool:
@@ -350,19 +351,15 @@ class Engine:
 
         Returns True if training was under way.
         """
-        thread = self._train_thread
-        if thread is None or not thread.is_alive():
-            return False
-        self._cancel.set()
-        return True
+        with self._lock:
+            if self._idle.is_set():
+                return False
+            self._cancel.set()
+            return True
 
     def wait_for_training(self, timeout: float | None = None) -> bool:
         """Block until training finishes (for tests, scripts and shutdown). True if idle."""
-        thread = self._train_thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
+        return self._idle.wait(timeout)
 
     def _train_worker(
         self,
@@ -370,6 +367,25 @@ class Engine:
         snapshot: ExampleRows,
         cancel: threading.Event,
     ) -> None:
+        event, detail = "training-failed", "training stopped unexpectedly"
+        try:
+            event, detail = self._fit_and_swap(plan, snapshot, cancel)
+        finally:
+            with self._lock:
+                if self.training.active:  # an unexpected error: leave a usable state
+                    for j, _, _ in plan:
+                        self.model_states[j] = self._state_without_training(j)
+                    self.training = TrainingStatus(error=detail)
+                self._idle.set()
+            self._event(event, detail)
+
+    def _fit_and_swap(
+        self,
+        plan: list[tuple[int, Output, list[int]]],
+        snapshot: ExampleRows,
+        cancel: threading.Event,
+    ) -> tuple[str, str]:
+        """Fit each planned output, then swap the new models in at once; returns the event."""
         from mapper.models import make_model
 
         fitted: dict[int, Trained] = {}
@@ -384,7 +400,7 @@ class Engine:
             except Exception as e:  # a training failure is reported, never fatal
                 errors.append(f"{spec.name}: {e}")
                 continue
-            all_inputs = len(idx) == self.n_inputs and idx == list(range(self.n_inputs))
+            all_inputs = idx == list(range(self.n_inputs))
             fitted[j] = Trained(
                 model, None if all_inputs else np.asarray(idx), snapshot.ids[snapshot.mask[:, j]]
             )
@@ -393,8 +409,7 @@ class Engine:
                 for j, _, _ in plan:
                     self.model_states[j] = self._state_without_training(j)
                 self.training = TrainingStatus(error="training cancelled")
-                self._event("training-cancelled")
-                return
+                return "training-cancelled", ""
             trained = list(self._trained)
             for j, t in fitted.items():
                 trained[j] = t
@@ -406,10 +421,7 @@ class Engine:
             self._rebuild_runners()
             error = "; ".join(errors)
             self.training = TrainingStatus(done=len(fitted), total=len(plan), error=error)
-        if fitted:
-            self._event("training-done", error)
-        else:
-            self._event("training-failed", error)
+        return ("training-done" if fitted else "training-failed"), error
 
     def _state_without_training(self, j: int) -> ModelState:
         return ModelState.UNTRAINED if self._trained[j] is None else ModelState.STALE

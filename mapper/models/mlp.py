@@ -105,6 +105,7 @@ def train_network(
 class _Network:
     """Shared settings, training and forward pass for both MLP kinds."""
 
+    _stop: Callable[[], bool] | None
     hidden: int | Sequence[int]
     max_iter: int
     alpha: float
