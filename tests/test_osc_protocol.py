@@ -218,33 +218,38 @@ def test_start_recording_stops_running(make_rig):
     assert rig.engine.mode is Mode.IDLE
 
 
+def bumpy_rounds(rig) -> None:
+    """Record 8 rounds of a bumpy target, so a big MLP takes long to fit."""
+    for r in range(8):
+        rig.record([(r * 5 % 8) / 8], [[k / 250, r / 8, (k * r % 7) / 7] for k in range(250)])
+
+
+def start_long_training(rig) -> None:
+    """Switch to an MLP that would train for well over 30 s and start training it."""
+    rig.send("/mapper/control/setModel", 1, "mlp", "hidden", 64, "max_iter", 100_000)
+    rig.control("train")
+    wait_for(lambda: rig.engine.is_training)
+
+
 def test_outputs_keep_flowing_while_training(make_rig):
-    rig = make_rig(n_inputs=3, outputs=[Output("slow", model={"type": "mlp", "max_iter": 3000})])
-    frames = [[(k % 37) / 37, (k % 11) / 11, (k % 5) / 5] for k in range(3000)]
-    rig.record([0.3], frames[:1500])
-    rig.record([0.7], frames[1500:])
+    rig = make_rig(n_inputs=3, outputs=[Output("level", model={"type": "knn", "k": 1})])
+    bumpy_rounds(rig)
     rig.train()
     rig.control("startRunning")
     before = rig.frame(0.5, 0.5, 0.5)[2]
-    rig.control("train")  # retrain in the background while frames keep arriving
-    wait_for(lambda: rig.engine.is_training)
-    answered = 0
-    while rig.engine.is_training and answered < 200:
-        assert rig.frame(0.5, 0.5, 0.5)[2] == before  # the old model answers meanwhile
-        answered += 1
-    assert answered > 0
+    start_long_training(rig)
+    for _ in range(200):  # every frame is answered at once, by the old model
+        assert rig.frame(0.5, 0.5, 0.5)[2] == before
+    assert rig.engine.is_training
+    rig.control("cancelTrain")
 
 
 def test_cancel_training_stops_at_once_and_keeps_the_old_models(make_rig):
     rig = make_rig(n_inputs=3, outputs=[Output("level", model={"type": "knn", "k": 1})])
-    for r in range(8):  # a bumpy target, so a long fit really takes long
-        rig.record([(r * 5 % 8) / 8], [[k / 250, r / 8, (k * r % 7) / 7] for k in range(250)])
+    bumpy_rounds(rig)
     rig.train()
     old = rig.engine.trained_model(0)
-    # an MLP that would train for well over 30 s (64 units, up to 100,000 iterations)
-    rig.send("/mapper/control/setModel", 1, "mlp", "hidden", 64, "max_iter", 100_000)
-    rig.control("train")
-    wait_for(lambda: rig.engine.is_training)
+    start_long_training(rig)
     rig.control("cancelTrain")
     assert rig.engine.wait_for_training(timeout=5)
     assert rig.engine.trained_model(0) is old
