@@ -84,13 +84,20 @@ def run_headless(args: argparse.Namespace) -> int:
         _status_loop(engine, stop, quiet=args.quiet)
     engine.cancel_training()
     engine.wait_for_training(timeout=5.0)
-    if folder is not None:
-        try:
-            save()
-        except OSError as e:
-            print(f"mapper: could not save {folder}: {e}", file=sys.stderr)
-            return 1
-        print(f"saved {folder} ({len(engine.examples)} examples)", flush=True)
+    if folder is None:
+        if len(engine.examples):
+            print(
+                f"stopped; {len(engine.examples)} examples were not saved (give a PROJECT_DIR "
+                "to keep them)",
+                flush=True,
+            )
+        return 0
+    try:
+        save()
+    except OSError as e:
+        print(f"mapper: could not save {folder}: {e}", file=sys.stderr)
+        return 1
+    print(f"saved {folder} ({len(engine.examples)} examples)", flush=True)
     return 0
 
 

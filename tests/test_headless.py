@@ -99,8 +99,9 @@ def test_record_train_run_continuous(headless, receiver):
         _, tags, args = receiver.get_address("/wek/outputs")
         assert tags == "ff"
         assert args == pytest.approx(values, abs=0.05)
-    code, _, err = h.stop(signal.SIGINT)
+    code, out, err = h.stop(signal.SIGINT)
     assert code == 0, err
+    assert "30 examples were not saved" in out  # no project folder: say so on the way out
 
 
 def test_record_train_run_classifier(headless, receiver):
