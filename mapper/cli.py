@@ -17,7 +17,8 @@ as one /wek/outputs message with one float32 per output. Control it with Wekinat
 under /mapper/control/... (save, randomize, setModel, ...); see the README for every address.
 
 It prints one line when ready, then at most one status line per second while something
-changes. Ctrl-C (SIGINT) or SIGTERM stops it cleanly, saving the project if there is one.
+changes. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops it cleanly, saving the project if there
+is one.
 
 examples:
   mapper headless --inputs 3 --outputs 2
@@ -52,15 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument(
         "--type",
         choices=("continuous", "classifier"),
-        default="continuous",
         help="output type for new projects (default: continuous, range 0..1)",
     )
     h.add_argument(
         "--classes",
         type=int,
-        default=2,
         metavar="K",
-        help="classes per classifier output (default 2)",
+        help="classes per classifier output, for new projects (default 2)",
     )
     h.add_argument(
         "--model",
@@ -71,13 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument(
         "--listen",
         metavar="HOST:PORT",
-        help="where to receive inputs and control messages (default 127.0.0.1:6448); a "
-        "non-loopback host lets anyone on that network play and edit the instrument",
+        help="where to receive inputs and control messages (default 127.0.0.1:6448, or the "
+        "project's); for this run only, not saved. A non-loopback host lets anyone on that "
+        "network play and edit the instrument",
     )
     h.add_argument(
-        "--send", metavar="HOST:PORT", help="where to send /wek/outputs (default 127.0.0.1:12000)"
+        "--send",
+        metavar="HOST:PORT",
+        help="where to send /wek/outputs (default 127.0.0.1:12000, or the project's); for this "
+        "run only, not saved",
     )
-    h.add_argument("--run", action="store_true", help="start running at once (after training)")
+    h.add_argument(
+        "--run",
+        action="store_true",
+        help="start running as soon as the project's examples are trained",
+    )
     h.add_argument("--quiet", action="store_true", help="print no status lines, only problems")
     return parser
 

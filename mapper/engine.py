@@ -55,6 +55,8 @@ class Counters:
     malformed: int = 0
     control_errors: int = 0
     send_errors: int = 0
+    save_errors: int = 0
+    internal_errors: int = 0
 
     @property
     def rejected_total(self) -> int:
@@ -100,7 +102,10 @@ class Engine:
         self.model_states = [ModelState.UNTRAINED for _ in self.outputs]
         self._trained: tuple[Trained | None, ...] = (None,) * len(self.outputs)
         self._runners: tuple[tuple[int, Trained, Output], ...] = ()
-        self._record_mask = [o.record for o in self.outputs]
+        self._record_mask: list[bool] = []
+        self._recording_any = False
+        self._update_record_mask()
+        self._changed_while_training: set[int] = set()
         self._output_sinks: list[OutputSink] = []
         self._message_sinks: list[MessageSink] = []
         self._event_sinks: list[EventSink] = []
@@ -156,7 +161,7 @@ class Engine:
                     if output.probabilities:
                         self._send_probabilities(output, trained.model.predict_proba_one(xi))
             self._emit(out)
-        elif mode is Mode.RECORDING:
+        elif mode is Mode.RECORDING and self._recording_any:
             self.examples.append(frame, self.values, self._record_mask, self.round, time.time())
             self.counters.recorded += 1
 
@@ -197,7 +202,7 @@ class Engine:
                 self.mode = Mode.IDLE
 
     # ---- output values ------------------------------------------------------------------
-    def set_values(self, values: Sequence[float]) -> None:
+    def set_values(self, values: Sequence[float], send: bool = True) -> None:
         """Set every output's value (the training targets) and send them, to audition."""
         if len(values) != self.n_outputs:
             raise EngineError(f"expected {self.n_outputs} output values, got {len(values)}")
@@ -207,7 +212,11 @@ class Engine:
                 raise EngineError(problem)
         with self._lock:
             self.values = [o.shape(float(v)) for o, v in zip(self.outputs, values)]
-        self._emit(list(self.values))
+            self._update_record_mask()
+        if send:
+            self._emit(list(self.values))
+        else:
+            self.last_outputs = list(self.values)
 
     def set_value(self, j: int, value: float) -> None:
         """Set one output's value and send every output."""
@@ -268,7 +277,7 @@ class Engine:
         with self._lock:
             for j in outputs:
                 setattr(self.outputs[j], what, on)
-            self._record_mask = [o.record for o in self.outputs]
+            self._update_record_mask()
             self._rebuild_runners()
 
     def set_input_names(self, names: Sequence[str]) -> None:
@@ -336,6 +345,7 @@ class Engine:
             for j, _, _ in plan:
                 self.model_states[j] = ModelState.TRAINING
             self._cancel = threading.Event()
+            self._changed_while_training = set()
             self._idle.clear()
             self.training = TrainingStatus(active=True, total=len(plan), output=plan[0][1].name)
             threading.Thread(
@@ -386,6 +396,37 @@ class Engine:
         cancel: threading.Event,
     ) -> tuple[str, str]:
         """Fit each planned output, then swap the new models in at once; returns the event."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):  # leave the other cores to the receive thread
+            fitted, errors = self._fit_outputs(plan, snapshot, cancel)
+        with self._lock:
+            if cancel.is_set():
+                for j, _, _ in plan:
+                    self.model_states[j] = self._state_without_training(j)
+                self.training = TrainingStatus(error="training cancelled")
+                return "training-cancelled", ""
+            trained = list(self._trained)
+            for j, t in fitted.items():
+                trained[j] = t
+                changed = j in self._changed_while_training
+                self.model_states[j] = ModelState.STALE if changed else ModelState.TRAINED
+            for j, _, _ in plan:
+                if j not in fitted:
+                    self.model_states[j] = self._state_without_training(j)
+            self._trained = tuple(trained)
+            self._rebuild_runners()
+            error = "; ".join(errors)
+            self.training = TrainingStatus(done=len(fitted), total=len(plan), error=error)
+        return ("training-done" if fitted else "training-failed"), error
+
+    def _fit_outputs(
+        self,
+        plan: list[tuple[int, Output, list[int]]],
+        snapshot: ExampleRows,
+        cancel: threading.Event,
+    ) -> tuple[dict[int, Trained], list[str]]:
+        """Fit a fresh model per planned output (stopping early if cancelled)."""
         from mapper.models import make_model
 
         fitted: dict[int, Trained] = {}
@@ -404,27 +445,17 @@ class Engine:
             fitted[j] = Trained(
                 model, None if all_inputs else np.asarray(idx), snapshot.ids[snapshot.mask[:, j]]
             )
-        with self._lock:
-            if cancel.is_set():
-                for j, _, _ in plan:
-                    self.model_states[j] = self._state_without_training(j)
-                self.training = TrainingStatus(error="training cancelled")
-                return "training-cancelled", ""
-            trained = list(self._trained)
-            for j, t in fitted.items():
-                trained[j] = t
-                self.model_states[j] = ModelState.TRAINED
-            for j, _, _ in plan:
-                if j not in fitted:
-                    self.model_states[j] = self._state_without_training(j)
-            self._trained = tuple(trained)
-            self._rebuild_runners()
-            error = "; ".join(errors)
-            self.training = TrainingStatus(done=len(fitted), total=len(plan), error=error)
-        return ("training-done" if fitted else "training-failed"), error
+        return fitted, errors
 
     def _state_without_training(self, j: int) -> ModelState:
         return ModelState.UNTRAINED if self._trained[j] is None else ModelState.STALE
+
+    def _update_record_mask(self) -> None:
+        """Which outputs a recorded frame carries: recording on, and not a class of 0 (none)."""
+        self._record_mask = [
+            o.record and not (o.is_classifier and v == 0) for o, v in zip(self.outputs, self.values)
+        ]
+        self._recording_any = any(self._record_mask)
 
     def _rebuild_runners(self) -> None:
         self._runners = tuple(
@@ -437,6 +468,8 @@ class Engine:
         for j in outputs:
             if self.model_states[j] is ModelState.TRAINED:
                 self.model_states[j] = ModelState.STALE
+            elif self.model_states[j] is ModelState.TRAINING:
+                self._changed_while_training.add(j)
 
     def trained_model(self, j: int) -> Trained | None:
         """Output j's running model, or None when it has never been trained."""

@@ -1,9 +1,11 @@
-"""`mapper headless`: the engine and its OSC server, no UI, until SIGINT or SIGTERM."""
+"""`mapper headless`: the engine and its OSC server, no UI, until SIGINT, SIGTERM or SIGHUP."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import os
 import signal
 import sys
 import threading
@@ -12,9 +14,10 @@ from types import FrameType
 
 from mapper.engine import Engine, EngineError
 from mapper.examples import ExampleRows, ExampleStore
+from mapper.osc.sender import resolve_udp
 from mapper.osc.server import OSCServer
 from mapper.osc.settings import OSCSettings, parse_host_port
-from mapper.outputs import make_outputs
+from mapper.outputs import OutputKind, make_outputs
 from mapper.project import (
     PROJECT_FILE,
     Project,
@@ -22,14 +25,32 @@ from mapper.project import (
     engine_from_project,
     load_project,
     new_project,
-    project_from_engine,
-    save_project,
 )
+from mapper.saving import ProjectSaver
 from mapper.status import StatusLine
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the SSH session dropped
+SWITCH_INTERVAL = 0.0005  # seconds: how soon the receive thread gets the GIL back from training
 
 
 class UsageError(Exception):
     """A command line that cannot work; the message says how to fix it."""
+
+
+class Console:
+    """Prints progress to stdout; if nobody reads it any more (a closed pipe), goes quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def say(self, line: str, status: bool = False) -> None:
+        if status and self.quiet:
+            return
+        try:
+            print(line, flush=True)
+        except OSError:  # BrokenPipeError and friends: never worth losing a rehearsal over
+            self.quiet = True
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
 
 
 def run_headless(args: argparse.Namespace) -> int:
@@ -37,72 +58,84 @@ def run_headless(args: argparse.Namespace) -> int:
     try:
         folder = Path(args.project) if args.project else None
         project, rows = open_project(args, folder)
+        osc = runtime_settings(project.osc, args)
+        resolve_udp(osc.send_host, osc.send_port)
     except (UsageError, ProjectError) as e:
         print(f"mapper: {e}", file=sys.stderr)
         return 2 if isinstance(e, UsageError) else 1
+    except OSError as e:
+        print(f"mapper: cannot send to {osc.send}: {e}. Check --send HOST:PORT.", file=sys.stderr)
+        return 2
     engine = engine_from_project(project, rows)
-
-    def save() -> str:
-        assert folder is not None
-        current = project_from_engine(engine, project.name, project.osc)
-        save_project(folder, current, engine.examples.snapshot())
-        return str(folder)
-
+    saver = ProjectSaver(folder, engine, project.name, project.osc) if folder else None
     try:
-        server = OSCServer(engine, project.osc, save if folder else None)
+        server = OSCServer(engine, osc, saver.save_soon if saver else None)
     except OSError as e:
         print(
-            f"mapper: cannot listen on {project.osc.listen}: {e.strerror or e}. Is Wekinator "
-            "or another mapper using that port? Choose another with --listen HOST:PORT.",
+            f"mapper: cannot listen on {osc.listen}: {e.strerror or e}. Is Wekinator or another "
+            "mapper using that port? Choose another with --listen HOST:PORT.",
             file=sys.stderr,
         )
         return 1
-    if folder is not None and not (folder / PROJECT_FILE).exists():
-        save()
+    if saver is not None and not (saver.folder / PROJECT_FILE).exists():
+        try:
+            saver.save_now()
+        except OSError as e:
+            print(f"mapper: cannot create the project in {folder}: {e}", file=sys.stderr)
+            server.close()
+            return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    with server:
-        _start(engine, run=args.run)
-        host, port = server.address
-        osc = project.osc
-        if osc.listens_beyond_this_machine:
-            print(
-                f"mapper: warning: listening on {osc.listen_host}: anyone who can reach this "
-                "port can play and edit the instrument",
-                file=sys.stderr,
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_signal)
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    console = Console(args.quiet)
+    try:
+        with server:
+            host, port = server.address
+            if osc.listens_beyond_this_machine:
+                logging.warning(
+                    "listening on %s: anyone who can reach this port can play and edit the "
+                    "instrument",
+                    osc.listen_host,
+                )
+            console.say(
+                f"listening on {host}:{port} ({osc.input_address}, {engine.n_inputs} inputs), "
+                f"sending to {osc.send} ({osc.output_address}, {engine.n_outputs} outputs)"
             )
-        print(
-            f"listening on {host}:{port} ({osc.input_address}, {engine.n_inputs} inputs), "
-            f"sending to {osc.send} ({osc.output_address}, {engine.n_outputs} outputs)",
-            flush=True,
-        )
-        _status_loop(engine, stop, quiet=args.quiet)
-    engine.cancel_training()
-    engine.wait_for_training(timeout=5.0)
-    if folder is None:
+            _start(engine, console, run=args.run)
+            _status_loop(engine, stop, console)
+    finally:
+        engine.cancel_training()
+        engine.wait_for_training(timeout=5.0)
+        code = _save_on_exit(engine, saver, console)
+    return code
+
+
+def _save_on_exit(engine: Engine, saver: ProjectSaver | None, console: Console) -> int:
+    if saver is None:
         if len(engine.examples):
-            print(
+            console.say(
                 f"stopped; {len(engine.examples)} examples were not saved (give a PROJECT_DIR "
-                "to keep them)",
-                flush=True,
+                "to keep them)"
             )
         return 0
     try:
-        save()
+        saver.save_now()
     except OSError as e:
-        print(f"mapper: could not save {folder}: {e}", file=sys.stderr)
+        print(f"mapper: could not save {saver.folder}: {e}", file=sys.stderr)
         return 1
-    print(f"saved {folder} ({len(engine.examples)} examples)", flush=True)
+    console.say(f"saved {saver.folder} ({len(engine.examples)} examples)")
     return 0
 
 
 def open_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project, ExampleRows]:
     """Load the project folder if it exists, else make a project from the counts given."""
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a project folder")
     if folder is not None and (folder / PROJECT_FILE).exists():
         project, rows = load_project(folder)
         for flag, have, want in (
@@ -111,18 +144,33 @@ def open_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
         ):
             if want is not None and want != have:
                 raise UsageError(f"{folder} has {have} {flag[2:]}, not {want}; drop {flag}")
-    else:
-        if folder is not None and folder.exists() and any(folder.iterdir()):
-            raise UsageError(f"{folder} exists but holds no {PROJECT_FILE}: not a project folder")
-        project, rows = _new_project(args, folder)
+        for flag, value in (
+            ("--type", args.type),
+            ("--classes", args.classes),
+            ("--model", args.model),
+        ):
+            if value is not None:
+                raise UsageError(
+                    f"{folder} already defines its outputs; drop {flag} (change models over "
+                    "OSC with /mapper/control/setModel)"
+                )
+        return project, rows
+    if folder is not None and folder.exists() and any(folder.iterdir()):
+        raise UsageError(f"{folder} exists but holds no {PROJECT_FILE}: not a project folder")
+    return _new_project(args, folder)
+
+
+def runtime_settings(saved: OSCSettings, args: argparse.Namespace) -> OSCSettings:
+    """The project's OSC settings with this run's --listen/--send; these are never saved."""
     try:
+        osc = dataclasses.replace(saved)
         if args.listen:
-            project.osc.listen_host, project.osc.listen_port = parse_host_port(args.listen)
+            osc.listen_host, osc.listen_port = parse_host_port(args.listen)
         if args.send:
-            project.osc.send_host, project.osc.send_port = parse_host_port(args.send)
+            osc.send_host, osc.send_port = parse_host_port(args.send)
     except ValueError as e:
         raise UsageError(str(e)) from e
-    return project, rows
+    return osc
 
 
 def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project, ExampleRows]:
@@ -132,12 +180,14 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
         raise UsageError("say how many inputs and outputs, e.g. --inputs 3 --outputs 2")
     if args.inputs < 1 or args.outputs < 1:
         raise UsageError("--inputs and --outputs must be at least 1")
-    if args.classes < 1:
+    kind: OutputKind = "classifier" if args.type == "classifier" else "continuous"
+    classes = 2 if args.classes is None else args.classes
+    if classes < 1:
         raise UsageError("--classes must be at least 1")
-    outputs = make_outputs(args.outputs, args.type, args.classes)
+    outputs = make_outputs(args.outputs, kind, classes)
     if args.model:
         try:
-            make_model({"type": args.model}, args.type == "classifier")
+            make_model({"type": args.model}, kind == "classifier")
         except ValueError as e:
             raise UsageError(f"--model: {e}") from e
         for o in outputs:
@@ -147,26 +197,32 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
     return project, ExampleStore(args.inputs, args.outputs).snapshot()
 
 
-def _start(engine: Engine, run: bool) -> None:
-    """Retrain from the loaded examples (models are never loaded from disk), then maybe run."""
+def _start(engine: Engine, console: Console, run: bool) -> None:
+    """Retrain from the loaded examples (models are never loaded from disk); with `run`, run
+    once that training is over, so an installation never plays untrained outputs."""
     from mapper.models.warmup import warm_up
 
     warm_up(str(o.model.get("type", "")).lower() for o in engine.outputs)
     if len(engine.examples):
         try:
             names = engine.train()
-            print(f"training {', '.join(names)} from {len(engine.examples)} examples", flush=True)
+            console.say(f"training {', '.join(names)} from {len(engine.examples)} examples")
         except EngineError as e:
-            print(f"mapper: {e}", file=sys.stderr)
+            logging.warning("%s", e)
     if run:
-        engine.start_running()
+
+        def run_after_training() -> None:
+            engine.wait_for_training()
+            engine.start_running()
+
+        threading.Thread(target=run_after_training, name="mapper-run", daemon=True).start()
 
 
-def _status_loop(engine: Engine, stop: threading.Event, quiet: bool) -> None:
+def _status_loop(engine: Engine, stop: threading.Event, console: Console) -> None:
     status = StatusLine(engine)
     last = ""
     while not stop.wait(1.0):
         line = status.line()
-        if not quiet and line != last:
-            print(line, flush=True)
+        if line != last:
+            console.say(line, status=True)
             last = line

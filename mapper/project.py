@@ -145,6 +145,7 @@ def _project_from_doc(doc: Any, path: Path) -> Project:
         outputs = []
         for k, o in enumerate(doc["outputs"]):
             try:
+                _check_output_fields(o)
                 output = Output(**o)
                 make_model(output.model, output.is_classifier)
             except (TypeError, ValueError) as e:
@@ -162,9 +163,51 @@ def _project_from_doc(doc: Any, path: Path) -> Project:
         raise ProjectError(f"{path}: {e}") from e
     if not names or not outputs:
         raise ProjectError(f"{path}: a project needs at least one input and one output")
-    if values is not None and len(values) != len(outputs):
-        raise ProjectError(f"{path}: 'values' has {len(values)} entries for {len(outputs)} outputs")
+    if values is not None:
+        if not isinstance(values, list) or len(values) != len(outputs):
+            raise ProjectError(f"{path}: 'values' must list one number per output")
+        for o, v in zip(outputs, values):
+            problem = o.check_value(v) if _is_number(v) else f"{o.name}: {v!r} is not a number"
+            if problem:
+                raise ProjectError(f"{path}: values: {problem}")
     return Project(str(doc.get("name", path.parent.name)), names, outputs, osc, values)
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "kind": (str,),
+    "min": (int, float),
+    "max": (int, float),
+    "integer": (bool,),
+    "hard_limits": (bool,),
+    "classes": (int,),
+    "model": (dict,),
+    "inputs": (list, type(None)),
+    "record": (bool,),
+    "run": (bool,),
+    "train": (bool,),
+    "probabilities": (bool,),
+}
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_output_fields(o: Any) -> None:
+    """TypeError naming the field whose JSON value has the wrong type (or is unknown)."""
+    if not isinstance(o, dict):
+        raise TypeError("each output must be a JSON object")
+    for key, value in o.items():
+        types = _FIELD_TYPES.get(key)
+        if types is None:
+            raise TypeError(f"unknown field {key!r}; the fields are: {', '.join(_FIELD_TYPES)}")
+        numeric = types in ((int, float), (int,))
+        if not isinstance(value, types) or (numeric and isinstance(value, bool)):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise TypeError(f"field {key!r} must be {names}, not {value!r}")
+    if isinstance(o.get("inputs"), list) and not all(_is_number(i) for i in o["inputs"]):
+        raise TypeError("field 'inputs' must list input numbers")
 
 
 @dataclass
@@ -235,6 +278,8 @@ def _parse_row(cells: list[str], project: Project, where: str, columns: _Columns
             continue
         value = _cell(c, where, f"output {o.name!r}")
         problem = o.check_value(value)
+        if problem is None and o.is_classifier and value == 0:
+            problem = f"{o.name}: class 0 (no class) cannot be learned; leave the cell empty"
         if problem is None and o.hard_limits and not o.min <= value <= o.max:
             problem = f"{o.name}: {value} is outside its hard limits [{o.min}, {o.max}]"
         if problem:
@@ -263,12 +308,17 @@ def engine_from_project(project: Project, rows: ExampleRows) -> Engine:
     """A ready engine holding the project's settings, values and examples (not yet trained)."""
     engine = Engine(project.input_names, project.outputs)
     if project.values is not None:
-        engine.values = [o.shape(float(v)) for o, v in zip(project.outputs, project.values)]
-        engine.last_outputs = list(engine.values)
+        engine.set_values(project.values, send=False)
     engine.add_examples(rows)
     return engine
 
 
 def project_from_engine(engine: Engine, name: str, osc: OSCSettings) -> Project:
-    """What to save of a running engine: its current names, outputs, values and settings."""
-    return Project(name, list(engine.input_names), list(engine.outputs), osc, list(engine.values))
+    """A copy of what to save of a running engine: names, outputs, values and settings."""
+    outputs = [
+        dataclasses.replace(
+            o, model=dict(o.model), inputs=None if o.inputs is None else [*o.inputs]
+        )
+        for o in engine.outputs
+    ]
+    return Project(name, list(engine.input_names), outputs, osc, list(engine.values))

@@ -46,6 +46,8 @@ class StatusLine:
                 ("malformed", c.malformed),
                 ("control errors", c.control_errors),
                 ("send errors", c.send_errors),
+                ("save errors", c.save_errors),
+                ("internal errors", c.internal_errors),
             )
             if count
         ]

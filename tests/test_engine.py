@@ -98,3 +98,33 @@ def test_running_stops_recording_and_recording_stops_running():
     assert engine.mode is Mode.RUNNING
     engine.start_recording()
     assert engine.mode is Mode.RECORDING
+
+
+def test_no_class_is_not_a_training_target():
+    engine = Engine(["x"], [Output("pose", kind="classifier", classes=2), Output("level")])
+    engine.set_values([0.0, 0.5])  # auditioning "no class"
+    engine.start_recording()
+    engine.process_frame([0.3])
+    engine.set_enabled("record", [1], False)
+    engine.process_frame([0.4])  # nothing left to record in this frame
+    engine.stop_recording()
+    assert engine.examples.counts() == [0, 1]
+    assert len(engine.examples) == 1
+
+
+def test_a_change_made_while_training_leaves_the_model_needing_training():
+    engine = Engine(["a", "b"], [Output("level", model={"type": "mlp", "hidden": 64})])
+    for r in range(8):
+        engine.set_values([(r * 5 % 8) / 8])
+        engine.start_recording()
+        for k in range(250):
+            engine.process_frame([k / 250, (k * r % 7) / 7])
+        engine.stop_recording()
+    engine.train()
+    assert engine.is_training  # 2,000 examples and 64 units: this takes a while
+    engine.start_recording()
+    engine.process_frame([0.5, 0.5])  # a new example arrives while it trains
+    engine.stop_recording()
+    assert engine.wait_for_training(60)
+    assert engine.trained_model(0) is not None
+    assert engine.model_states == [ModelState.STALE]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import numpy as np
 
@@ -56,17 +57,27 @@ def test_snapshots_are_consistent_while_another_thread_records():
     stop = threading.Event()
 
     def record() -> None:
-        for k in range(20_000):
+        for k in range(1_000_000):
             if stop.is_set():
                 return
             store.append([k, k, k], [k], [True], 1, 0.0)
 
     writer = threading.Thread(target=record)
     writer.start()
+    sizes = []
     try:
-        for _ in range(50):
+        for _ in range(5000):  # wait (bounded) for the writer to start
+            if len(store):
+                break
+            time.sleep(0.001)
+        for _ in range(200):
+            time.sleep(0.001)  # let the writer run between snapshots
             rows = store.snapshot()
             assert np.array_equal(rows.inputs[:, 0], rows.outputs[:, 0])
+            sizes.append(len(rows))
+            if len(set(sizes)) > 2:
+                break
     finally:
         stop.set()
         writer.join(10)
+    assert len(set(sizes)) > 2, "the snapshots never overlapped the writer"

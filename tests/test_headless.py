@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,27 +28,52 @@ class Headless:
     def __init__(self, proc: subprocess.Popen[str]) -> None:
         self.proc = proc
         self.lines: list[str] = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if not line:
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        match = READY.search(self.wait_for_line("listening on", timeout=30))
+        assert match, self.lines
+        self.port = int(match.group(1))
+        self.client = SimpleUDPClient("127.0.0.1", self.port)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for_line(self, text: str, timeout: float = 10.0) -> str:
+        """The first new stdout line containing `text` (fails after `timeout` or at exit)."""
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
                 break
+            if line is None:
+                err = self.proc.stderr.read() if self.proc.stderr else ""
+                pytest.fail(f"mapper headless exited before printing {text!r}: {self.lines} {err}")
             self.lines.append(line)
-            match = READY.search(line)
-            if match:
-                self.port = int(match.group(1))
-                self.client = SimpleUDPClient("127.0.0.1", self.port)
-                return
-        err = proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
-        pytest.fail(f"mapper headless did not get ready: {self.lines} {err}")
+            if text in line:
+                return line
+        pytest.fail(f"no line with {text!r} within {timeout} s: {self.lines}")
 
     def control(self, name: str, *args: object) -> None:
         self.client.send_message(f"/wekinator/control/{name}", list(args))
 
     def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str, str]:
+        """Send `sig`, wait for the exit; returns (exit code, all stdout, stderr)."""
         self.proc.send_signal(sig)
-        out, err = self.proc.communicate(timeout=20)
-        return self.proc.returncode, "".join(self.lines) + out, err
+        self.proc.wait(timeout=20)
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        for _ in range(10_000):
+            try:
+                line = self._queue.get(timeout=5)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.lines.append(line)
+        return self.proc.returncode, "".join(self.lines), err
 
 
 def start(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
@@ -124,36 +151,95 @@ def test_bad_input_never_stops_it_and_shows_in_the_status_line(headless, receive
     h.client.send_message("/wek/inputs", ["not", "numbers"])
     h.client._sock.sendto(b"\xff garbage", ("127.0.0.1", h.port))
     h.client.send_message("/wek/inputs", [float("nan"), 0.5])
-    time.sleep(1.5)  # let one status line go out (it prints at most once per second)
+    h.client.send_message("/wekinator/control/deleteExamplesForOutput", [float("inf")])
+    line = h.wait_for_line("control errors 1")  # the status line, at most once per second
+    assert "rejected 3" in line and "malformed 1" in line
+    assert "(last: NaN or infinity in the inputs)" in line
     h.control("outputs", 0.5)
     assert receiver.get_address("/wek/outputs")[2] == (0.5,)
-    code, out, err = h.stop()
+    code, _, err = h.stop()
     assert code == 0
-    assert "rejected 3" in out
-    assert "malformed 1" in out
-    assert "wrong number of inputs: expected 2, got 1" in err
+    assert "rejected input frame: wrong number of inputs: expected 2, got 1" in err
 
 
 def test_project_is_created_saved_and_reopened(tmp_path, receiver, headless):
     folder = tmp_path / "my-instrument"
     h = headless(str(folder), "--inputs", "2", "--outputs", "1")
-    assert json.loads((folder / "project.json").read_text())["schema"] == 1
+    doc = json.loads((folder / "project.json").read_text())
+    assert doc["schema"] == 1
+    # --listen/--send of this run are not saved: the project keeps Wekinator's ports
+    assert (doc["osc"]["listen_port"], doc["osc"]["send_port"]) == (6448, 12000)
     record_round(h, receiver, [0.25], [0.0, 0.0])
     record_round(h, receiver, [0.75], [1.0, 1.0])
     h.client.send_message("/mapper/control/save", [])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(_csv_rows(folder)) < 30:
-        time.sleep(0.02)
-    assert len(_csv_rows(folder)) == 30
+    wait_until(lambda: len(_csv_rows(folder)) == 30)
     code, out, _ = h.stop()
     assert code == 0 and "saved" in out
 
     reopened = headless(str(folder), "--run")  # retrains from the examples, then runs
-    assert "training outputs-1 from 30 examples" in "".join(reopened.lines)
+    reopened.wait_for_line("training outputs-1 from 30 examples")
     receiver.get_address("/wekinator/status/done-training", timeout=30)
+    reopened.wait_for_line("running")
     reopened.client.send_message("/wek/inputs", [0.95, 0.95])
     assert receiver.get_address("/wek/outputs")[2] == pytest.approx((0.75,), abs=0.05)
     assert reopened.stop()[0] == 0
+
+
+def wait_until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not met in time")
+        time.sleep(0.02)
+
+
+def test_a_dropped_ssh_session_still_saves_the_examples(tmp_path, receiver, headless):
+    folder = tmp_path / "rehearsal"
+    h = headless(str(folder), "--inputs", "2", "--outputs", "1")
+    record_round(h, receiver, [0.5], [0.1, 0.2])
+    h.wait_for_line("examples 15")
+    code, _, _ = h.stop(signal.SIGHUP)
+    assert code == 0
+    assert len(_csv_rows(folder)) == 15
+
+
+def test_nobody_reading_stdout_does_not_lose_the_examples(tmp_path, receiver):
+    folder = tmp_path / "piped"
+    proc = start(
+        str(folder), "--inputs", "2", "--outputs", "1", "--send", f"127.0.0.1:{receiver.port}"
+    )
+    try:
+        ready = proc.stdout.readline() if proc.stdout else ""
+        port = int(READY.search(ready).group(1))  # type: ignore[union-attr]
+        proc.stdout.close()  # type: ignore[union-attr]  # like `mapper headless | head -1`
+        client = SimpleUDPClient("127.0.0.1", port)
+        client.send_message("/wekinator/control/startRecording", [])
+        for k in range(10):
+            client.send_message("/wek/inputs", [k / 10, 0.5])
+        client.send_message("/wekinator/control/stopRecording", [])
+        time.sleep(1.5)  # a status line is due within a second: it meets the closed pipe
+        assert proc.poll() is None, "mapper headless died when its stdout closed"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert len(_csv_rows(folder)) == 10
+
+
+def test_a_failed_save_is_reported_and_the_instrument_plays_on(tmp_path, receiver, headless):
+    folder = tmp_path / "stuck"
+    h = headless(str(folder), "--inputs", "1", "--outputs", "1")
+    (folder / "examples.csv").unlink()
+    (folder / "examples.csv").mkdir()  # the file cannot be replaced any more
+    h.client.send_message("/mapper/control/save", [])
+    h.wait_for_line("save errors 1")
+    h.control("outputs", 0.25)
+    assert receiver.get_address("/wek/outputs")[2] == (0.25,)
+    code, _, err = h.stop()
+    assert code == 1
+    assert f"could not save {folder}" in err
 
 
 def _csv_rows(folder: Path) -> list[str]:
@@ -162,10 +248,18 @@ def _csv_rows(folder: Path) -> list[str]:
 
 
 def test_usage_errors_are_clear_and_nonzero(tmp_path):
-    proc = start()
-    _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 2
-    assert "--inputs 3 --outputs 2" in err
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "x").write_text("")
+    for args, message in (
+        ((), "--inputs 3 --outputs 2"),
+        ((str(tmp_path / "proj" / "x"),), "is a file, not a project folder"),
+        ((str(tmp_path / "proj"),), "holds no project.json"),
+        (("--inputs", "1", "--outputs", "1", "--send", "127.0.0.1:99999"), "out of range"),
+    ):
+        proc = start(*args)
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 2, args
+        assert message in err, err
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "project.json").write_text("{not json")
     proc = start(str(tmp_path / "broken"))
@@ -173,6 +267,15 @@ def test_usage_errors_are_clear_and_nonzero(tmp_path):
     assert proc.returncode == 1
     assert "project.json: invalid JSON at line 1" in err
     assert "Traceback" not in err
+
+
+def test_a_project_keeps_its_own_outputs(tmp_path, headless):
+    folder = tmp_path / "kept"
+    headless(str(folder), "--inputs", "1", "--outputs", "1").stop()
+    proc = start(str(folder), "--type", "classifier")
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 2
+    assert "already defines its outputs; drop --type" in err
 
 
 def test_port_in_use_says_so(receiver):

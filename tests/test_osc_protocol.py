@@ -255,3 +255,39 @@ def test_cancel_training_stops_at_once_and_keeps_the_old_models(make_rig):
     assert rig.engine.trained_model(0) is old
     assert rig.engine.training.error == "training cancelled"
     assert rig.engine.model_states[0].value == "needs training"
+
+
+def test_classifier_probabilities_are_sent_when_asked(make_rig):
+    rig = make_rig(n_inputs=1, outputs=make_outputs(1, "classifier", classes=3))
+    rig.send("/mapper/control/setModel", 1, "knn", "k", 4, "weighted", 0)
+    rig.record([1], [[0.0], [0.1], [0.2]])
+    rig.record([2], [[1.0]])
+    rig.train()
+    rig.send("/mapper/control/enableProbabilities", 1)
+    rig.control("startRunning")
+    rig.send("/wek/inputs", 0.05)
+    assert rig.receiver.get() == ("/outputs-1", "ffff", (0.0, 0.75, 0.25, 0.0))
+    assert rig.receiver.get() == ("/wek/outputs", "f", (1.0,))
+    rig.send("/mapper/control/disableProbabilities", 1)
+    assert rig.frame(0.05)[2] == (1.0,)
+    assert rig.receiver.drain() == 0  # no probabilities any more
+
+
+def test_a_bad_control_message_does_not_cost_its_bundle_neighbours(make_rig):
+    rig = make_rig(n_inputs=1, outputs=make_outputs(2))
+    bundle = OscBundleBuilder(IMMEDIATELY)
+    for address, value in (
+        ("/wekinator/control/deleteExamplesForOutput", math.inf),
+        ("/wekinator/control/deleteExamplesForOutput", math.nan),
+    ):
+        msg = OscMessageBuilder(address)
+        msg.add_arg(value)
+        bundle.add_content(msg.build())
+    msg = OscMessageBuilder("/wekinator/control/outputs")
+    msg.add_arg(0.25)
+    msg.add_arg(0.5)
+    bundle.add_content(msg.build())
+    rig.client.send(bundle.build())
+    assert rig.receiver.get() == ("/wek/outputs", "ff", (0.25, 0.5))
+    assert rig.engine.counters.control_errors == 2
+    assert rig.engine.counters.internal_errors == 0

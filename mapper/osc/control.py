@@ -6,6 +6,7 @@ the same method the TUI calls. A bad argument raises EngineError with a message 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ def _number(value: Any, what: str) -> float:
 def _index(value: Any, what: str) -> int:
     """A 1-based number from OSC (int, or a float holding a whole number) -> 0-based."""
     number = _number(value, what)
-    if number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise EngineError(f"{what} must be a whole number, not {value!r}")
     return int(number) - 1
 
@@ -52,8 +53,11 @@ def _model_settings(args: Sequence[Any]) -> dict[str, Any]:
     return settings
 
 
-def make_controls(engine: Engine, save: Callable[[], str] | None = None) -> dict[str, Handler]:
-    """The address -> handler table for one engine. `save` saves the project, if there is one."""
+def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> dict[str, Handler]:
+    """The address -> handler table for one engine. `save` saves the project, if there is one.
+
+    `save` must return at once (it runs on the receive thread): see mapper.saving.
+    """
 
     def simple(method: Callable[[], object]) -> Handler:
         def handler(args: Sequence[Any]) -> None:

@@ -11,8 +11,12 @@ from mapper.osc.codec import FloatEncoder, encode_message
 
 
 def resolve_udp(host: str, port: int) -> tuple[int, tuple[Any, ...]]:
-    """(address family, socket address) for host:port, looked up once, not on every send."""
-    family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    """(address family, socket address) for host:port, looked up once, not on every send.
+
+    IPv4 comes first where a name has both (`localhost` is 127.0.0.1 to Wekinator's peers).
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    family, _, _, _, sockaddr = min(infos, key=lambda info: info[0] != socket.AF_INET)
     return family, sockaddr
 
 

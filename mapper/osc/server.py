@@ -60,7 +60,7 @@ class OSCServer:
         self,
         engine: Engine,
         settings: OSCSettings,
-        save: Callable[[], str] | None = None,
+        save: Callable[[], object] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -139,10 +139,14 @@ class OSCServer:
             self._log.warning("malformed", f"malformed OSC datagram ({len(data)} bytes): {e}")
             return
         for address, tags, args in messages:
-            if address == self._input_address:
-                self._inputs(tags, args)
-            else:
-                self._control(address, args)
+            try:
+                if address == self._input_address:
+                    self._inputs(tags, args)
+                else:
+                    self._control(address, args)
+            except Exception as e:  # one bad message never costs its bundle neighbours
+                self.counters.internal_errors += 1
+                self._log.warning("internal", f"error handling {address}: {e!r}")
 
     def _inputs(self, tags: str, args: Sequence[Any]) -> None:
         if tags != self._all_float_tags:
@@ -182,7 +186,7 @@ class OSCServer:
             return
         try:
             handler(args)
-        except EngineError as e:
+        except (EngineError, ValueError, TypeError, OverflowError) as e:
             self.counters.control_errors += 1
             self._log.warning(address, f"{address} rejected: {e}")
 
