@@ -14,6 +14,7 @@ from types import FrameType
 
 from mapper.engine import Engine, EngineError
 from mapper.examples import ExampleRows, ExampleStore
+from mapper.models.warmup import warm_up
 from mapper.osc.sender import resolve_udp
 from mapper.osc.server import OSCServer
 from mapper.osc.settings import OSCSettings, parse_host_port
@@ -91,6 +92,7 @@ def run_headless(args: argparse.Namespace) -> int:
 
     for sig in STOP_SIGNALS:
         signal.signal(sig, on_signal)
+    warm_up(str(o.model.get("type", "")).lower() for o in engine.outputs)
     sys.setswitchinterval(SWITCH_INTERVAL)
     console = Console(args.quiet)
     try:
@@ -200,9 +202,6 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
 def _start(engine: Engine, console: Console, run: bool) -> None:
     """Retrain from the loaded examples (models are never loaded from disk); with `run`, run
     once that training is over, so an installation never plays untrained outputs."""
-    from mapper.models.warmup import warm_up
-
-    warm_up(str(o.model.get("type", "")).lower() for o in engine.outputs)
     if len(engine.examples):
         try:
             names = engine.train()

@@ -1,9 +1,12 @@
-"""Import the fitting libraries in the background, so the first training does not wait on them."""
+"""Import the fitting libraries a project's models need, before the instrument is played.
+
+Importing scipy or scikit-learn takes 0.5-2 s and holds the interpreter lock in long stretches,
+so doing it while frames arrive would stall them: load them at start-up instead.
+"""
 
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Iterable
 
 # model type -> the modules its fit imports (scipy for the MLP, scikit-learn for the others)
@@ -16,14 +19,9 @@ FIT_MODULES = {
 }
 
 
-def warm_up(model_types: Iterable[str]) -> threading.Thread:
-    """Start a daemon thread importing what these model types need to train; returns it."""
+def warm_up(model_types: Iterable[str]) -> list[str]:
+    """Import what these model types need to train (and threadpoolctl); returns the modules."""
     modules = sorted({m for t in model_types for m in FIT_MODULES.get(t, ())})
-
-    def load() -> None:
-        for name in modules:
-            importlib.import_module(name)
-
-    thread = threading.Thread(target=load, name="mapper-warm-up", daemon=True)
-    thread.start()
-    return thread
+    for name in [*modules, "threadpoolctl"]:
+        importlib.import_module(name)
+    return modules
