@@ -106,10 +106,18 @@ class _Network:
     """Shared settings, training and forward pass for both MLP kinds."""
 
     _stop: Callable[[], bool] | None
-    hidden: int | Sequence[int]
-    max_iter: int
-    alpha: float
-    seed: int
+
+    def __init__(
+        self,
+        hidden: int | Sequence[int] = 16,
+        max_iter: int = 300,
+        alpha: float = 1e-8,
+        seed: int = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.seed = seed
 
     def _train(self, X: np.ndarray, target: np.ndarray, n_out: int, softmax: bool) -> Layers:
         mean, std = input_scaling(X)
@@ -143,18 +151,6 @@ class MLPRegressor(_Network, Model):
 
     type_name = "mlp"
 
-    def __init__(
-        self,
-        hidden: int | Sequence[int] = 16,
-        max_iter: int = 300,
-        alpha: float = 1e-8,
-        seed: int = 0,
-    ) -> None:
-        self.hidden = hidden
-        self.max_iter = max_iter
-        self.alpha = alpha
-        self.seed = seed
-
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         y_mean = float(y.mean())
         y_std = float(y.std())
@@ -180,18 +176,6 @@ class MLPClassifier(_Network, Classifier):
     """Class output from a small neural network with a softmax over the classes seen."""
 
     type_name = "mlp"
-
-    def __init__(
-        self,
-        hidden: int | Sequence[int] = 16,
-        max_iter: int = 300,
-        alpha: float = 1e-8,
-        seed: int = 0,
-    ) -> None:
-        self.hidden = hidden
-        self.max_iter = max_iter
-        self.alpha = alpha
-        self.seed = seed
 
     def _fit_classes(self, X: np.ndarray, yi: np.ndarray) -> None:
         self._set_layers(self._train(X, yi, len(self.classes_), softmax=True))
