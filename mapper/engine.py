@@ -436,15 +436,17 @@ class Engine:
                 break
             self.training = TrainingStatus(True, done, len(plan), spec.name)
             X, y = snapshot.for_output(j, idx)
+            ids = snapshot.ids[snapshot.mask[:, j]]
+            if spec.is_classifier:  # class 0 is "no class": nothing to learn from
+                keep = y != 0
+                X, y, ids = X[keep], y[keep], ids[keep]
             try:
                 model = make_model(spec.model, spec.is_classifier).fit(X, y, cancel.is_set)
             except Exception as e:  # a training failure is reported, never fatal
                 errors.append(f"{spec.name}: {e}")
                 continue
             all_inputs = idx == list(range(self.n_inputs))
-            fitted[j] = Trained(
-                model, None if all_inputs else np.asarray(idx), snapshot.ids[snapshot.mask[:, j]]
-            )
+            fitted[j] = Trained(model, None if all_inputs else np.asarray(idx), ids)
         return fitted, errors
 
     def _state_without_training(self, j: int) -> ModelState:
