@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mapper.examples import ExampleRows, ExampleStore
+from mapper.models import make_model
 from mapper.outputs import Output
 
 OutputSink = Callable[[list[float]], None]
@@ -307,8 +308,6 @@ class Engine:
 
     def set_model(self, j: int, settings: dict[str, Any]) -> None:
         """Change output j's model type or parameters (checked now); it then needs training."""
-        from mapper.models import make_model
-
         self._check_output(j)
         output = self.outputs[j]
         try:
@@ -427,8 +426,6 @@ class Engine:
         cancel: threading.Event,
     ) -> tuple[dict[int, Trained], list[str]]:
         """Fit a fresh model per planned output (stopping early if cancelled)."""
-        from mapper.models import make_model
-
         fitted: dict[int, Trained] = {}
         errors: list[str] = []
         for done, (j, spec, idx) in enumerate(plan):

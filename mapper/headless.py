@@ -14,6 +14,7 @@ from types import FrameType
 
 from mapper.engine import Engine, EngineError
 from mapper.examples import ExampleRows, ExampleStore
+from mapper.models import make_model
 from mapper.models.warmup import warm_up
 from mapper.osc.sender import resolve_udp
 from mapper.osc.server import OSCServer
@@ -176,8 +177,6 @@ def runtime_settings(saved: OSCSettings, args: argparse.Namespace) -> OSCSetting
 
 
 def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project, ExampleRows]:
-    from mapper.models import make_model
-
     if args.inputs is None or args.outputs is None:
         raise UsageError("say how many inputs and outputs, e.g. --inputs 3 --outputs 2")
     if args.inputs < 1 or args.outputs < 1:

@@ -22,6 +22,7 @@ import numpy as np
 
 from mapper.engine import Engine
 from mapper.examples import ExampleRows
+from mapper.models import make_model
 from mapper.osc.settings import OSCSettings
 from mapper.outputs import Output
 
@@ -128,8 +129,6 @@ def load_project(folder: Path) -> tuple[Project, ExampleRows]:
 
 
 def _project_from_doc(doc: Any, path: Path) -> Project:
-    from mapper.models import make_model
-
     if not isinstance(doc, dict):
         raise ProjectError(f"{path}: expected a JSON object at the top")
     schema = doc.get("schema")

@@ -39,9 +39,6 @@ class LinearRegressor(Model):
 
     type_name = "linear"
 
-    def __init__(self) -> None:
-        pass
-
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         mean, std = input_scaling(X)
         w, c = least_squares((X - mean) / std, y, RIDGE)

@@ -14,9 +14,6 @@ class NaiveBayesClassifier(Classifier):
 
     type_name = "naive_bayes"
 
-    def __init__(self) -> None:
-        pass
-
     def _fit_classes(self, X: np.ndarray, yi: np.ndarray) -> None:
         from sklearn.naive_bayes import GaussianNB
 
