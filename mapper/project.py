@@ -44,6 +44,8 @@ class Project:
     outputs: list[Output]
     osc: OSCSettings = field(default_factory=OSCSettings)
     values: list[float] | None = None  # the hand-set output values when last saved
+    transport: dict[str, float] = field(default_factory=dict)  # count-in, record-for, smoothing
+    generator: dict[str, Any] | None = None  # the latent model this project steers, if any
 
 
 def new_project(name: str, n_inputs: int, outputs: list[Output], osc: OSCSettings) -> Project:
@@ -62,7 +64,10 @@ def save_project(folder: Path, project: Project, rows: ExampleRows) -> None:
         "outputs": [_output_doc(o) for o in project.outputs],
         "values": project.values,
         "osc": dataclasses.asdict(project.osc),
+        "transport": project.transport,
     }
+    if project.generator is not None:
+        doc["generator"] = project.generator
     _write_atomic(folder / PROJECT_FILE, json.dumps(doc, indent=2) + "\n")
     _write_atomic(folder / EXAMPLES_FILE, _examples_csv(project, rows))
 
@@ -156,6 +161,8 @@ def _project_from_doc(doc: Any, path: Path) -> Project:
             outputs.append(output)
         osc = OSCSettings(**doc.get("osc", {}))
         values = doc.get("values")
+        transport = doc.get("transport", {})
+        generator = doc.get("generator")
     except KeyError as e:
         raise ProjectError(f"{path}: missing field {e}") from e
     except (TypeError, ValueError) as e:
@@ -169,7 +176,14 @@ def _project_from_doc(doc: Any, path: Path) -> Project:
             problem = o.check_value(v) if _is_number(v) else f"{o.name}: {v!r} is not a number"
             if problem:
                 raise ProjectError(f"{path}: values: {problem}")
-    return Project(str(doc.get("name", path.parent.name)), names, outputs, osc, values)
+    if not isinstance(transport, dict) or not all(
+        isinstance(k, str) and _is_number(v) for k, v in transport.items()
+    ):
+        raise ProjectError(f"{path}: 'transport' must map names to numbers")
+    if generator is not None and not isinstance(generator, dict):
+        raise ProjectError(f"{path}: 'generator' must be an object or absent")
+    name = str(doc.get("name", path.parent.name))
+    return Project(name, names, outputs, osc, values, transport, generator)
 
 
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
