@@ -7,6 +7,7 @@ or a UI, and hands the outputs to the sinks (the OSC sender) on the caller's thr
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -17,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from mapper.evaluation import DEFAULT_FOLDS, Evaluation, cross_validate
 from mapper.examples import ExampleRows, ExampleStore
 from mapper.models import make_model
 from mapper.outputs import Output
+from mapper.transport import Smoother, Transport
 
 OutputSink = Callable[[list[float]], None]
 MessageSink = Callable[[str, list[float]], None]
@@ -32,6 +35,7 @@ class EngineError(ValueError):
 
 class Mode(str, Enum):
     IDLE = "idle"
+    COUNT_IN = "counting in"
     RECORDING = "recording"
     RUNNING = "running"
 
@@ -58,6 +62,8 @@ class Counters:
     send_errors: int = 0
     save_errors: int = 0
     internal_errors: int = 0
+    last_control_error: str = ""
+    last_latency: float = 0.0  # seconds from a frame handed to the engine to its outputs sent
 
     @property
     def rejected_total(self) -> int:
@@ -71,6 +77,16 @@ class Trained:
     model: Any
     input_idx: np.ndarray | None  # None = every input, in order
     example_ids: np.ndarray
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One recorded example behind a kNN output: where it is and how much it counts."""
+
+    example_id: int
+    round: int
+    row: int  # 1-based position within its round
+    share: float  # 0..1, the shares of one output's neighbours sum to 1
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,12 @@ class Engine:
         self._idle = threading.Event()  # set while no training is under way
         self._idle.set()
         self._cancel = threading.Event()
+        self.transport = Transport()
+        self._smoother = Smoother(0.0, self.outputs)
+        self._take: threading.Event | None = None  # set to cancel a pending timed take
+        self.count_in_ends = 0.0  # time.monotonic() when the count-in ends (while counting in)
+        self.take_ends = 0.0  # time.monotonic() when a timed take stops itself (0: untimed)
+        self.deleted_rounds: list[ExampleRows] = []  # newest last: what restore_round puts back
 
     # ---- wiring -------------------------------------------------------------------------
     @property
@@ -152,6 +174,7 @@ class Engine:
         self.last_inputs = tuple(frame)
         mode = self.mode
         if mode is Mode.RUNNING:
+            start = time.perf_counter()
             out = list(self.values)
             runners = self._runners
             if runners:
@@ -161,7 +184,10 @@ class Engine:
                     out[j] = output.shape(trained.model.predict_one(xi))
                     if output.probabilities:
                         self._send_probabilities(output, trained.model.predict_proba_one(xi))
+            if self._smoother.seconds > 0:
+                out = self._smoother(out)
             self._emit(out)
+            self.counters.last_latency = time.perf_counter() - start
         elif mode is Mode.RECORDING and self._recording_any:
             self.examples.append(frame, self.values, self._record_mask, self.round, time.time())
             self.counters.recorded += 1
@@ -170,31 +196,104 @@ class Engine:
         values = [0.0] * (output.classes + 1)
         n = min(len(proba), len(values))
         values[:n] = proba[:n].tolist()
+        self.send_message("/" + output.name, values)
+
+    def send_message(self, address: str, values: list[float]) -> None:
+        """Send an extra message of floats to the output target (replies to queries)."""
         for sink in self._message_sinks:
-            sink("/" + output.name, values)
+            sink(address, values)
 
     # ---- record / run -------------------------------------------------------------------
     def start_recording(self) -> None:
-        """Start a new recording round (stops running): each frame becomes one example."""
+        """Start a new recording round now (stops running): each frame becomes one example."""
         with self._lock:
-            if self.mode is Mode.RECORDING:
-                return
+            self._cancel_take()
+            self._begin_round()
+
+    def _begin_round(self) -> None:
+        if self.mode is not Mode.RECORDING:
             self.round = max(self.round, self.examples.last_round()) + 1
             self.mode = Mode.RECORDING
 
     def stop_recording(self) -> None:
-        """End the round; the outputs it touched now need training."""
+        """End the round (or a count-in); the outputs it touched now need training."""
         with self._lock:
+            self._cancel_take()
+            if self.mode is Mode.COUNT_IN:
+                self.mode = Mode.IDLE
             if self.mode is not Mode.RECORDING:
                 return
             self.mode = Mode.IDLE
             self._mark_stale([j for j, o in enumerate(self.outputs) if o.record])
 
+    def record_take(self) -> None:
+        """Record one take as the transport says: count in, then record, then stop by itself
+        after `record_for` seconds (or when stopped, if 0). The TUI's `r`."""
+        with self._lock:
+            self._cancel_take()
+            count_in, length = self.transport.count_in, self.transport.record_for
+            if count_in <= 0 and length <= 0:
+                self._begin_round()
+                return
+            take = threading.Event()
+            self._take = take
+            if count_in > 0:
+                self.mode = Mode.COUNT_IN
+                self.count_in_ends = time.monotonic() + count_in
+            else:
+                self._begin_round()
+                self.take_ends = time.monotonic() + length
+        threading.Thread(
+            target=self._take_worker, args=(take, count_in, length), name="mapper-take", daemon=True
+        ).start()
+
+    def _take_worker(self, take: threading.Event, count_in: float, length: float) -> None:
+        if count_in > 0:
+            if take.wait(count_in):
+                return
+            with self._lock:
+                if take.is_set():
+                    return
+                self.count_in_ends = 0.0
+                self._begin_round()
+                if length > 0:
+                    self.take_ends = time.monotonic() + length
+        if length > 0 and not take.wait(length):
+            with self._lock:
+                if not take.is_set():
+                    self.stop_recording()
+
+    def _cancel_take(self) -> None:
+        """Forget a pending count-in or timed stop (lock held)."""
+        if self._take is not None:
+            self._take.set()
+            self._take = None
+        self.count_in_ends = self.take_ends = 0.0
+
+    def set_transport(
+        self,
+        count_in: float | None = None,
+        record_for: float | None = None,
+        smoothing: float | None = None,
+    ) -> None:
+        """Change the count-in, take length or output smoothing (seconds; None = unchanged)."""
+        try:
+            transport = self.transport.updated(
+                count_in=count_in, record_for=record_for, smoothing=smoothing
+            )
+        except ValueError as e:
+            raise EngineError(str(e)) from e
+        with self._lock:
+            self.transport = transport
+            if transport.smoothing != self._smoother.seconds:
+                self._smoother = Smoother(transport.smoothing, self.outputs)
+
     def start_running(self) -> None:
         """Run: each input frame gives one output message."""
         with self._lock:
-            if self.mode is Mode.RECORDING:
+            if self.mode in (Mode.RECORDING, Mode.COUNT_IN):
                 self.stop_recording()
+            self._smoother.reset()
             self.mode = Mode.RUNNING
 
     def stop_running(self) -> None:
@@ -251,12 +350,40 @@ class Engine:
             return n
 
     def delete_round(self, round_: int) -> ExampleRows:
-        """Delete one recording round; returns its rows so it can be put back."""
+        """Delete one recording round; returns its rows, which restore_round can put back."""
         with self._lock:
             rows = self.examples.delete_round(round_)
             if len(rows):
                 self._mark_stale(np.flatnonzero(rows.mask.any(axis=0)).tolist())
+                self.deleted_rounds.append(rows)
             return rows
+
+    def delete_last_round(self) -> int:
+        """Delete the most recent round still there; returns its number."""
+        last = self.examples.last_round()
+        if last == 0:
+            raise EngineError("no examples to delete")
+        self.delete_round(last)
+        return last
+
+    def restore_round(self) -> int:
+        """Put back the most recently deleted round; returns its number."""
+        with self._lock:
+            if not self.deleted_rounds:
+                raise EngineError("no deleted round to put back")
+            rows = self.deleted_rounds.pop()
+            self.add_examples(rows)
+            return int(rows.rounds[0])
+
+    def delete_examples(self, ids: Sequence[int]) -> int:
+        """Delete single examples by id (the examples table); returns how many went."""
+        with self._lock:
+            snap = self.examples.snapshot()
+            hit = np.isin(snap.ids, np.asarray(list(ids), dtype=np.int64))
+            n = self.examples.delete_ids(list(ids))
+            if n:
+                self._mark_stale(np.flatnonzero(snap.mask[hit].any(axis=0)).tolist())
+            return n
 
     def add_examples(self, rows: ExampleRows) -> None:
         """Put rows back (undo) or load them from a project."""
@@ -304,6 +431,42 @@ class Engine:
         chosen = sorted(set(inputs))
         with self._lock:
             self.outputs[j].inputs = None if len(chosen) == self.n_inputs else chosen
+            self._mark_stale([j])
+
+    def set_limits(self, j: int, low: float, high: float, hard: bool | None = None) -> None:
+        """A continuous output's range (sliders, randomize) and whether it is clipped to it."""
+        self._check_output(j)
+        output = self.outputs[j]
+        if output.is_classifier:
+            raise EngineError(f"{output.name} is a classifier: set its classes, not limits")
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise EngineError(f"{output.name}: min ({low}) must be below max ({high})")
+        with self._lock:
+            output.min, output.max = float(low), float(high)
+            if hard is not None:
+                output.hard_limits = hard
+            self.values[j] = output.shape(self.values[j])
+            self._rebuild_runners()
+
+    def set_classes(self, j: int, classes: int) -> None:
+        """A classifier's class count; refused while examples or the value use a higher class."""
+        self._check_output(j)
+        output = self.outputs[j]
+        if not output.is_classifier:
+            raise EngineError(f"{output.name} is continuous: set its limits, not classes")
+        if classes < 1:
+            raise EngineError(f"{output.name}: a classifier needs at least 1 class")
+        snap = self.examples.snapshot()
+        used = snap.outputs[snap.mask[:, j], j]
+        highest = max([int(used.max())] if len(used) else [0])
+        highest = max(highest, int(self.values[j]))
+        if highest > classes:
+            raise EngineError(
+                f"{output.name}: class {highest} is in use (examples or the current value); "
+                f"delete those examples first"
+            )
+        with self._lock:
+            output.classes = classes
             self._mark_stale([j])
 
     def set_model(self, j: int, settings: dict[str, Any]) -> None:
@@ -473,6 +636,50 @@ class Engine:
     def trained_model(self, j: int) -> Trained | None:
         """Output j's running model, or None when it has never been trained."""
         return self._trained[j]
+
+    def evaluate(self, j: int, folds: int = DEFAULT_FOLDS) -> Evaluation:
+        """Cross-validate output j's model on its examples (seconds for big sets: call it from
+        a worker thread; the playing models are untouched)."""
+        self._check_output(j)
+        with self._lock:
+            spec = Output(**vars(self.outputs[j]))
+            idx = spec.input_indices(self.n_inputs)
+            snap = self.examples.snapshot()
+        X, y = snap.for_output(j, idx)
+        from threadpoolctl import threadpool_limits
+
+        try:
+            with threadpool_limits(limits=1):
+                return cross_validate(spec, X, y, folds)
+        except ValueError as e:
+            raise EngineError(str(e)) from e
+
+    def nearest(self, j: int, frame: Sequence[float] | None = None) -> list[Neighbour]:
+        """The recorded examples a kNN output follows for `frame` (default: the last input
+        frame), nearest first; [] for other models or before training or input."""
+        self._check_output(j)
+        trained = self._trained[j]
+        frame = self.last_inputs if frame is None else frame
+        if trained is None or len(frame) != self.n_inputs:
+            return []
+        neighbours = getattr(trained.model, "neighbours", None)
+        if neighbours is None:
+            return []
+        x = np.asarray(frame, dtype=np.float64)
+        idx, shares = neighbours(x if trained.input_idx is None else x[trained.input_idx])
+        snap = self.examples.snapshot()
+        result = []
+        for i, share in zip(idx, shares):
+            example_id = int(trained.example_ids[i])
+            where = np.flatnonzero(snap.ids == example_id)
+            if not len(where):  # deleted since training: still playing, no longer listed
+                result.append(Neighbour(example_id, 0, 0, float(share)))
+                continue
+            k = int(where[0])
+            round_ = int(snap.rounds[k])
+            row = int(np.count_nonzero(snap.rounds[: k + 1] == round_))
+            result.append(Neighbour(example_id, round_, row, float(share)))
+        return result
 
     def _check_output(self, j: int) -> None:
         if not 0 <= j < self.n_outputs:

@@ -12,23 +12,21 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from mapper.engine import Engine, EngineError
+from mapper.engine import Engine
 from mapper.examples import ExampleRows, ExampleStore
 from mapper.models import make_model
-from mapper.models.warmup import warm_up
 from mapper.osc.sender import resolve_udp
-from mapper.osc.server import OSCServer
 from mapper.osc.settings import OSCSettings, parse_host_port
 from mapper.outputs import OutputKind, make_outputs
 from mapper.project import (
     PROJECT_FILE,
     Project,
     ProjectError,
-    engine_from_project,
     load_project,
     new_project,
 )
 from mapper.saving import ProjectSaver
+from mapper.session import Session
 from mapper.status import StatusLine
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the SSH session dropped
@@ -68,10 +66,8 @@ def run_headless(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"mapper: cannot send to {osc.send}: {e}. Check --send HOST:PORT.", file=sys.stderr)
         return 2
-    engine = engine_from_project(project, rows)
-    saver = ProjectSaver(folder, engine, project.name, project.osc) if folder else None
     try:
-        server = OSCServer(engine, osc, saver.save_soon if saver else None)
+        session = Session(project, rows, osc, folder)
     except OSError as e:
         print(
             f"mapper: cannot listen on {osc.listen}: {e.strerror or e}. Is Wekinator or another "
@@ -79,13 +75,13 @@ def run_headless(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if saver is not None and not (saver.folder / PROJECT_FILE).exists():
-        try:
-            saver.save_now()
-        except OSError as e:
-            print(f"mapper: cannot create the project in {folder}: {e}", file=sys.stderr)
-            server.close()
-            return 1
+    engine = session.engine
+    try:
+        session.create_folder()
+    except OSError as e:
+        print(f"mapper: cannot create the project in {folder}: {e}", file=sys.stderr)
+        session.close()
+        return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -93,28 +89,26 @@ def run_headless(args: argparse.Namespace) -> int:
 
     for sig in STOP_SIGNALS:
         signal.signal(sig, on_signal)
-    warm_up(str(o.model.get("type", "")).lower() for o in engine.outputs)
     sys.setswitchinterval(SWITCH_INTERVAL)
     console = Console(args.quiet)
     try:
-        with server:
-            host, port = server.address
-            if osc.listens_beyond_this_machine:
-                logging.warning(
-                    "listening on %s: anyone who can reach this port can play and edit the "
-                    "instrument",
-                    osc.listen_host,
-                )
-            console.say(
-                f"listening on {host}:{port} ({osc.input_address}, {engine.n_inputs} inputs), "
-                f"sending to {osc.send} ({osc.output_address}, {engine.n_outputs} outputs)"
+        names = session.start(run=args.run)
+        host, port = session.listen_address
+        if osc.listens_beyond_this_machine:
+            logging.warning(
+                "listening on %s: anyone who can reach this port can play and edit the instrument",
+                osc.listen_host,
             )
-            _start(engine, console, run=args.run)
-            _status_loop(engine, stop, console)
+        console.say(
+            f"listening on {host}:{port} ({osc.input_address}, {engine.n_inputs} inputs), "
+            f"sending to {osc.send} ({osc.output_address}, {engine.n_outputs} outputs)"
+        )
+        if names:
+            console.say(f"training {', '.join(names)} from {len(engine.examples)} examples")
+        _status_loop(engine, stop, console)
     finally:
-        engine.cancel_training()
-        engine.wait_for_training(timeout=5.0)
-        code = _save_on_exit(engine, saver, console)
+        session.close()
+        code = _save_on_exit(engine, session.saver, console)
     return code
 
 
@@ -196,24 +190,6 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
     name = folder.name if folder is not None else "untitled"
     project = new_project(name, args.inputs, outputs, OSCSettings())
     return project, ExampleStore(args.inputs, args.outputs).snapshot()
-
-
-def _start(engine: Engine, console: Console, run: bool) -> None:
-    """Retrain from the loaded examples (models are never loaded from disk); with `run`, run
-    once that training is over, so an installation never plays untrained outputs."""
-    if len(engine.examples):
-        try:
-            names = engine.train()
-            console.say(f"training {', '.join(names)} from {len(engine.examples)} examples")
-        except EngineError as e:
-            logging.warning("%s", e)
-    if run:
-
-        def run_after_training() -> None:
-            engine.wait_for_training()
-            engine.start_running()
-
-        threading.Thread(target=run_after_training, name="mapper-run", daemon=True).start()
 
 
 def _status_loop(engine: Engine, stop: threading.Event, console: Console) -> None:

@@ -323,15 +323,25 @@ def engine_from_project(project: Project, rows: ExampleRows) -> Engine:
     if project.values is not None:
         engine.set_values(project.values, send=False)
     engine.add_examples(rows)
+    engine.set_transport(**project.transport)
     return engine
 
 
-def project_from_engine(engine: Engine, name: str, osc: OSCSettings) -> Project:
-    """A copy of what to save of a running engine: names, outputs, values and settings."""
+def project_from_engine(engine: Engine, base: Project) -> Project:
+    """What to save of a running engine (names, outputs, values, transport), with the name,
+    OSC settings and generator of `base`."""
     outputs = [
         dataclasses.replace(
             o, model=dict(o.model), inputs=None if o.inputs is None else [*o.inputs]
         )
         for o in engine.outputs
     ]
-    return Project(name, list(engine.input_names), outputs, osc, list(engine.values))
+    return Project(
+        base.name,
+        list(engine.input_names),
+        outputs,
+        base.osc,
+        list(engine.values),
+        engine.transport.to_dict(),
+        base.generator,
+    )

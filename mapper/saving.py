@@ -12,7 +12,6 @@ from pathlib import Path
 
 from mapper.engine import Engine
 from mapper.examples import ExampleRows
-from mapper.osc.settings import OSCSettings
 from mapper.project import Project, project_from_engine, save_project
 
 log = logging.getLogger("mapper.saving")
@@ -21,11 +20,11 @@ log = logging.getLogger("mapper.saving")
 class ProjectSaver:
     """Saves one engine's project into one folder, in the background or right now."""
 
-    def __init__(self, folder: Path, engine: Engine, name: str, osc: OSCSettings) -> None:
+    def __init__(self, folder: Path, engine: Engine, project: Project) -> None:
         self.folder = folder
         self.engine = engine
-        self.name = name
-        self.osc = osc  # the project's own settings, not one-off command-line overrides
+        self.project = project  # name, generator, and the project's own OSC settings (not
+        # one-off command-line overrides); the rest comes from the engine at each save
         self._write_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._taken = 0
@@ -35,7 +34,7 @@ class ProjectSaver:
         with self._count_lock:
             self._taken += 1
             seq = self._taken
-        project = project_from_engine(self.engine, self.name, self.osc)
+        project = project_from_engine(self.engine, self.project)
         return seq, project, self.engine.examples.snapshot()
 
     def _write(self, seq: int, project: Project, rows: ExampleRows) -> bool:

@@ -13,6 +13,7 @@ from mapper.engine import Engine, Mode
 from mapper.osc.settings import OSCSettings
 from mapper.outputs import Output
 from mapper.project import (
+    Project,
     ProjectError,
     engine_from_project,
     load_project,
@@ -42,8 +43,9 @@ def recorded_engine() -> Engine:
 
 def test_round_trip_keeps_settings_examples_and_outputs(tmp_path):
     engine = recorded_engine()
+    engine.set_transport(count_in=2.0, record_for=4.0)
     osc = OSCSettings(listen_port=7000, send_host="localhost", send_port=57120)
-    save_project(tmp_path, project_from_engine(engine, "theremin", osc), engine.examples.snapshot())
+    save_project(tmp_path, project_from_engine(engine, Project("theremin", [], [], osc)), engine.examples.snapshot())
 
     project, rows = load_project(tmp_path)
     assert project.name == "theremin"
@@ -51,6 +53,7 @@ def test_round_trip_keeps_settings_examples_and_outputs(tmp_path):
     assert project.outputs == engine.outputs
     assert project.osc == osc
     assert project.values == [880.0, 2.0]
+    assert project.transport == {"count_in": 2.0, "record_for": 4.0, "smoothing": 0.0}
     before = engine.examples.snapshot()
     assert rows.inputs.tolist() == before.inputs.tolist()
     assert rows.mask.tolist() == [[True, True], [True, True], [True, False]]
@@ -58,6 +61,7 @@ def test_round_trip_keeps_settings_examples_and_outputs(tmp_path):
     np.testing.assert_allclose(rows.times, before.times, atol=1e-6)
 
     reloaded = engine_from_project(project, rows)
+    assert reloaded.transport == engine.transport
     for e in (engine, reloaded):
         e.train()
         assert e.wait_for_training(30)
@@ -74,7 +78,7 @@ def test_round_trip_keeps_settings_examples_and_outputs(tmp_path):
 def test_examples_csv_is_readable_with_empty_cells_for_unrecorded_outputs(tmp_path):
     engine = recorded_engine()
     save_project(
-        tmp_path, project_from_engine(engine, "x", OSCSettings()), engine.examples.snapshot()
+        tmp_path, project_from_engine(engine, Project("x", [], [], OSCSettings())), engine.examples.snapshot()
     )
     with open(tmp_path / "examples.csv", newline="") as f:
         table = list(csv.reader(f))
@@ -88,7 +92,7 @@ def test_examples_csv_is_readable_with_empty_cells_for_unrecorded_outputs(tmp_pa
 def saved(tmp_path) -> Path:
     engine = recorded_engine()
     save_project(
-        tmp_path, project_from_engine(engine, "x", OSCSettings()), engine.examples.snapshot()
+        tmp_path, project_from_engine(engine, Project("x", [], [], OSCSettings())), engine.examples.snapshot()
     )
     return tmp_path
 

@@ -7,6 +7,7 @@ the same method the TUI calls. A bad argument raises EngineError with a message 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -103,6 +104,63 @@ def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> d
     def run_new_project(args: Sequence[Any]) -> None:
         raise EngineError("runNewProject is not supported yet: start `mapper headless DIR`")
 
+    def transport(name: str) -> Handler:
+        def handler(args: Sequence[Any]) -> None:
+            if len(args) != 1:
+                raise EngineError(f"{name} takes one number of seconds")
+            engine.set_transport(**{name: _number(args[0], name)})
+
+        return handler
+
+    def delete_example(args: Sequence[Any]) -> None:
+        if len(args) != 2:
+            raise EngineError("deleteExample takes a round number and a row within that round")
+        round_, row = _index(args[0], "round") + 1, _index(args[1], "row")
+        snap = engine.examples.snapshot()
+        ids = snap.ids[snap.rounds == round_]
+        if not 0 <= row < len(ids):
+            raise EngineError(f"round {round_} has {len(ids)} rows, no row {row + 1}")
+        engine.delete_examples([int(ids[row])])
+
+    def set_limits(args: Sequence[Any]) -> None:
+        if len(args) not in (3, 4):
+            raise EngineError("setLimits takes an output, min, max and optionally hard (0/1)")
+        hard = None if len(args) == 3 else bool(_number(args[3], "hard"))
+        j = _index(args[0], "output")
+        engine.set_limits(j, _number(args[1], "min"), _number(args[2], "max"), hard)
+
+    def set_classes(args: Sequence[Any]) -> None:
+        if len(args) != 2:
+            raise EngineError("setClasses takes an output and a class count")
+        engine.set_classes(_index(args[0], "output"), _index(args[1], "classes") + 1)
+
+    def evaluate(args: Sequence[Any]) -> None:
+        outputs = _indices(args, "output") if args else list(range(engine.n_outputs))
+        for j in outputs:
+            engine._check_output(j)
+
+        def work() -> None:  # fits several models: never on the receive thread
+            for j in outputs:
+                try:
+                    e = engine.evaluate(j)
+                except EngineError as err:
+                    engine.send_message("/mapper/evaluation", [j + 1.0, -1.0, 0.0, 0.0])
+                    engine.counters.control_errors += 1
+                    engine.counters.last_control_error = f"evaluate: {err}"
+                    continue
+                engine.send_message("/mapper/evaluation", [j + 1.0, e.value, e.examples, e.folds])
+
+        threading.Thread(target=work, name="mapper-evaluate", daemon=True).start()
+
+    def nearest(args: Sequence[Any]) -> None:
+        if len(args) != 1:
+            raise EngineError("nearest takes one output number")
+        j = _index(args[0], "output")
+        flat: list[float] = [j + 1.0]
+        for n in engine.nearest(j):
+            flat += [float(n.round), float(n.row), n.share]
+        engine.send_message("/mapper/nearest", flat)
+
     return {
         WEK + "startRecording": simple(engine.start_recording),
         WEK + "stopRecording": simple(engine.stop_recording),
@@ -129,4 +187,15 @@ def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> d
         OURS + "randomize": simple(engine.randomize),
         OURS + "deleteRound": delete_round,
         OURS + "save": do_save,
+        OURS + "record": simple(engine.record_take),
+        OURS + "setCountIn": transport("count_in"),
+        OURS + "setRecordFor": transport("record_for"),
+        OURS + "setSmoothing": transport("smoothing"),
+        OURS + "deleteLastRound": simple(engine.delete_last_round),
+        OURS + "restoreRound": simple(engine.restore_round),
+        OURS + "deleteExample": delete_example,
+        OURS + "setLimits": set_limits,
+        OURS + "setClasses": set_classes,
+        OURS + "evaluate": evaluate,
+        OURS + "nearest": nearest,
     }

@@ -188,6 +188,7 @@ class OSCServer:
             handler(args)
         except (EngineError, ValueError, TypeError, OverflowError) as e:
             self.counters.control_errors += 1
+            self.counters.last_control_error = f"{address}: {e}"
             self._log.warning(address, f"{address} rejected: {e}")
 
     def _on_event(self, name: str, detail: str) -> None:

@@ -1,0 +1,120 @@
+"""One open instrument: a project's engine, its OSC server and its saver, started and stopped.
+
+Headless mode and the TUI both open projects through here, so they behave the same: same
+ports, same retraining at start, same save on close.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from pathlib import Path
+
+from mapper.engine import Engine, EngineError
+from mapper.examples import ExampleRows
+from mapper.models.warmup import warm_up
+from mapper.osc.server import OSCServer
+from mapper.osc.settings import OSCSettings
+from mapper.project import PROJECT_FILE, Project, engine_from_project
+from mapper.saving import ProjectSaver
+
+log = logging.getLogger("mapper.session")
+
+
+class Session:
+    """The engine of one project, listening and sending over OSC, saving to its folder.
+
+    `folder` None means an unsaved project (the demo, or headless without PROJECT_DIR).
+    `osc` is this run's settings (command-line overrides included); the project keeps its own.
+    `fallback_port`: if the listening port is taken, listen on a free port instead of failing
+    (the TUI does this and says so; headless fails, because its peers expect the port).
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        rows: ExampleRows,
+        osc: OSCSettings,
+        folder: Path | None,
+        fallback_port: bool = False,
+    ) -> None:
+        self.project = project
+        self.folder = folder
+        self.engine: Engine = engine_from_project(project, rows)
+        self.saver = ProjectSaver(folder, self.engine, project) if folder is not None else None
+        self.listen_problem = ""
+        try:
+            self.server = OSCServer(self.engine, osc, self._save_soon)
+        except OSError as e:
+            if not fallback_port:
+                raise
+            self.listen_problem = f"cannot listen on {osc.listen}: {e.strerror or e}"
+            osc = dataclasses.replace(osc, listen_port=0)
+            self.server = OSCServer(self.engine, osc, self._save_soon)
+        self.osc = osc
+
+    @property
+    def name(self) -> str:
+        return self.project.name
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        """The host and port actually bound (the port may differ from the settings')."""
+        return self.server.address
+
+    def create_folder(self) -> None:
+        """Write a new project's folder now, so the first save cannot surprise anyone later."""
+        if self.saver is not None and not (self.saver.folder / PROJECT_FILE).exists():
+            self.saver.save_now()
+
+    def start(self, run: bool = False) -> list[str]:
+        """Start listening, retrain from the loaded examples; with `run`, run once trained.
+
+        Returns the names of the outputs being trained (models are never loaded from disk).
+        """
+        warm_up(str(o.model.get("type", "")).lower() for o in self.engine.outputs)
+        self.server.start()
+        names: list[str] = []
+        if len(self.engine.examples):
+            try:
+                names = self.engine.train()
+            except EngineError as e:
+                log.warning("%s", e)
+        if run:
+
+            def run_after_training() -> None:
+                self.engine.wait_for_training()
+                self.engine.start_running()
+
+            threading.Thread(target=run_after_training, name="mapper-run", daemon=True).start()
+        return names
+
+    def _save_soon(self) -> object:
+        """Save from a worker thread (for OSC's save: the receive thread must not wait)."""
+        if self.saver is None:
+            raise EngineError("no project folder to save to: start with a PROJECT_DIR")
+        return self.saver.save_soon()
+
+    def save(self) -> None:
+        """Save now; OSError if it cannot be written. No folder: EngineError."""
+        if self.saver is None:
+            raise EngineError("this project has no folder yet: save it as a new project")
+        self.saver.save_now()
+
+    def save_as(self, folder: Path) -> None:
+        """Save into another folder, which then becomes this project's folder."""
+        if folder.exists() and not folder.is_dir():
+            raise EngineError(f"{folder} is a file, not a project folder")
+        if folder.exists() and any(folder.iterdir()) and not (folder / PROJECT_FILE).exists():
+            raise EngineError(f"{folder} holds other files: choose an empty or new folder")
+        self.project = dataclasses.replace(self.project, name=folder.name)
+        saver = ProjectSaver(folder, self.engine, self.project)
+        saver.save_now()
+        self.folder, self.saver = folder, saver
+
+    def close(self) -> None:
+        """Stop training and listening. Does not save: call save() first if you want to."""
+        self.engine.cancel_training()
+        self.engine.wait_for_training(timeout=5.0)
+        self.server.close()
