@@ -1,159 +1,144 @@
-"""Round-trip latency: one /wek/inputs frame in -> one /wek/outputs out, over loopback UDP.
+"""Round trip and sustained rate: mapper and the naive peer, side by side, in the same run.
 
-Starts a real `mapper headless` subprocess per model, records N examples over OSC (target: the
-mean of the inputs, or a class per round), trains, runs, then times single frames one after
-another. The last row times the MLP while a long training (a 64-unit MLP that would take well
-over 30 s) runs in the background: training must not hold up the output stream. Prints
-median, p99, max and lost frames, and writes the same figures as JSON.
-
-    python benchmarks/roundtrip.py [--inputs 8] [--outputs 3] [--examples 1000] [--frames 5000]
+For each scenario (8 inputs, 3 outputs, 1,000 examples by default) both peers learn the same
+examples; then the same client sends them the same frames, first one at a time (round trip:
+one `/wek/inputs` in, one `/wek/outputs` back, timed), then as paced streams of rising rate
+(sustained rate: the highest rate at which every frame is answered). The answers are checked
+against the truth, so quality sits next to speed. A last mapper-only row times the MLP while a
+long training runs in the background.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import random
-import re
-import socket
-import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from mapper.osc.codec import encode_message, parse_packet
+import numpy as np
 
-READY = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
-SCENARIOS = {  # name: (output type, setModel arguments, time it while training)
-    "knn k=5 regression": ("continuous", ["knn", "k", 5], False),
-    "mlp regression (default)": ("continuous", ["mlp"], False),
-    "knn k=1 classifier": ("classifier", ["knn", "k", 1], False),
-    "mlp while training": ("continuous", ["mlp"], True),
-}
-LONG_TRAINING = ["mlp", "hidden", 64, "max_iter", 100_000]
+from benchmarks.client import Client, summary
+from benchmarks.peers import MapperPeer, NaivePeer, Peer
+from benchmarks.tasks import TEST_SEED, examples, quality
+from mapper.osc.codec import encode_message
 
 
-class Peer:
-    """A `mapper headless` subprocess and two loopback sockets to talk to it."""
-
-    def __init__(self, kind: str, args: argparse.Namespace) -> None:
-        self.rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.rx.bind(("127.0.0.1", 0))
-        self.rx.settimeout(1.0)
-        self.tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        cmd = [
-            sys.executable, "-m", "mapper", "headless", "--quiet",
-            "--listen", "127.0.0.1:0", "--send", f"127.0.0.1:{self.rx.getsockname()[1]}",
-            "--inputs", str(args.inputs), "--outputs", str(args.outputs),
-            "--type", kind, "--classes", "3",
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-        for _ in range(20):
-            line = self.proc.stdout.readline() if self.proc.stdout else ""
-            match = READY.search(line)
-            if match:
-                self.dest = ("127.0.0.1", int(match.group(1)))
-                return
-        raise RuntimeError("mapper headless did not start")
-
-    def send(self, address: str, values: list[object] | None = None) -> None:
-        self.tx.sendto(encode_message(address, values or []), self.dest)
-
-    def receive(self, address: str) -> None:
-        for _ in range(100_000):
-            if parse_packet(self.rx.recv(65536))[0][0] == address:
-                return
-        raise RuntimeError(f"no {address}")
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: str  # mapper's output type
+    model: tuple[object, ...]  # mapper's setModel arguments
+    naive: str  # the naive peer's model
+    task: str
 
 
-def teach(peer: Peer, kind: str, model: list[object], args: argparse.Namespace) -> None:
-    """Record `args.examples` examples in 10 rounds, train, and start running."""
-    for j in range(1, args.outputs + 1):
-        peer.send("/mapper/control/setModel", [j, *model])
-    rng = random.Random(0)
-    per_round = args.examples // 10
-    for r in range(10):
-        frames = [[rng.random() for _ in range(args.inputs)] for _ in range(per_round)]
-        mean = sum(map(sum, frames)) / (per_round * args.inputs)
-        value = float(1 + r % 3) if kind == "classifier" else mean
-        peer.send("/wekinator/control/outputs", [value] * args.outputs)
-        peer.receive("/wek/outputs")
-        peer.send("/wekinator/control/startRecording")
-        for f in frames:
-            peer.send("/wek/inputs", f)
-        peer.send("/wekinator/control/stopRecording")
-    peer.rx.settimeout(60)
-    peer.send("/wekinator/control/train")
-    peer.receive("/wekinator/status/done-training")
-    peer.rx.settimeout(1.0)
-    peer.send("/wekinator/control/startRunning")
+SCENARIOS = (
+    Scenario("knn k=5 regression", "continuous", ("knn", "k", 5), "knn5", "regression"),
+    Scenario("knn k=1 classifier", "classifier", ("knn", "k", 1), "knn1", "classification"),
+    Scenario("mlp regression (default)", "continuous", ("mlp",), "mlp", "regression"),
+)
+LONG_TRAINING = ("mlp", "hidden", 64, "max_iter", 100_000)  # would take minutes: cancelled
+TEST_FRAMES = 500
 
 
-def time_frames(peer: Peer, training: bool, args: argparse.Namespace) -> dict[str, float]:
-    """Send frames one at a time and time each answer (microseconds)."""
-    frame = encode_message("/wek/inputs", [0.5] * args.inputs)
-    times: list[float] = []
-    lost = 0
-    if training:  # the running models stay; a long fit of new ones runs meanwhile
-        for j in range(1, args.outputs + 1):
-            peer.send("/mapper/control/setModel", [j, *LONG_TRAINING])
-        peer.send("/wekinator/control/train")
-    for k in range(args.warmup + args.frames):
-        t0 = time.perf_counter()
-        peer.tx.sendto(frame, peer.dest)
+@dataclass(frozen=True)
+class Settings:
+    inputs: int = 8
+    outputs: int = 3
+    examples: int = 1000
+    frames: int = 5000  # timed round trips per peer and scenario
+    warmup: int = 500
+    rates: Sequence[float] = (1000, 2000, 5000, 10_000, 20_000)
+    seconds: float = 2.0  # per rate
+    while_training: bool = True
+
+
+def run(settings: Settings, log: Any = print) -> dict[str, Any]:
+    """Every scenario against both peers; returns {"roundtrip": ..., "sustained": ...}."""
+    roundtrip: dict[str, Any] = {}
+    sustained: dict[str, Any] = {}
+    for sc in SCENARIOS:
+        X_test, y_test = examples(sc.task, TEST_FRAMES, settings.inputs, seed=TEST_SEED)
+        frames = [encode_message("/wek/inputs", x) for x in X_test.tolist()]
+        row: dict[str, Any] = {}
+        rates: dict[str, Any] = {}
+        for peer_name in ("mapper", "naive peer"):
+            log(f"  {sc.name}: {peer_name}")
+            client = Client()
+            try:
+                with _start(peer_name, sc, client, settings) as peer:
+                    row[peer_name] = _round_trip(peer, settings, sc.task, y_test, frames)
+                    rates[peer_name] = sweep(client, frames, settings)
+            finally:
+                client.close()
+        row["ratio"] = row["naive peer"]["median_us"] / row["mapper"]["median_us"]
+        roundtrip[sc.name] = row
+        sustained[sc.name] = rates
+    if settings.while_training:
+        sc = SCENARIOS[2]
+        log("  mlp while training: mapper")
+        X_test, y_test = examples(sc.task, TEST_FRAMES, settings.inputs, seed=TEST_SEED)
+        frames = [encode_message("/wek/inputs", x) for x in X_test.tolist()]
+        client = Client()
         try:
-            address = parse_packet(peer.rx.recv(65536))[0][0]
-        except TimeoutError:
-            lost += 1
-            continue
-        if address != "/wek/outputs":
-            raise RuntimeError(f"unexpected {address}: did the long training end early?")
-        if k >= args.warmup:
-            times.append((time.perf_counter() - t0) * 1e6)
-    if training:
-        peer.send("/wekinator/control/cancelTrain")
-    times.sort()
-    return {
-        "median_us": statistics.median(times),
-        "p99_us": times[min(len(times) - 1, int(0.99 * len(times)))],
-        "max_us": times[-1],
-        "lost": lost,
-        "frames": args.frames,
-    }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=int, default=8)
-    parser.add_argument("--outputs", type=int, default=3)
-    parser.add_argument("--examples", type=int, default=1000)
-    parser.add_argument("--frames", type=int, default=5000)
-    parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--json", type=Path, default=Path("benchmarks/roundtrip.json"))
-    args = parser.parse_args()
-    results = {}
-    for name, (kind, model, training) in SCENARIOS.items():
-        peer = Peer(kind, args)
-        try:
-            teach(peer, kind, model, args)
-            results[name] = time_frames(peer, training, args)
+            with _start("mapper", sc, client, settings) as peer:
+                for j in range(1, settings.outputs + 1):
+                    client.send("/mapper/control/setModel", [j, *LONG_TRAINING])
+                client.send("/wekinator/control/train")
+                result = _round_trip(peer, settings, sc.task, y_test, frames)
+                client.send("/wekinator/control/cancelTrain")
+            roundtrip["mlp while training"] = {"mapper": result}
         finally:
-            peer.close()
-    print(
-        f"round trip, {args.inputs} inputs / {args.outputs} outputs, {args.examples} examples, "
-        f"{args.frames} frames one at a time over loopback UDP"
-    )
-    print(f"{'model':26} {'median us':>10} {'p99 us':>9} {'max us':>9} {'lost':>5}")
-    for name, r in results.items():
-        row = f"{r['median_us']:10.1f} {r['p99_us']:9.1f} {r['max_us']:9.1f} {r['lost']:5d}"
-        print(f"{name:26} {row}")
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
+            client.close()
+    return {"roundtrip": roundtrip, "sustained": sustained}
 
 
-if __name__ == "__main__":
-    main()
+def _start(peer_name: str, sc: Scenario, client: Client, settings: Settings) -> Peer:
+    """A ready peer that has learned the scenario's examples and is running."""
+    X, y = examples(sc.task, settings.examples, settings.inputs)
+    if peer_name == "naive peer":
+        return NaivePeer(client, sc.naive, settings.examples, settings.inputs, settings.outputs)
+    peer = MapperPeer(client, settings.inputs, settings.outputs, sc.kind)
+    try:
+        peer.teach(sc.model, X, y)
+    except Exception as e:
+        err = peer.stderr()
+        peer.close()
+        raise RuntimeError(f"{e}\n{err}") from None
+    return peer
+
+
+def _round_trip(
+    peer: Peer, settings: Settings, task: str, truth: np.ndarray, frames: Sequence[bytes]
+) -> dict[str, Any]:
+    times, answers, lost = peer.client.latency(frames, settings.frames, settings.warmup)
+    got = [(i, args) for i, address, args in answers if address == "/wek/outputs"]
+    result: dict[str, Any] = summary(times)
+    result["frames"] = settings.frames
+    result["lost"] = lost
+    result["wrong_address"] = len(answers) - len(got)
+    if got:
+        predicted = np.array([args[j] for _, args in got for j in range(len(args))])
+        expected = np.repeat(truth[[i for i, _ in got]], [len(args) for _, args in got])
+        result["quality"], result["quality_value"] = quality(task, predicted, expected)
+    return result
+
+
+def sweep(client: Client, frames: Sequence[bytes], settings: Settings) -> dict[str, Any]:
+    """Rising rates until one loses a frame (each rate gets a second try, the machine being
+    shared); `highest_lossless` is the highest rate at which every frame was answered."""
+    tried: list[dict[str, float]] = []
+    highest = 0.0
+    for rate in settings.rates:
+        client.drain()
+        result = client.stream(frames, rate, settings.seconds)
+        result["attempts"] = 1
+        if result["lost"]:
+            client.drain(quiet=0.5)
+            result = client.stream(frames, rate, settings.seconds)
+            result["attempts"] = 2
+        tried.append(result)
+        if result["lost"]:
+            break
+        highest = rate
+    client.drain(quiet=0.3)
+    return {"highest_lossless": highest, "tried": tried}

@@ -1,0 +1,1 @@
+"""gesture-mapper's benchmark suite: `python -m benchmarks` (see the README's Performance)."""

@@ -1,0 +1,90 @@
+"""gesture-mapper's benchmark suite: mapper against a naive peer, over real loopback UDP.
+
+    python -m benchmarks [--quick] [--only SECTION ...] [--json PATH]
+
+Sections: startup (`mapper --help`; `mapper headless` until its port answers), roundtrip
+(round-trip latency and sustained rate, mapper and the naive peer side by side), training
+(time and quality per model type and example count), gpu (MLP training on a CUDA GPU, where
+there is one). Prints tables and writes the same figures, with the machine and its load, as
+JSON (benchmarks/results.json unless --json says otherwise). Timings depend on what else the
+machine is doing: the load is printed with every section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import machine, roundtrip, startup, training
+from benchmarks.report import goals, print_report
+
+SECTIONS = ("startup", "roundtrip", "training", "gpu")
+QUICK = roundtrip.Settings(
+    examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run: few samples")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only these sections ({', '.join(SECTIONS)})")  # fmt: skip
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results.json"))
+    args = parser.parse_args(argv)
+    sections = args.only or list(SECTIONS)
+    settings = QUICK if args.quick else roundtrip.Settings()
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    results: dict[str, Any] = {
+        "machine": machine.describe(),
+        "quick": args.quick,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "load": {},
+    }
+    started = time.perf_counter()
+    for section in sections:
+        log(f"{section} (load {machine.load()})")
+        results["load"][f"before {section}"] = machine.load()
+        if section == "startup":
+            results["startup"] = startup.run(repeats=1 if args.quick else 5)
+        elif section == "roundtrip":
+            results.update(roundtrip.run(settings, log))
+            results["roundtrip_settings"] = {
+                k: list(v) if isinstance(v, tuple) else v for k, v in vars(settings).items()
+            }
+        elif section == "training":
+            sizes = (100,) if args.quick else (100, 1000, 10_000)
+            results["training"] = training.run(sizes, repeats=1 if args.quick else 3, log=log)
+        elif section == "gpu":
+            results["gpu"] = gpu(quick=args.quick)
+    results["load"]["after"] = machine.load()
+    results["seconds"] = time.perf_counter() - started
+    results["goals"] = goals(results)
+    print_report(results)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nfigures written to {args.json}")
+    return 0
+
+
+def gpu(quick: bool) -> dict[str, Any]:
+    """benchmarks/gpu.py in a subprocess (torch is big: this process never imports it)."""
+    cmd = [sys.executable, "-m", "benchmarks.gpu", "--examples", "1000" if quick else "10000"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError) as e:
+        return {"skipped": f"the GPU benchmark failed: {e}"}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

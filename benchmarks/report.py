@@ -1,0 +1,141 @@
+"""The suite's tables, and its figures checked against the goals of the speed issue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+GOAL_MEDIAN_US = 50.0
+GOAL_P99_US = 250.0
+GOAL_RATIO = 6.0
+GOAL_RATE = 20_000
+GOAL_TRAIN_1000_S = 0.5
+GOAL_MLP_10000_S = 2.0
+GOAL_HELP_S = 0.3
+
+
+def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal with what was measured and whether it is met (only for sections that ran)."""
+    out: list[dict[str, Any]] = []
+
+    def add(goal: str, measured: str, met: bool) -> None:
+        out.append({"goal": goal, "measured": measured, "met": bool(met)})
+
+    for name, row in r.get("roundtrip", {}).items():
+        if "naive peer" not in row:
+            continue
+        m = row["mapper"]
+        add(f"{name}: median <= {GOAL_MEDIAN_US:g} µs", _us(m["median_us"]),
+            m["median_us"] <= GOAL_MEDIAN_US)  # fmt: skip
+        add(f"{name}: p99 <= {GOAL_P99_US:g} µs", _us(m["p99_us"]), m["p99_us"] <= GOAL_P99_US)
+        add(f"{name}: >= {GOAL_RATIO:g}x faster than the naive peer (median)",
+            f"{row['ratio']:.1f}x", row["ratio"] >= GOAL_RATIO)  # fmt: skip
+        add(f"{name}: nothing lost", str(m["lost"]), m["lost"] == 0)
+    for name, peers in r.get("sustained", {}).items():
+        best = peers["mapper"]["highest_lossless"]
+        add(f"{name}: no loss at {GOAL_RATE:,} msg/s", f"{best:,.0f} msg/s", best >= GOAL_RATE)
+    for name, cells in r.get("training", {}).items():
+        if "1000" in cells:
+            s = cells["1000"]["seconds"]
+            add(f"train {name}, 1,000 examples <= {GOAL_TRAIN_1000_S:g} s", f"{s:.3f} s",
+                s <= GOAL_TRAIN_1000_S)  # fmt: skip
+        if name.endswith(" mlp") and "10000" in cells:
+            s = cells["10000"]["seconds"]
+            add(f"train {name}, 10,000 examples <= {GOAL_MLP_10000_S:g} s", f"{s:.2f} s",
+                s <= GOAL_MLP_10000_S)  # fmt: skip
+    if "startup" in r:
+        s = r["startup"]["help"]["median_s"]
+        add(f"mapper --help <= {GOAL_HELP_S:g} s", f"{s:.3f} s", s <= GOAL_HELP_S)
+    return out
+
+
+def print_report(r: dict[str, Any]) -> None:
+    m = r["machine"]
+    print(f"\nmachine: {m['cores']} cores, {m['cpu']}, {m['system']}, Python {m['python']}, "
+          f"numpy {m['numpy']}, scikit-learn {m['scikit-learn']}")  # fmt: skip
+    print("load (1/5/15 min): " + "; ".join(f"{k} {v}" for k, v in r["load"].items()))
+    if "startup" in r:
+        s = r["startup"]
+        print("\nstart-up")
+        print(f"  {s['help']['command']}: {s['help']['median_s']:.3f} s (median)")
+        h = s["headless"]
+        print(f"  mapper headless: ready line {h['median_ready_s']:.2f} s, first answer "
+              f"{h['median_answers_s']:.2f} s (median)")  # fmt: skip
+    if "roundtrip" in r:
+        _roundtrip(r)
+    if "sustained" in r:
+        _sustained(r)
+    if "training" in r:
+        _training(r["training"])
+    if "gpu" in r:
+        g = r["gpu"]
+        print("\nMLP training on a GPU")
+        if "skipped" in g:
+            print(f"  skipped: {g['skipped']}")
+        else:
+            for key in ("cuda", "torch_cpu"):
+                c = g[key]
+                print(f"  {key:9} {g['examples']} examples: {c['seconds']:.2f} s, "
+                      f"{c['quality']} {c['quality_value']:.4f}  ({g['device']})")  # fmt: skip
+    if r.get("goals"):
+        print("\ngoals")
+        for goal in r["goals"]:
+            mark = "met    " if goal["met"] else "NOT MET"
+            print(f"  {mark}  {goal['goal']}: {goal['measured']}")
+
+
+def _roundtrip(r: dict[str, Any]) -> None:
+    s = r.get("roundtrip_settings", {})
+    print(f"\nround trip: {s.get('inputs')} inputs, {s.get('outputs')} outputs, "
+          f"{s.get('examples')} examples; {s.get('frames')} frames one at a time over loopback "
+          "UDP, after a warm-up")  # fmt: skip
+    print(f"  {'scenario':26} {'peer':11} {'median':>8} {'p99':>8} {'max':>8} {'lost':>5} "
+          f"{'quality':>16} {'ratio':>6}")  # fmt: skip
+    for name, row in r["roundtrip"].items():
+        for peer in ("mapper", "naive peer"):
+            if peer not in row:
+                continue
+            x = row[peer]
+            q = f"{x['quality']} {x['quality_value']:.4f}" if "quality" in x else ""
+            ratio = f"{row['ratio']:.1f}x" if peer == "naive peer" else ""
+            print(f"  {name if peer == 'mapper' else '':26} {peer:11} {_us(x['median_us']):>8} "
+                  f"{_us(x['p99_us']):>8} {_us(x['max_us']):>8} {x['lost']:>5} {q:>16} "
+                  f"{ratio:>6}")  # fmt: skip
+
+
+def _sustained(r: dict[str, Any]) -> None:
+    s = r.get("roundtrip_settings", {})
+    print(f"\nsustained rate: the highest input rate with every frame answered "
+          f"({s.get('seconds')} s per rate, rates tried {', '.join(f'{x:,.0f}' for x in s.get('rates', []))} msg/s)")  # fmt: skip  # noqa: E501
+    print(f"  {'scenario':26} {'peer':11} {'lossless up to':>15}  first rate that lost frames")
+    for name, peers in r["sustained"].items():
+        for peer, x in peers.items():
+            failed = [t for t in x["tried"] if t["lost"]]
+            note = ""
+            if failed:
+                f = failed[0]
+                note = f"{f['rate']:,.0f}/s: lost {f['lost']:,} of {f['sent']:,} ({f['lost'] / f['sent']:.0%})"  # noqa: E501
+            label = name if peer == "mapper" else ""
+            print(f"  {label:26} {peer:11} {x['highest_lossless']:>10,.0f} /s  {note}")
+
+
+def _training(t: dict[str, Any]) -> None:
+    sizes = list(next(iter(t.values())).keys())
+    print("\ntraining time (median of up to 3 fits, BLAS on 1 thread as in the engine) and "
+          "quality on 2,000 unseen frames")  # fmt: skip
+    header = "".join(f"{n + ' examples':>24}" for n in sizes)
+    print(f"  {'model':24}{header}")
+    for name, cells in t.items():
+        row = "".join(
+            f"{c['seconds']:>8.3f} s {_quality(c):>13}" for c in (cells[n] for n in sizes)
+        )
+        print(f"  {name:24}{row}")
+
+
+def _quality(c: dict[str, Any]) -> str:
+    if c["quality"] == "MAE":
+        return f"MAE {c['quality_value']:.4f}"
+    return f"acc {c['quality_value']:.3f}"
+
+
+def _us(x: float) -> str:
+    return f"{x:.0f} µs"

@@ -1,0 +1,48 @@
+"""The benchmark suite still runs end to end (figures are not checked: timings live in it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_suite_writes_every_section(tmp_path):
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    r = json.loads(out.read_text())
+    assert r["machine"]["cores"] >= 1 and r["machine"]["cpu"]
+    assert r["load"]["after"]
+    assert set(r["startup"]) == {"help", "headless"}
+    scenarios = {"knn k=5 regression", "knn k=1 classifier", "mlp regression (default)"}
+    assert scenarios | {"mlp while training"} == set(r["roundtrip"])
+    for name in scenarios:
+        row = r["roundtrip"][name]
+        for peer in ("mapper", "naive peer"):
+            assert {"median_us", "p99_us", "max_us", "lost", "quality"} <= set(row[peer])
+            # every frame of the quick run was answered, and answered with a sensible value
+            assert row[peer]["lost"] == 0
+            if "regression" in name:
+                assert row[peer]["quality_value"] < 0.2  # MAE
+            else:
+                assert row[peer]["quality_value"] > 0.5  # accuracy (3 classes)
+        assert row["ratio"] > 0
+        for peer in ("mapper", "naive peer"):
+            assert r["sustained"][name][peer]["tried"]
+    trained = r["training"]
+    assert {"continuous mlp", "continuous knn", "classifier svm", "classifier mlp"} <= set(trained)
+    assert all("100" in cells for cells in trained.values())
+    assert "skipped" in r["gpu"] or "cuda" in r["gpu"]
+    assert r["goals"] and all({"goal", "measured", "met"} <= set(g) for g in r["goals"])
+    for table in ("round trip", "sustained rate", "training time", "goals"):
+        assert table in done.stdout
