@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mapper",
         description="gesture-mapper: teach a mapping from gestures to sound by demonstration.",
+        epilog="`mapper` alone opens the terminal UI on a built-in demo; `mapper PROJECT_DIR` "
+        "opens (or creates) a project in it. `mapper COMMAND --help` explains a command.",
     )
     parser.add_argument("--version", action="version", version=f"gesture-mapper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -89,20 +91,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "headless":
-        from mapper.headless import run_headless
-
-        return run_headless(args)
-    parser.print_help()
-    print(
-        "\nThe terminal UI is not built yet: run `mapper headless --inputs N --outputs M` "
-        "and drive it over OSC.",
-        file=sys.stderr,
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mapper",
+        description="Open the terminal UI: on the built-in demo (no PROJECT_DIR), on a project "
+        "folder, or on a new project (a folder that does not exist yet: it asks for the "
+        "inputs and outputs). Other commands: mapper headless --help.",
     )
-    return 2
+    parser.add_argument(
+        "project", nargs="?", metavar="PROJECT_DIR", help="project folder to open or create"
+    )
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="where to receive inputs and control messages (default: the project's, "
+        "127.0.0.1:6448); if taken, the UI listens on a free port and says so",
+    )
+    parser.add_argument(
+        "--send", metavar="HOST:PORT", help="where to send outputs (default: 127.0.0.1:12000)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = _command_names(parser)
+    if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
+        args = parser.parse_args(argv)
+        if args.command == "headless":
+            from mapper.headless import run_headless
+
+            return run_headless(args)
+        parser.print_help()
+        return 2
+    from tui.main import run_tui  # the UI's imports stay out of every other command
+
+    return run_tui(build_tui_parser().parse_args(argv))
+
+
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
 
 
 if __name__ == "__main__":

@@ -1,1 +1,1 @@
-"""The Textual terminal UI over mapper's public API (arrives with the TUI issue)."""
+"""The Textual terminal UI: screens and widgets over mapper's public API, nothing more."""

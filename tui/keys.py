@@ -1,0 +1,61 @@
+"""Every key of the main screen, in one table: the app binds them, the help screen and the
+README list them (a test checks the README against this table)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+# key, action, label in the footer (None: not shown there), what it does
+MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
+    ("r", "record", "Record", "record a take (count-in and length as set); again to stop"),
+    ("t", "train", "Train", "train every output that has examples, in the background"),
+    ("c", "cancel_training", None, "cancel training (the old models keep playing)"),
+    ("p", "play", "Play", "run the mapping: inputs -> models -> outputs; again to stop"),
+    ("x", "randomize", "Random", "random output values, sent at once"),
+    ("u", "delete_last_round", "Undo round", "delete the last recorded round"),
+    ("U", "restore_round", None, "put the last deleted round back"),
+    ("d", "delete_output_examples", None, "delete the selected output's examples (asks)"),
+    ("D", "delete_all_examples", None, "delete every example (asks)"),
+    ("e", "examples", "Examples", "the examples table: delete rows or rounds"),
+    ("m", "model", "Model", "model settings and evaluation of the selected output"),
+    ("v", "evaluate", None, "cross-validate the selected output (accuracy / RMS error)"),
+    ("i", "toggle_pad", None, "XY pad streaming on/off"),
+    ("k", "cycle_count_in", None, "count-in before a take: 0, 1, 2, 3, 4 s"),
+    ("l", "cycle_take_length", None, "take length: until stopped, 1, 2, 3, 5, 10 s"),
+    ("g", "cycle_glide", None, "glide (output smoothing while running): 0 .. 1 s"),
+    ("R", "toggle_output('record')", None, "recording on/off for the selected output"),
+    ("P", "toggle_output('run')", None, "running on/off for the selected output"),
+    ("T", "toggle_output('train')", None, "training on/off for the selected output"),
+    ("ctrl+s", "save", "Save", "save the project (asks for a folder the first time)"),
+    ("S", "save_as", None, "save as a new project folder"),
+    ("ctrl+o", "open", None, "open another project folder"),
+    ("question_mark", "help", "Help", "this help"),
+    ("ctrl+q", "quit", None, "quit (saves a project that has a folder)"),
+]
+
+PANEL_KEYS: list[tuple[str, str]] = [
+    ("tab / shift+tab", "move between the outputs, the XY pad and the inputs"),
+    ("up / down", "outputs: select an output"),
+    ("left / right", "outputs: move the value (shift: big steps); XY pad: move the cursor"),
+    ("up / down (pad)", "XY pad: move the cursor (shift: big steps)"),
+    ("0-9", "outputs: pick a class of a classifier output (0 = no class)"),
+    ("enter", "outputs: model settings of the selected output"),
+    ("ctrl+p", "command palette: every action by name"),
+]
+
+EXAMPLES_KEYS: list[tuple[str, str]] = [
+    ("d", "delete the selected example"),
+    ("D", "delete the selected example's whole round (u/U on the main screen)"),
+    ("escape", "back to the main screen"),
+]
+
+
+def display(key: str) -> str:
+    return "?" if key == "question_mark" else key
+
+
+def main_bindings() -> list[BindingType]:
+    return [
+        Binding(key, action, label or desc, show=label is not None, key_display=display(key))
+        for key, action, label, desc in MAIN_KEYS
+    ]

@@ -1,0 +1,38 @@
+"""`mapper [PROJECT_DIR]`: check the command line and the project, then run the app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mapper.headless import UsageError, runtime_settings
+from mapper.project import PROJECT_FILE, ProjectError, load_project
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from tui.app import MapperApp
+    from tui.demo import demo_project
+
+    folder = Path(args.project).expanduser() if args.project else None
+    try:
+        if folder is None:
+            opening = demo_project()
+        elif (folder / PROJECT_FILE).exists():
+            opening = load_project(folder)
+        elif folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise UsageError(f"{folder} exists but holds no {PROJECT_FILE}: not a project folder")
+        else:
+            opening = None  # a new project: the app asks for its inputs and outputs
+        base = opening[0].osc if opening else None
+        from mapper.osc.settings import OSCSettings
+
+        osc = runtime_settings(base or OSCSettings(), args) if (args.listen or args.send) else None
+    except (UsageError, ProjectError) as e:
+        print(f"mapper: {e}", file=sys.stderr)
+        return 2 if isinstance(e, UsageError) else 1
+    app = MapperApp(opening, folder, osc, pad_on=folder is None)
+    code = app.run()
+    if app.return_value is None and code is None:
+        return 0
+    return int(code or 0)

@@ -1,0 +1,122 @@
+"""New project: asked when `mapper DIR` names a folder that holds no project yet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from mapper.models.registry import model_types
+from mapper.osc.settings import OSCSettings
+from mapper.outputs import make_outputs
+from mapper.project import Project, new_project
+
+
+def build_project(
+    folder: Path, inputs: str, outputs: str, kind: str, classes: str, model: str, osc: OSCSettings
+) -> Project:
+    """A new project from the form's fields; ValueError says which field is wrong."""
+    counts = {}
+    for name, text, low in (
+        ("inputs", inputs, 1),
+        ("outputs", outputs, 1),
+        ("classes", classes, 1),
+    ):
+        if not text.strip().isdigit() or int(text) < low:
+            raise ValueError(f"{name} must be a whole number of at least {low}, not {text!r}")
+        counts[name] = int(text)
+    classifier = kind == "classifier"
+    outs = make_outputs(
+        counts["outputs"], "classifier" if classifier else "continuous", counts["classes"]
+    )
+    if model not in model_types(classifier):
+        raise ValueError(f"{model} is not a model for {kind} outputs")
+    for o in outs:
+        o.model = {"type": model, "k": 1} if classifier and model == "knn" else {"type": model}
+    return new_project(folder.name, counts["inputs"], outs, osc)
+
+
+class NewProjectScreen(Screen[Project | None]):
+    BINDINGS = [
+        Binding("ctrl+n", "create", "Create"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, folder: Path, osc: OSCSettings) -> None:
+        super().__init__()
+        self.folder = folder
+        self.osc = osc
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="new-form"):
+            yield Static(f"[b]New project[/b] in {self.folder} (it does not exist yet)")
+            for label, field_id, value in (
+                ("inputs", "inputs", "2"),
+                ("outputs", "outputs", "3"),
+            ):
+                with Horizontal(classes="row"):
+                    yield Label(label, classes="field")
+                    yield Input(value, id=field_id)
+            with Horizontal(classes="row"):
+                yield Label("output type", classes="field")
+                yield Select(
+                    [("continuous (0..1)", "continuous"), ("classifier", "classifier")],
+                    value="continuous",
+                    allow_blank=False,
+                    id="kind",
+                )
+            with Horizontal(classes="row"):
+                yield Label("classes", classes="field")
+                yield Input("2", id="classes")
+            with Horizontal(classes="row"):
+                yield Label("model", classes="field")
+                yield Select(
+                    [(t, t) for t in model_types(False)],
+                    value="mlp",
+                    allow_blank=False,
+                    id="model",
+                )
+            with Horizontal(classes="buttons"):
+                yield Button("Create (ctrl+n)", variant="primary", id="create")
+                yield Button("Cancel (escape)", id="cancel")
+            yield Static("", id="problem")
+        yield Footer()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "kind":
+            classifier = event.value == "classifier"
+            model = self.query_one("#model", Select)
+            model.set_options([(t, t) for t in model_types(classifier)])
+            model.value = model_types(classifier)[0]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "create":
+            self.action_create()
+        else:
+            self.action_cancel()
+
+    def action_create(self) -> None:
+        def value(field_id: str) -> str:
+            return self.query_one(f"#{field_id}", Input).value
+
+        try:
+            project = build_project(
+                self.folder,
+                value("inputs"),
+                value("outputs"),
+                str(self.query_one("#kind", Select).value),
+                value("classes"),
+                str(self.query_one("#model", Select).value),
+                self.osc,
+            )
+        except ValueError as e:
+            self.query_one("#problem", Static).update(f"[b red]{e}[/]")
+            return
+        self.dismiss(project)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
