@@ -185,12 +185,11 @@ class MapperApp(App[int]):
         self._drain_events()
         c = e.counters
         rates = self.rates.sample(c.frames_in, c.outputs_sent)
-        host, port = session.listen_address
         self.query_one(StatusBar).show(
             e,
             session.name,
             rates,
-            f"{host}:{port}",
+            self.listening(),
             session.osc.send,
             bool(self.pad and self.pad.on),
         )
@@ -213,6 +212,15 @@ class MapperApp(App[int]):
         inputs.show(e, warning, nearest)
         outputs.refresh()
         self._update_pad(e)
+
+    def listening(self) -> str:
+        """Where inputs arrive: the settings' address, or the port really bound when the
+        settings asked for any free port or the asked one was taken."""
+        if self.session is None:
+            return "-"
+        if self.session.osc.listen_port and not self.session.listen_problem:
+            return self.session.osc.listen
+        return "{}:{}".format(*self.session.listen_address)
 
     def _update_pad(self, e: Engine) -> None:
         pad = self.query_one(XYPad)
@@ -407,8 +415,7 @@ class MapperApp(App[int]):
     def action_help(self) -> None:
         s = self.session
         where = str(s.folder) if s and s.folder else "not saved yet (S saves it as a folder)"
-        listen = "{}:{}".format(*s.listen_address) if s else "-"
-        self.push_screen(HelpScreen(where, listen, s.osc.send if s else "-"))
+        self.push_screen(HelpScreen(where, self.listening(), s.osc.send if s else "-"))
 
     async def action_quit(self) -> None:
         s = self.session

@@ -66,12 +66,20 @@ class InputsPanel(Static):
             text.append(f"⚠ {warning}", style="bold black on yellow")
         elif nearest is not None:
             output, neighbours = nearest
-            parts = [
-                f"round {n.round} row {n.row} ({100 * n.share:.0f}%)"
-                if n.round
-                else f"a deleted example ({100 * n.share:.0f}%)"
-                for n in neighbours[:3]
-            ]
-            text.append(f"{output} follows: ", style="dim")
-            text.append(", ".join(parts) + (" …" if len(neighbours) > 3 else ""))
+            line = f"{output} ← " + " · ".join(follows(neighbours))
+            text.append(line if len(line) <= width else line[: width - 1] + "…", style="cyan")
         self.update(text)
+
+
+def follows(neighbours: list[Neighbour]) -> list[str]:
+    """'round 3 72% (rows 4 5)' per round, biggest share first: what a kNN output follows."""
+    rounds: dict[int, tuple[float, list[int]]] = {}
+    for n in neighbours:
+        share, rows = rounds.get(n.round, (0.0, []))
+        rounds[n.round] = (share + n.share, [*rows, n.row])
+    parts = []
+    for round_, (share, rows) in sorted(rounds.items(), key=lambda kv: -kv[1][0]):
+        where = f"round {round_}" if round_ else "deleted examples"
+        listed = " ".join(str(r) for r in sorted(rows) if r)
+        parts.append(f"{where} {100 * share:.0f}%" + (f" (rows {listed})" if listed else ""))
+    return parts
