@@ -45,7 +45,6 @@ def train_network(
     from scipy.optimize import minimize
 
     n = X.shape[0]
-    rows = np.arange(n)
     rng = np.random.default_rng(seed)
     parts = []
     for n_in, n_out in pairwise(sizes):
@@ -53,39 +52,8 @@ def train_network(
         parts.append(rng.uniform(-bound, bound, n_in * n_out))
         parts.append(rng.uniform(-bound, bound, n_out))
     p0 = np.concatenate(parts)
-    decay = alpha / n
 
-    def loss_and_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
-        layers = _unpack(p, sizes)
-        acts = [X]
-        for W, b in layers[:-1]:
-            acts.append(np.tanh(acts[-1] @ W + b))
-        W, b = layers[-1]
-        out = acts[-1] @ W + b
-        if softmax:
-            out -= out.max(axis=1, keepdims=True)
-            e = np.exp(out)
-            total = e.sum(axis=1, keepdims=True)
-            loss = float(np.log(total[:, 0]).sum() - out[rows, target].sum()) / n
-            delta = e / total
-            delta[rows, target] -= 1.0
-            delta /= n
-        else:
-            r = out - target
-            loss = 0.5 * float(np.einsum("ij,ij->", r, r)) / n
-            delta = r / n
-        grad = np.empty_like(p)
-        glayers = _unpack(grad, sizes)
-        for i in range(len(layers) - 1, -1, -1):
-            W, _ = layers[i]
-            gW, gb = glayers[i]
-            loss += 0.5 * decay * float(np.einsum("ij,ij->", W, W))
-            np.dot(acts[i].T, delta, out=gW)
-            gW += decay * W
-            gb[:] = delta.sum(axis=0)
-            if i > 0:
-                delta = (delta @ W.T) * (1.0 - acts[i] ** 2)
-        return loss, grad
+    loss_and_grad = Objective(X, target, sizes, softmax, alpha / n)
 
     def poll_stop(intermediate_result: object) -> None:
         if stop is not None and stop():
@@ -100,6 +68,91 @@ def train_network(
         options={"maxiter": max_iter, "ftol": 0.0, "gtol": 1e-10},
     )
     return [(W.copy(), b.copy()) for W, b in _unpack(result.x, sizes)]
+
+
+class Objective:
+    """The loss and its gradient for L-BFGS, computed in buffers allocated once per fit.
+
+    Fresh (n, hidden) temporaries on every call cost more than the arithmetic: each is a new
+    memory mapping that the kernel zero-fills page by page. Reusing them (and folding the first
+    bias into the first product) makes a fit of 10,000 examples several times faster; the loss
+    and gradient are the same up to rounding.
+    """
+
+    def __init__(
+        self, X: np.ndarray, target: np.ndarray, sizes: list[int], softmax: bool, decay: float
+    ) -> None:
+        n = X.shape[0]
+        self.target, self.sizes, self.softmax, self.decay, self.n = (
+            target, sizes, softmax, decay, n
+        )  # fmt: skip
+        self.rows = np.arange(n)
+        self.ones = np.ones(n)
+        # the inputs with a column of ones: the first layer's weights and bias lie together in
+        # p, as one (inputs + 1, hidden) block, so one product gives X @ W + b and its gradient
+        self.X1 = np.hstack([X, self.ones[:, None]])
+        # acts[i] feeds layer i; delta[i] is the loss's gradient at layer i's output
+        self.acts = [X] + [np.empty((n, h)) for h in sizes[1:-1]]
+        self.delta = [np.empty((n, h)) for h in sizes[1:]]
+        self.slope = [np.empty((n, h)) for h in sizes[1:-1]]  # tanh' = 1 - a^2
+        self.out = self.delta[-1]
+
+    def __call__(self, p: np.ndarray) -> tuple[float, np.ndarray]:
+        sizes, acts, n = self.sizes, self.acts, self.n
+        layers = _unpack(p, sizes)
+        first = p[: (sizes[0] + 1) * sizes[1]].reshape(sizes[0] + 1, sizes[1])  # [W; b]
+        for i, (W, b) in enumerate(layers[:-1]):
+            a = acts[i + 1]
+            if i == 0:
+                np.matmul(self.X1, first, out=a)
+            else:
+                np.matmul(acts[i], W, out=a)
+                a += b
+            np.tanh(a, out=a)
+        W, b = layers[-1]
+        out = self.out
+        np.matmul(acts[-1], W, out=out)
+        out += b
+        if self.softmax:
+            target, rows = self.target, self.rows
+            out -= out.max(axis=1, keepdims=True)
+            picked = float(out[rows, target].sum())
+            np.exp(out, out=out)
+            total = out.sum(axis=1, keepdims=True)
+            loss = float(np.log(total).sum() - picked) / n
+            out /= total
+            out[rows, target] -= 1.0
+        else:
+            out -= self.target
+            flat = out.reshape(-1)
+            loss = 0.5 * float(flat @ flat) / n
+        out *= 1.0 / n
+        grad = np.empty_like(p)
+        glayers = _unpack(grad, sizes)
+        decay = self.decay
+        for i in range(len(layers) - 1, -1, -1):
+            W, _ = layers[i]
+            gW, gb = glayers[i]
+            delta = self.delta[i]
+            w = W.reshape(-1)
+            loss += 0.5 * decay * float(w @ w)
+            if i == 0:  # weights and bias at once, from the inputs with their ones column
+                g = grad[: (sizes[0] + 1) * sizes[1]].reshape(sizes[0] + 1, sizes[1])
+                np.matmul(self.X1.T, delta, out=g)
+            else:
+                np.matmul(acts[i].T, delta, out=gW)
+                np.matmul(self.ones, delta, out=gb)
+            gW += decay * W
+            if i > 0:
+                back, slope, a = self.delta[i - 1], self.slope[i - 1], acts[i]
+                if W.shape[1] == 1:  # one output: an outer product, cheaper as a broadcast
+                    np.multiply(delta, W[:, 0], out=back)
+                else:
+                    np.matmul(delta, W.T, out=back)
+                np.multiply(a, a, out=slope)
+                np.subtract(1.0, slope, out=slope)
+                back *= slope
+        return loss, grad
 
 
 class _Network:
