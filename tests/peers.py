@@ -96,6 +96,15 @@ class Peer:
     def said(self) -> str:
         return "\n".join(self.lines[-40:])
 
+    def wait(self, timeout: float = 10.0) -> int:
+        """Wait for it to end by itself; returns the exit code (fails the test after `timeout`)."""
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{self.name} still running after {timeout} s: {self.said}")
+        self._collect()
+        return code
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
         """Signal the whole process group, wait, kill if needed; returns the exit code."""
         if self.proc.poll() is None:

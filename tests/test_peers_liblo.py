@@ -4,14 +4,22 @@ Wekinator program sees. Skipped when liblo-tools is not installed."""
 
 from __future__ import annotations
 
+import itertools
+import json
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from .peers import Peer, Peers, free_udp_port, need, running_peers
+from .peers import EXAMPLES, Peer, Peers, free_udp_port, need, running_peers
+
+PROJECTS = EXAMPLES / "projects"
+SIMULATOR = EXAMPLES / "senders" / "gesture_simulator.py"
 
 
 @pytest.fixture
@@ -124,3 +132,91 @@ def test_oscdump_peer_is_stopped_with_its_group(peers):
     started = time.monotonic()
     peer.stop(timeout=1)
     assert peer.proc.poll() is not None and time.monotonic() - started < 10
+
+
+def copy_project(name: str, folder: Path) -> Path:
+    """A copy of a shipped example project (mapper saves into the folder it opens)."""
+    return Path(shutil.copytree(PROJECTS / name, folder / name))
+
+
+def test_example_projects_rebuild_to_what_is_shipped(tmp_path):
+    subprocess.run(
+        [sys.executable, str(PROJECTS / "build_projects.py"), str(tmp_path)],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    for name in ("xy-synth", "phone-poses"):
+        built, shipped = tmp_path / name, PROJECTS / name
+        assert (built / "examples.csv").read_bytes() == (shipped / "examples.csv").read_bytes()
+        docs = [json.loads((f / "project.json").read_text()) for f in (built, shipped)]
+        for doc in docs:
+            doc.pop("saved", None)  # when it was written: the one field that differs
+        assert docs[0] == docs[1], name
+
+
+def test_xy_synth_project_plays_its_corners_to_oscdump(peers, tmp_path):
+    dump = Dump(peers)
+    project = copy_project("xy-synth", tmp_path)
+    mapper, port = peers.mapper(str(project), "--run", send_port=dump.port)
+    dump.get("/wekinator/status/done-training", timeout=30)
+    mapper.wait_for("running")
+    corners = {
+        (0.1, 0.1): [0.15, 0.30, 0.10],
+        (0.9, 0.1): [0.35, 0.80, 0.50],
+        (0.1, 0.9): [0.70, 0.15, 0.30],
+        (0.9, 0.9): [0.90, 0.60, 0.90],
+    }
+    for (x, y), sound in corners.items():
+        oscsend(port, "/wek/inputs", "ff", x, y)
+        tags, args = dump.get("/wek/outputs")
+        assert tags == "fff" and floats(args) == pytest.approx(sound, abs=0.05)
+    assert mapper.stop() == 0, mapper.said
+
+
+def test_gesture_simulator_sends_smooth_floats_in_range(peers):
+    dump = Dump(peers)
+    sim = peers.start(
+        sys.executable,
+        str(SIMULATOR),
+        "--port",
+        str(dump.port),
+        "--inputs",
+        "3",
+        "--rate",
+        "100",
+        "--duration",
+        "1.5",
+    )
+    assert sim.wait(timeout=20) == 0
+    assert "stopped after 150 frames" in sim.said
+    frames = []
+    for _ in range(150):
+        tags, args = dump.get("/wek/inputs", timeout=5)
+        assert tags == "fff"
+        frames.append(floats(args))
+    values = [v for frame in frames for v in frame]
+    assert min(values) >= 0.0 and max(values) <= 1.0
+    steps = [abs(a - b) for f, g in itertools.pairwise(frames) for a, b in zip(f, g)]
+    assert max(steps) < 0.1  # smooth curves and a little noise, no jumps
+    assert max(values) - min(values) > 0.05  # and it moves
+
+
+def test_gesture_simulator_plays_the_phone_poses_classifier(peers, tmp_path):
+    dump = Dump(peers)
+    project = copy_project("phone-poses", tmp_path)
+    mapper, port = peers.mapper(str(project), "--run", send_port=dump.port)
+    dump.get("/wekinator/status/done-training", timeout=30)
+    mapper.wait_for("running")
+    sim = peers.start(
+        sys.executable, str(SIMULATOR), "--port", str(port), "--inputs", "3"
+    )  # until Ctrl-C
+    classes = set()
+    for _ in range(40):
+        tags, args = dump.get("/wek/outputs")
+        assert tags == "f"
+        classes.add(float(args[0]))
+    assert classes <= {1.0, 2.0, 3.0}
+    assert sim.stop(signal.SIGINT) == 0, sim.said  # Ctrl-C: a clean stop
+    assert "stopped after" in sim.said
+    assert mapper.stop() == 0, mapper.said
