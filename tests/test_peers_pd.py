@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,7 +50,7 @@ def start_pd(peers: Peers, patch: Path, *send: str) -> Peer:
     return peers.start(*args, str(patch))
 
 
-def printed(pd: Peer, name: str, timeout: float = 10.0) -> list[float]:
+def printed(pd: Peer, name: str = "wek-outputs", timeout: float = 10.0) -> list[float]:
     """The numbers of the next `name: ...` line from a [print name] in the patch."""
     line = pd.wait_for(lambda s: s.startswith(f"{name}: "), timeout)
     return [float(v) for v in line.split(":", 1)[1].split()]
@@ -148,3 +149,35 @@ def streaming(status: str) -> bool:
     """A status line saying at least 20 input frames a second arrive."""
     match = re.search(r"\bin (\d+)/s", status)
     return match is not None and int(match.group(1)) >= 20
+
+
+def test_pd_sliders_play_the_pd_synth_through_the_xy_synth_project(peers, tmp_path):
+    """The shipped pieces together, as the README starts them: sender -> project -> synth."""
+    project = Path(shutil.copytree(EXAMPLES / "projects" / "xy-synth", tmp_path / "xy-synth"))
+    synth_port = free_udp_port()
+    mapper, port = peers.mapper(str(project), "--run", send_port=synth_port)
+    synth_dir, sender_dir = tmp_path / "synth", tmp_path / "sender"
+    synth_dir.mkdir()
+    sender_dir.mkdir()
+    synth = start_pd(
+        peers,
+        patch_copy(
+            FM_SYNTH,
+            synth_dir,
+            {
+                "listen 12000 127.0.0.1": f"listen {synth_port} 127.0.0.1",
+                "connect 127.0.0.1 6448": f"connect 127.0.0.1 {port}",
+            },
+        ),
+    )
+    mapper.wait_for("running", timeout=30)
+    sender = patch_copy(
+        XY_SLIDERS, sender_dir, {"connect 127.0.0.1 6448": f"connect 127.0.0.1 {port}"}
+    )
+    start_pd(peers, sender, "pad-xy 0.9 0.9")  # the top right corner: high and bright
+    for _ in range(200):  # the frames sent before the sliders were set play another sound
+        if printed(synth) == pytest.approx([0.9, 0.6, 0.9], abs=0.05):
+            break
+    else:
+        pytest.fail(f"the synth never played the top right corner: {synth.said}")
+    assert mapper.stop() == 0, mapper.said
