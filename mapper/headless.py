@@ -103,6 +103,11 @@ def run_headless(args: argparse.Namespace) -> int:
             f"listening on {host}:{port} ({osc.input_address}, {engine.n_inputs} inputs), "
             f"sending to {osc.send} ({osc.output_address}, {engine.n_outputs} outputs)"
         )
+        if session.recovered:
+            console.say(
+                f"recovered {session.recovered} examples from the journal (recorded after the "
+                "last save)"
+            )
         if names:
             console.say(f"training {', '.join(names)} from {len(engine.examples)} examples")
         _status_loop(engine, stop, console)

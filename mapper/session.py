@@ -43,6 +43,7 @@ class Session:
         self.folder = folder
         self.engine: Engine = engine_from_project(project, rows)
         self.saver = ProjectSaver(folder, self.engine, project) if folder is not None else None
+        self.recovered = project.recovered  # examples recovered from the journal at load
         self.listen_problem = ""
         try:
             self.server = OSCServer(self.engine, osc, self._save_soon)
@@ -74,6 +75,8 @@ class Session:
         Returns the names of the outputs being trained (models are never loaded from disk).
         """
         warm_up(str(o.model.get("type", "")).lower() for o in self.engine.outputs)
+        if self.saver is not None:
+            self.saver.start()  # the journal: every recorded example on disk within 0.1 s
         self.server.start()
         names: list[str] = []
         if len(self.engine.examples):
@@ -111,6 +114,9 @@ class Session:
         self.project = dataclasses.replace(self.project, name=folder.name)
         saver = ProjectSaver(folder, self.engine, self.project)
         saver.save_now()
+        if self.saver is not None:
+            self.saver.stop()
+        saver.start()
         self.folder, self.saver = folder, saver
 
     def close(self) -> None:
@@ -118,3 +124,5 @@ class Session:
         self.engine.cancel_training()
         self.engine.wait_for_training(timeout=5.0)
         self.server.close()
+        if self.saver is not None:
+            self.saver.stop()  # the journal holds every example; a save after this still works

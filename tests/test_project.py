@@ -13,6 +13,7 @@ from mapper.engine import Engine, Mode
 from mapper.osc.settings import OSCSettings
 from mapper.outputs import Output
 from mapper.project import (
+    SCHEMA_VERSION,
     Project,
     ProjectError,
     engine_from_project,
@@ -45,7 +46,11 @@ def test_round_trip_keeps_settings_examples_and_outputs(tmp_path):
     engine = recorded_engine()
     engine.set_transport(count_in=2.0, record_for=4.0)
     osc = OSCSettings(listen_port=7000, send_host="localhost", send_port=57120)
-    save_project(tmp_path, project_from_engine(engine, Project("theremin", [], [], osc)), engine.examples.snapshot())
+    save_project(
+        tmp_path,
+        project_from_engine(engine, Project("theremin", [], [], osc)),
+        engine.examples.snapshot(),
+    )
 
     project, rows = load_project(tmp_path)
     assert project.name == "theremin"
@@ -78,7 +83,9 @@ def test_round_trip_keeps_settings_examples_and_outputs(tmp_path):
 def test_examples_csv_is_readable_with_empty_cells_for_unrecorded_outputs(tmp_path):
     engine = recorded_engine()
     save_project(
-        tmp_path, project_from_engine(engine, Project("x", [], [], OSCSettings())), engine.examples.snapshot()
+        tmp_path,
+        project_from_engine(engine, Project("x", [], [], OSCSettings())),
+        engine.examples.snapshot(),
     )
     with open(tmp_path / "examples.csv", newline="") as f:
         table = list(csv.reader(f))
@@ -92,7 +99,9 @@ def test_examples_csv_is_readable_with_empty_cells_for_unrecorded_outputs(tmp_pa
 def saved(tmp_path) -> Path:
     engine = recorded_engine()
     save_project(
-        tmp_path, project_from_engine(engine, Project("x", [], [], OSCSettings())), engine.examples.snapshot()
+        tmp_path,
+        project_from_engine(engine, Project("x", [], [], OSCSettings())),
+        engine.examples.snapshot(),
     )
     return tmp_path
 
@@ -160,3 +169,30 @@ def test_an_engine_starts_idle_with_the_saved_values(saved):
     assert engine.values == [880.0, 2.0]
     assert engine.round == 2
     assert len(engine.examples) == 3
+
+
+def test_a_schema_1_project_is_migrated_on_load(saved):
+    edit_json(saved, lambda d: (d.update(schema=1), d.pop("saved")))
+    project, rows = load_project(saved)
+    assert project.saved is None and len(rows) == 3
+    save_project(saved, project, rows)  # written back in the current schema
+    doc = json.loads((saved / "project.json").read_text())
+    assert doc["schema"] == SCHEMA_VERSION == 2
+    assert isinstance(doc["saved"], str)
+
+
+@pytest.mark.parametrize("schema", [0, "2", None, True])
+def test_a_schema_that_is_not_a_version_is_refused(saved, schema):
+    edit_json(saved, lambda d: d.update(schema=schema))
+    with pytest.raises(ProjectError, match=r"project.json: field 'schema' must be a version"):
+        load_project(saved)
+
+
+def test_a_failed_load_overwrites_nothing(saved):
+    before = {p.name: p.read_bytes() for p in saved.iterdir()}
+    edit_line(saved, 3, "1,2026-01-01T00:00:00+00:00,0.1")
+    broken = (saved / "examples.csv").read_bytes()
+    with pytest.raises(ProjectError):
+        load_project(saved)
+    assert (saved / "examples.csv").read_bytes() == broken
+    assert (saved / "project.json").read_bytes() == before["project.json"]

@@ -1,0 +1,36 @@
+"""Projects on disk: a folder with `project.json` (settings) and `examples.csv` (the examples).
+
+Both are plain text a person can read, diff and edit. Trained models are not saved: they are
+retrained from the examples on load (seconds, by design), so nothing in a project folder is ever
+unpickled or executed. A save replaces both files together (mapper.project.files); examples
+recorded since the last save wait in `journal.csv` (mapper.journal).
+"""
+
+from .errors import ProjectError
+from .folder import (
+    EXAMPLES_FILE,
+    JOURNAL_FILE,
+    PROJECT_FILE,
+    PROJECT_FILES,
+    load_project,
+    read_examples,
+    save_project,
+)
+from .model import Project, engine_from_project, new_project, project_from_engine
+from .schema import SCHEMA_VERSION
+
+__all__ = [
+    "EXAMPLES_FILE",
+    "JOURNAL_FILE",
+    "PROJECT_FILE",
+    "PROJECT_FILES",
+    "SCHEMA_VERSION",
+    "Project",
+    "ProjectError",
+    "engine_from_project",
+    "load_project",
+    "new_project",
+    "project_from_engine",
+    "read_examples",
+    "save_project",
+]

@@ -1,0 +1,64 @@
+"""What a project is in memory, and how it becomes an engine and back."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from mapper.engine import Engine
+from mapper.examples import ExampleRows
+from mapper.osc.settings import OSCSettings
+from mapper.outputs import Output
+
+
+@dataclass
+class Project:
+    """Everything needed to resume: names, outputs and their models, OSC settings, values."""
+
+    name: str
+    input_names: list[str]
+    outputs: list[Output]
+    osc: OSCSettings = field(default_factory=OSCSettings)
+    values: list[float] | None = None  # the hand-set output values when last saved
+    transport: dict[str, float] = field(default_factory=dict)  # count-in, record-for, smoothing
+    generator: dict[str, Any] | None = None  # the latent model this project steers, if any
+    saved: str | None = None  # when it was last saved (UTC, ISO 8601): the journal's base
+    # examples read back from the journal when it was loaded (not saved: a report for the user)
+    recovered: int = field(default=0, compare=False)
+
+
+def new_project(name: str, n_inputs: int, outputs: list[Output], osc: OSCSettings) -> Project:
+    """A fresh project with Wekinator's default input names (inputs-1, inputs-2, ...)."""
+    return Project(name, [f"inputs-{i + 1}" for i in range(n_inputs)], outputs, osc)
+
+
+def engine_from_project(project: Project, rows: ExampleRows) -> Engine:
+    """A ready engine holding the project's settings, values and examples (not yet trained)."""
+    engine = Engine(project.input_names, project.outputs)
+    if project.values is not None:
+        engine.set_values(project.values, send=False)
+    engine.add_examples(rows)
+    engine.set_transport(**project.transport)
+    return engine
+
+
+def project_from_engine(engine: Engine, base: Project) -> Project:
+    """What to save of a running engine (names, outputs, values, transport), with the name,
+    OSC settings, generator and save time of `base`."""
+    outputs = [
+        dataclasses.replace(
+            o, model=dict(o.model), inputs=None if o.inputs is None else [*o.inputs]
+        )
+        for o in engine.outputs
+    ]
+    return Project(
+        base.name,
+        list(engine.input_names),
+        outputs,
+        base.osc,
+        list(engine.values),
+        engine.transport.to_dict(),
+        base.generator,
+        base.saved,
+    )
