@@ -1,0 +1,129 @@
+"""The rhythm model's training data: readable text grids, MIDI files, and the shipped set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mapper.generators.base import GeneratorError
+from mapper.generators.rhythm.midi import midi_file_bytes, read_midi_patterns, write_midi
+from mapper.generators.rhythm.patterns import (
+    format_patterns,
+    parse_patterns,
+    shipped_data_dir,
+)
+from mapper.generators.rhythm.sources import read_patterns
+from mapper.generators.rhythm.voices import GM_NOTES
+
+GRID = """\
+# a comment
+pattern: mine-1  style: mine
+kick     x... .... x.x. ....
+snare    .... X... .... X..o
+hat      x.x. x.x. x.x. x.x.
+
+pattern: mine-2  style: mine
+kick     9... 1... .... ....   # digits are velocities
+"""
+
+
+def test_a_text_grid_reads_as_velocities_per_voice_and_step():
+    a, b = parse_patterns(GRID)
+    assert (a.name, a.style) == ("mine-1", "mine")
+    assert a.velocities.shape == (9, 16)
+    assert list(np.flatnonzero(a.velocities[0])) == [0, 8, 10]  # kick
+    assert a.velocities[1, 4] > a.velocities[0, 0] > a.velocities[1, 15] > 0  # X > x > o
+    assert not a.velocities[3:].any()  # voices left out are silent
+    assert b.velocities[0, 0] == 127 and b.velocities[0, 4] == 14
+
+
+def test_writing_then_reading_a_grid_keeps_every_hit():
+    patterns = parse_patterns(GRID)
+    again = parse_patterns(format_patterns(patterns, "round trip"))
+    for p, q in zip(patterns, again):
+        assert np.array_equal(p.onsets, q.onsets)
+        assert (p.name, p.style) == (q.name, q.style)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("kick x...\n", "line 1: expected 'pattern: NAME"),
+        ("pattern: a\ncowbell x... .... .... ....\n", "line 2: unknown voice 'cowbell'"),
+        ("pattern: a\nkick x... .... ....\n", "line 2: kick has 12 steps, expected 16"),
+        ("pattern: a\nkick x... .... .... ...?\n", "line 2: '?' is not a step"),
+        ("pattern: a\nkick x... .... .... ....\nkick x... .... .... ....\n", "twice"),
+    ],
+)
+def test_a_broken_grid_is_refused_naming_the_line(text, problem):
+    with pytest.raises(GeneratorError, match=problem.replace("(", r"\(").replace("?", r"\?")):
+        parse_patterns(text, "my.txt")
+
+
+def test_the_shipped_data_has_at_least_200_patterns_in_at_least_8_styles():
+    patterns = read_patterns(shipped_data_dir())
+    styles = {p.style for p in patterns}
+    assert len(patterns) >= 200 and len(styles) >= 8
+    assert len({p.velocities.tobytes() for p in patterns}) == len(patterns)  # no duplicates
+    assert all(p.onsets.any() for p in patterns)
+
+
+def test_midi_files_round_trip_through_the_drum_channel(tmp_path: Path):
+    a, b = parse_patterns(GRID)
+    path = tmp_path / "loop.mid"
+    write_midi(path, [a.velocities, b.velocities], bpm=100)
+    bars = read_midi_patterns(path)
+    assert [p.name for p in bars] == ["loop-bar1", "loop-bar2"]
+    assert np.array_equal(bars[0].velocities, a.velocities)
+    assert np.array_equal(bars[1].velocities, b.velocities)
+
+
+def test_midi_from_another_program_is_quantized_and_folded_onto_the_nine_voices(tmp_path: Path):
+    """Running status, a 3/4 bar at 96 ticks per quarter, slightly late hits, a clap (39)."""
+
+    def vlq(n: int) -> bytes:
+        out = [n & 0x7F]
+        while n := n >> 7:
+            out.append((n & 0x7F) | 0x80)
+        return bytes(reversed(out))
+
+    events = b"\x00\xff\x58\x04\x03\x02\x18\x08"  # 3/4: a bar is 3 quarters = 16 steps of 18 ticks
+    events += b"\x00\x99" + bytes([36, 100])  # kick at 0 (note on, channel 10)
+    events += vlq(20) + bytes([39, 80])  # running status: clap, 20 ticks later -> step 1
+    events += vlq(30) + b"\x89" + bytes([36, 0])  # note off
+    events += vlq(238) + b"\x99" + bytes([36, 90])  # tick 288: the next bar's first step
+    events += b"\x00\xff\x2f\x00"
+    data = b"MThd" + (6).to_bytes(4, "big") + b"\x00\x00\x00\x01\x00\x60"
+    data += b"MTrk" + len(events).to_bytes(4, "big") + events
+    path = tmp_path / "other.mid"
+    path.write_bytes(data)
+    one, two = read_midi_patterns(path)
+    assert one.velocities[0, 0] == 100 and one.velocities[1, 1] == 80
+    assert two.velocities[0, 0] == 90 and two.onsets.sum() == 1
+
+
+def test_a_file_that_is_not_midi_is_refused(tmp_path: Path):
+    path = tmp_path / "x.mid"
+    path.write_bytes(b"RIFF....")
+    with pytest.raises(GeneratorError, match="not a standard MIDI file"):
+        read_patterns(path)
+    with pytest.raises(GeneratorError, match="no such file or folder"):
+        read_patterns(tmp_path / "not-there")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(GeneratorError, match="no pattern files"):
+        read_patterns(empty)
+
+
+def test_mido_reads_our_midi_files_the_same(tmp_path: Path):
+    mido = pytest.importorskip("mido")
+    (a,) = parse_patterns(GRID)[:1]
+    path = tmp_path / "a.mid"
+    path.write_bytes(midi_file_bytes([a.velocities], 120))
+    ons = [m for m in mido.MidiFile(path) if m.type == "note_on" and m.velocity > 0]
+    assert sorted(m.note for m in ons) == sorted(
+        GM_NOTES[v] for v, _ in zip(*np.nonzero(a.velocities))
+    )
+    assert all(m.channel == 9 for m in ons)
