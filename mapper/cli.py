@@ -88,7 +88,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="start running as soon as the project's examples are trained",
     )
     h.add_argument("--quiet", action="store_true", help="print no status lines, only problems")
+    h.add_argument(
+        "--allow-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder whose projects OSC may save to and open (/mapper/control/save PATH, "
+        "/mapper/control/load PATH, /wekinator/control/runNewProject PATH); repeatable. "
+        "Paths outside every allowed folder are refused",
+    )
+    _add_project_commands(commands)
     return parser
+
+
+def _add_project_commands(commands: argparse._SubParsersAction) -> None:
+    w = commands.add_parser(
+        "import-wekinator",
+        help="turn a Wekinator project folder into a new gesture-mapper project",
+        description="Read a Wekinator 2 project folder (inputConfig.xml, outputConfig.xml, "
+        "current/currentData.arff) and write a new gesture-mapper project: names, output "
+        "types, limits, class counts, rounds and unrecorded ('?') cells are kept. Weka models "
+        "are not imported: the models are retrained from the examples.",
+    )
+    w.add_argument("wekinator_dir", metavar="WEKINATOR_DIR", help="the folder with the .wekproj")
+    w.add_argument("project_dir", metavar="NEW_PROJECT_DIR", help="a new (or empty) folder")
+    e = commands.add_parser(
+        "export",
+        help="write a project's examples (CSV, ARFF) or trained models (JSON) to a file",
+        description="Export a project: its examples as CSV (as examples.csv) or ARFF "
+        "(Wekinator's currentData.arff layout, so data can go back to Wekinator), or its MLP "
+        "and kNN models, retrained from the examples, as JSON (see the README).",
+    )
+    e.add_argument("project_dir", metavar="PROJECT_DIR")
+    e.add_argument("file", metavar="FILE", help="where to write; .csv, .arff or .json")
+    e.add_argument("--format", choices=("csv", "arff", "models"), help="instead of the suffix")
+    e.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
@@ -123,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mapper.headless import run_headless
 
             return run_headless(args)
+        if args.command in ("import-wekinator", "export"):
+            from mapper.project_commands import run_export, run_import
+
+            return run_import(args) if args.command == "import-wekinator" else run_export(args)
         parser.print_help()
         return 2
     from tui.main import run_tui  # the UI's imports stay out of every other command
