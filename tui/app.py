@@ -7,6 +7,7 @@ acts through the engine's public methods, the ones OSC control messages call.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -105,12 +107,17 @@ class MapperApp(App[int]):
             self.open_session(*self.opening, self.folder)
         elif self.folder is not None:
             self.ask_new_project(self.folder)
-        self.query_one(OutputsPanel).focus()
+        self.main.query_one(OutputsPanel).focus()
 
     def on_unmount(self) -> None:
         logging.getLogger("mapper").removeHandler(self._log_handler)
         logging.getLogger("mapper").propagate = True
         self.close_session(save=False)
+
+    @property
+    def main(self) -> Screen[object]:
+        """The main screen (the bottom of the stack), whatever dialog is on top of it."""
+        return self.screen_stack[0]
 
     # ---- sessions -----------------------------------------------------------------------
     @property
@@ -146,8 +153,8 @@ class MapperApp(App[int]):
         self.session = session
         self.pad = PadSource(session.listen_address, osc.input_address, session.engine.n_inputs)
         self.pad.set_on(self.pad_on_start and session.engine.n_inputs >= 2)
-        self.query_one(InputsPanel).reset(session.engine.n_inputs)
-        self.query_one(OutputsPanel).set_engine(session.engine)
+        self.main.query_one(InputsPanel).reset(session.engine.n_inputs)
+        self.main.query_one(OutputsPanel).set_engine(session.engine)
         self._examples_version = -1
         self._rejected_seen = 0
         if session.listen_problem:
@@ -178,14 +185,17 @@ class MapperApp(App[int]):
 
     # ---- the live view ------------------------------------------------------------------
     def tick(self) -> None:
-        session = self.session
-        if session is None:
+        if self.session is None or not self.main.is_attached:
             return
+        with contextlib.suppress(NoMatches):  # the app is closing: its widgets are gone
+            self._redraw(self.session)
+
+    def _redraw(self, session: Session) -> None:
         e = session.engine
         self._drain_events()
         c = e.counters
         rates = self.rates.sample(c.frames_in, c.outputs_sent)
-        self.query_one(StatusBar).show(
+        self.main.query_one(StatusBar).show(
             e,
             session.name,
             rates,
@@ -193,7 +203,7 @@ class MapperApp(App[int]):
             session.osc.send,
             bool(self.pad and self.pad.on),
         )
-        inputs = self.query_one(InputsPanel)
+        inputs = self.main.query_one(InputsPanel)
         inputs.sample(e.last_inputs)
         now = time.monotonic()
         if c.rejected_total > self._rejected_seen:
@@ -202,7 +212,7 @@ class MapperApp(App[int]):
         warning = ""
         if now < self._warning_until:
             warning = f"{c.rejected_total} frames rejected · last: {c.last_reject}"
-        outputs = self.query_one(OutputsPanel)
+        outputs = self.main.query_one(OutputsPanel)
         nearest = None
         if e.mode is Mode.RUNNING:
             j = outputs.selected
@@ -223,7 +233,7 @@ class MapperApp(App[int]):
         return "{}:{}".format(*self.session.listen_address)
 
     def _update_pad(self, e: Engine) -> None:
-        pad = self.query_one(XYPad)
+        pad = self.main.query_one(XYPad)
         if e.examples.version != self._examples_version and e.n_inputs >= 2:
             self._examples_version = e.examples.version
             rows = e.examples.snapshot()
@@ -308,7 +318,7 @@ class MapperApp(App[int]):
             self.notify(f"round {n} is back")
 
     def action_delete_output_examples(self) -> None:
-        j = self.query_one(OutputsPanel).selected
+        j = self.main.query_one(OutputsPanel).selected
         name, count = self.engine.outputs[j].name, self.engine.examples.counts()[j]
 
         def answer(yes: bool | None) -> None:
@@ -332,10 +342,10 @@ class MapperApp(App[int]):
         self.push_screen(ExamplesScreen(self.engine))
 
     def action_model(self) -> None:
-        self.push_screen(ModelScreen(self.engine, self.query_one(OutputsPanel).selected))
+        self.push_screen(ModelScreen(self.engine, self.main.query_one(OutputsPanel).selected))
 
     def action_evaluate(self) -> None:
-        j = self.query_one(OutputsPanel).selected
+        j = self.main.query_one(OutputsPanel).selected
         self.notify(f"evaluating {self.engine.outputs[j].name}…")
         self._evaluate(j)
 
@@ -364,7 +374,7 @@ class MapperApp(App[int]):
         self.engine.set_transport(smoothing=_next(GLIDES, self.engine.transport.smoothing))
 
     def action_toggle_output(self, what: str) -> None:
-        self.query_one(OutputsPanel).toggle(what)
+        self.main.query_one(OutputsPanel).toggle(what)
 
     def action_save(self) -> None:
         session = self.session

@@ -1,0 +1,214 @@
+"""The TUI driven with Textual's Pilot: the whole record -> train -> run loop, with a real OSC
+sensor on loopback and with the XY pad, and each action a performer reaches by key."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from pythonosc.udp_client import SimpleUDPClient
+
+from mapper.engine import Mode, ModelState
+from mapper.project import load_project
+from tests.tui_helpers import app_on, small_project, until
+from tui.app import MapperApp
+from tui.demo import demo_project
+from tui.keys import MAIN_KEYS, display
+from tui.screens.dialogs import AskFolder, Confirm
+from tui.screens.examples import ExamplesScreen
+from tui.screens.model import ModelScreen
+from tui.screens.new_project import NewProjectScreen
+from tui.widgets.inputs import InputsPanel
+from tui.widgets.xypad import XYPad
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def latest_outputs(receiver, listen: float = 0.3) -> tuple:
+    """The newest /wek/outputs of a steady stream (the pad streams while running)."""
+    deadline = time.monotonic() + listen
+    newest: tuple = ()
+    for _ in range(10_000):
+        if time.monotonic() > deadline and newest:
+            return newest
+        address, _, args = receiver.get(timeout=3.0)
+        if address == "/wek/outputs":
+            newest = args
+    return newest
+
+
+async def test_record_train_run_with_an_osc_sensor(receiver, tmp_path):
+    app = app_on(small_project(receiver.port), tmp_path / "theremin")
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        sensor = SimpleUDPClient("127.0.0.1", app.session.listen_address[1])
+        for pose, presses, value in (((0.1, 0.1), "left", 0.0), ((0.9, 0.9), "right", 1.0)):
+            await pilot.press(*[f"shift+{presses}"] * 10)  # the level slider, by keyboard
+            assert engine.values[0] == pytest.approx(value)
+            before = len(engine.examples)
+            await pilot.press("r")
+            assert engine.mode is Mode.RECORDING
+            for _ in range(10):
+                sensor.send_message("/wek/inputs", list(pose))
+            await until(pilot, lambda before=before: len(engine.examples) == before + 10)
+            await pilot.press("r")
+            assert engine.mode is Mode.IDLE
+        await pilot.press("t")
+        await until(pilot, lambda: engine.model_states[0] is ModelState.TRAINED)
+        await pilot.press("p")
+        assert engine.mode is Mode.RUNNING
+        for pose, value in (((0.12, 0.1), 0.0), ((0.88, 0.9), 1.0)):
+            receiver.drain()
+            sensor.send_message("/wek/inputs", list(pose))
+            assert receiver.get_address("/wek/outputs")[2][0] == pytest.approx(value)
+
+
+async def test_record_train_run_with_the_xy_pad_alone(receiver):
+    project, rows = demo_project()
+    project.osc.listen_port, project.osc.send_port = 0, receiver.port
+    app = MapperApp((project, rows), None, None, pad_on=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        await until(pilot, lambda: engine.counters.frames_in > 5)  # the pad streams at once
+        pad = app.query_one(XYPad)
+        w, h = pad.content_size.width, pad.content_size.height
+        corners = {"low": (1, h), "high": (w, 1)}  # offsets inside the border
+        for corner, key in (("low", "shift+left"), ("high", "shift+right")):
+            await pilot.click(XYPad, offset=corners[corner])
+            await until(pilot, lambda c=corner: (engine.last_inputs[0] > 0.9) == (c == "high"))
+            app.query_one("#outputs").focus()
+            await pilot.press(*[key] * 10)  # pitch to 0 or 1
+            await pilot.press("r")  # the demo records 2-second takes
+            await until(pilot, lambda: engine.mode is Mode.RECORDING)
+            await until(pilot, lambda: engine.mode is Mode.IDLE, timeout=5)
+        assert len(engine.examples) > 100
+        assert [r for r, _, _ in pad.rounds] == [1, 2]
+        await pilot.press("t")
+        await until(pilot, lambda: engine.model_states[0] is ModelState.TRAINED)
+        await pilot.press("p")
+        for corner, value in (("low", 0.0), ("high", 1.0)):
+            await pilot.click(XYPad, offset=corners[corner])
+            await pilot.pause(0.3)  # the demo glides over 0.05 s
+            assert latest_outputs(receiver)[0] == pytest.approx(value, abs=0.05)
+
+
+async def test_rejected_frames_show_a_warning_with_the_reason(receiver):
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        sensor = SimpleUDPClient("127.0.0.1", app.session.listen_address[1])
+        sensor.send_message("/wek/inputs", [0.1, 0.2, 0.3])
+        await until(
+            pilot, lambda: "wrong number of inputs" in str(app.query_one(InputsPanel).content)
+        )
+        assert "1 frames rejected" in str(app.query_one(InputsPanel).content)
+
+
+async def test_deleting_asks_first_and_rounds_come_back(receiver):
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        for _ in range(2):
+            engine.start_recording()
+            engine.process_frame([0.5, 0.5])
+            engine.stop_recording()
+        await pilot.press("D")
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        assert len(engine.examples) == 2
+        await pilot.press("u")
+        assert engine.examples.snapshot().rounds.tolist() == [1]
+        await pilot.press("U")
+        assert engine.examples.snapshot().rounds.tolist() == [1, 2]
+        await pilot.press("D", "y")
+        assert len(engine.examples) == 0
+
+
+async def test_examples_screen_deletes_rows_and_rounds(receiver):
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        for round_ in range(2):
+            engine.set_values([0.2 + 0.6 * round_, 1.0 + round_], send=False)
+            engine.start_recording()
+            for k in range(3):
+                engine.process_frame([0.1 * k, 0.5])
+            engine.stop_recording()
+        engine.train()
+        await until(pilot, lambda: engine.model_states[0] is ModelState.TRAINED)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExamplesScreen)
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == 6
+        await pilot.press("d")
+        assert len(engine.examples) == 5 and table.row_count == 5
+        assert engine.model_states[0] is ModelState.STALE  # shown as "needs retraining"
+        await pilot.press("D")  # the cursor's round (1, now 2 rows)
+        assert engine.examples.snapshot().rounds.tolist() == [2, 2, 2]
+        await pilot.press("escape")
+        await pilot.press("U")  # back on the main screen: the round comes back
+        assert len(engine.examples) == 5
+
+
+async def test_model_settings_apply_and_evaluate(receiver):
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 40)) as pilot:
+        engine = app.engine
+        for k in range(10):
+            engine.set_values([0.1 * k, 1.0], send=False)
+            engine.start_recording()
+            engine.process_frame([0.1 * k, 0.0])
+            engine.stop_recording()
+        await pilot.press("m")
+        assert isinstance(app.screen, ModelScreen)
+        app.screen.query_one("#param-k").value = "2"
+        app.screen.query_one("#max").value = "10"
+        await pilot.press("ctrl+a")
+        assert engine.outputs[0].model == {"type": "knn", "k": 2, "weighted": False}
+        assert engine.outputs[0].max == 10.0
+        app.screen.query_one("#param-k").value = "zero"
+        await pilot.press("ctrl+a")
+        assert "must be" in str(app.screen.query_one("#problem").content)
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: "RMS error" in str(app.screen.query_one("#evaluation").content))
+
+
+async def test_save_and_save_as(receiver, tmp_path):
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        engine.start_recording()
+        engine.process_frame([0.3, 0.4])
+        engine.stop_recording()
+        await pilot.press("ctrl+s")  # no folder yet: asks for one
+        assert isinstance(app.screen, AskFolder)
+        app.screen.query_one("Input").value = str(tmp_path / "kept")
+        await pilot.press("enter")
+        project, rows = load_project(tmp_path / "kept")
+        assert rows.inputs.tolist() == [[0.3, 0.4]]
+        assert project.name == "kept"
+        engine.start_recording()
+        engine.process_frame([0.5, 0.6])
+        engine.stop_recording()
+        await pilot.press("ctrl+s")
+        assert len(load_project(tmp_path / "kept")[1]) == 2
+
+
+async def test_a_new_folder_asks_for_the_project_then_plays(receiver, tmp_path):
+    folder = tmp_path / "fresh"
+    app = MapperApp(None, folder, None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert isinstance(app.screen, NewProjectScreen)
+        app.screen.query_one("#inputs").value = "3"
+        app.screen.query_one("#outputs").value = "2"
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.session is not None)
+        assert app.engine.n_inputs == 3 and app.engine.n_outputs == 2
+        assert (folder / "project.json").exists()
+
+
+def test_the_readme_lists_every_key():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for key, _, _, _ in MAIN_KEYS:
+        assert re.search(rf"`{re.escape(display(key))}`", readme), f"README lacks key {key}"

@@ -1,0 +1,48 @@
+"""Shared parts of the TUI tests: an app on a small project, and bounded waiting in Pilot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from mapper.examples import ExampleRows, ExampleStore
+from mapper.osc.settings import OSCSettings
+from mapper.outputs import Output
+from mapper.project import Project
+from tui.app import MapperApp
+
+
+def small_project(send_port: int, listen_port: int = 0) -> tuple[Project, ExampleRows]:
+    """Two inputs, one kNN output 0..1 and a 3-class output; takes last until stopped."""
+    outputs = [
+        Output("level", model={"type": "knn", "k": 1}),
+        Output("pose", kind="classifier", classes=3),
+    ]
+    project = Project(
+        "theremin",
+        ["tilt", "roll"],
+        outputs,
+        OSCSettings(listen_port=listen_port, send_port=send_port),
+        transport={"count_in": 0.0, "record_for": 0.0, "smoothing": 0.0},
+    )
+    return project, ExampleStore(2, 2).snapshot()
+
+
+def app_on(
+    project: tuple[Project, ExampleRows], folder: Path | None, pad_on: bool = False
+) -> MapperApp:
+    return MapperApp(project, folder, None, pad_on=pad_on)
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until `condition` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await pilot.pause(0.02)
+    pytest.fail("condition not met in time")
