@@ -18,8 +18,8 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 
 setup: $(VENV)/.installed ## create .venv and install gesture-mapper with its test tools
 
-demo: setup ## run the engine on a 2-input, 3-output mapping (the TUI demo comes with the TUI)
-	$(BIN)/mapper headless --inputs 2 --outputs 3
+demo: setup ## open the terminal UI on the built-in demo (an XY pad, no hardware needed)
+	$(BIN)/mapper
 
 test: setup ## run every test
 	$(BIN)/python -m pytest -q

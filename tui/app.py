@@ -86,6 +86,7 @@ class MapperApp(App[int]):
         self.rates = RateMeter()
         self.events: deque[tuple[str, str]] = deque(maxlen=100)
         self._rejected_seen = 0
+        self._frames_seen = 0
         self._warning_until = 0.0
         self._examples_version = -1
         self._log_handler = _ToQueue(self.events)
@@ -204,7 +205,9 @@ class MapperApp(App[int]):
             bool(self.pad and self.pad.on),
         )
         inputs = self.main.query_one(InputsPanel)
-        inputs.sample(e.last_inputs)
+        if c.frames_in != self._frames_seen:  # the history moves with the frames, not the clock
+            self._frames_seen = c.frames_in
+            inputs.sample(e.last_inputs)
         now = time.monotonic()
         if c.rejected_total > self._rejected_seen:
             self._rejected_seen = c.rejected_total

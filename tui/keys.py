@@ -12,7 +12,7 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("c", "cancel_training", None, "cancel training (the old models keep playing)"),
     ("p", "play", "Play", "run the mapping: inputs -> models -> outputs; again to stop"),
     ("x", "randomize", "Random", "random output values, sent at once"),
-    ("u", "delete_last_round", "Undo round", "delete the last recorded round"),
+    ("u", "delete_last_round", "Undo", "delete the last recorded round"),
     ("U", "restore_round", None, "put the last deleted round back"),
     ("d", "delete_output_examples", None, "delete the selected output's examples (asks)"),
     ("D", "delete_all_examples", None, "delete every example (asks)"),

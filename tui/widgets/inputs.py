@@ -81,5 +81,6 @@ def follows(neighbours: list[Neighbour]) -> list[str]:
     for round_, (share, rows) in sorted(rounds.items(), key=lambda kv: -kv[1][0]):
         where = f"round {round_}" if round_ else "deleted examples"
         listed = " ".join(str(r) for r in sorted(rows) if r)
-        parts.append(f"{where} {100 * share:.0f}%" + (f" (rows {listed})" if listed else ""))
+        label = "rows" if " " in listed else "row"
+        parts.append(f"{where} {100 * share:.0f}%" + (f" ({label} {listed})" if listed else ""))
     return parts

@@ -20,12 +20,13 @@ from mapper.engine import Engine, Mode, ModelState
 from mapper.outputs import Output
 from tui.drawing import model_label, number, slider
 
-STATE_TEXT = {
-    ModelState.UNTRAINED: ("untrained", "dim"),
-    ModelState.TRAINED: ("trained", "green"),
-    ModelState.STALE: ("needs retraining", "yellow"),
-    ModelState.TRAINING: ("training…", "bold cyan"),
+STATE_TEXT = {  # long label, short label (narrow terminals), style
+    ModelState.UNTRAINED: ("untrained", "untrained", "dim"),
+    ModelState.TRAINED: ("trained", "trained", "green"),
+    ModelState.STALE: ("needs retraining", "retrain!", "yellow"),
+    ModelState.TRAINING: ("training…", "training…", "bold cyan"),
 }
+WIDE = 100  # from this many columns, the long state labels
 TOGGLES = ("record", "run", "train")
 FINE, COARSE = 0.01, 0.1  # of the output's range per key press
 
@@ -163,16 +164,17 @@ class OutputsPanel(Widget, can_focus=True):
         e = self._engine
         width = max(self.content_size.width, 60)
         name_w = min(max((len(o.name) for o in e.outputs), default=4), 12)
-        fixed = 2 + name_w + 1 + 1 + 7 + 1 + 11 + 6 + 1 + 17 + 12
+        state_w = 17 if width >= WIDE else 10
+        fixed = 2 + name_w + 1 + 1 + 7 + 1 + 11 + 6 + 1 + state_w + 12
         value_w = max(width - fixed, 8)
         self._cols = _Columns(2, 2 + name_w + 1, value_w, 0)
-        self._cols.toggles = self._cols.value + value_w + 1 + 7 + 1 + 11 + 6 + 1 + 17
+        self._cols.toggles = self._cols.value + value_w + 1 + 7 + 1 + 11 + 6 + 1 + state_w
         shown = e.last_outputs if e.mode is Mode.RUNNING else e.values
         counts = e.examples.counts()
         text = Text()
         header = (
             f"  {'name':<{name_w}} {'value':<{value_w + 8}} {'model':<11}{'ex.':>6} "
-            f"{'state':<17}rec run trn"
+            f"{'state':<{state_w}}rec run trn"
         )
         text.append(header + "\n", style="dim")
         for j, output in enumerate(e.outputs):
@@ -188,8 +190,8 @@ class OutputsPanel(Widget, can_focus=True):
                 text.append(" " + number(value))
             text.append(f" {model_label(output.model, output.is_classifier)[:11]:<11}")
             text.append(f"{counts[j]:>6} ")
-            label, style = STATE_TEXT[e.model_states[j]]
-            text.append(f"{label:<17}", style=style)
+            long, short, style = STATE_TEXT[e.model_states[j]]
+            text.append(f"{long if width >= WIDE else short:<{state_w}}", style=style)
             for what in TOGGLES:
                 on = getattr(output, what)
                 text.append(" ■  " if on else " □  ", style="bold green" if on else "dim")

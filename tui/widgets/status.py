@@ -88,7 +88,7 @@ class StatusBar(Static):
         t = engine.transport
         take = f"{t.record_for:g}s" if t.record_for else "until stopped"
         line = (
-            f" OSC in {listen} · out {send} · pad {'on' if pad_on else 'off'} · "
+            f" {listen} → {send} · pad {'on' if pad_on else 'off'} · "
             f"count-in {t.count_in:g}s · take {take} · glide {t.smoothing:g}s"
         )
         text.append(line[:width], style="dim")

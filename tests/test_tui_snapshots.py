@@ -1,0 +1,93 @@
+"""Snapshots of the TUI's screens (pytest-textual-snapshot). Each test's docstring says what
+a reviewer should see in its SVG under tests/__snapshots__/.
+
+The project is fixed (examples with fixed times, shown in UTC) and nothing streams in, so the
+screens are the same on every run.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mapper.examples import ExampleStore
+from mapper.osc.settings import OSCSettings
+from mapper.outputs import Output
+from mapper.project import Project
+from tui.app import MapperApp
+
+T0 = 1_780_000_000.0  # a fixed moment for the examples' times
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def recorded_app() -> MapperApp:
+    """Two inputs, three outputs (MLP, kNN, a 3-class classifier), three recorded rounds."""
+    outputs = [
+        Output("pitch"),
+        Output("brightness", model={"type": "knn", "k": 3}),
+        Output("voice", kind="classifier", classes=3),
+    ]
+    store = ExampleStore(2, 3)
+    poses = [
+        ((0.1, 0.2), [0.1, 0.9, 1.0]),
+        ((0.8, 0.3), [0.7, 0.2, 2.0]),
+        ((0.5, 0.9), [0.4, 0.5, 3.0]),
+    ]
+    for round_, (pose, values) in enumerate(poses, start=1):
+        for k in range(4):
+            frame = [pose[0] + 0.01 * k, pose[1] - 0.01 * k]
+            store.append(frame, values, [True] * 3, round_, T0 + 10 * round_ + 0.1 * k)
+    project = Project(
+        "theremin",
+        ["tilt", "roll"],
+        outputs,
+        OSCSettings(listen_port=46448, send_port=9),
+        values=[0.4, 0.5, 3.0],
+        transport={"count_in": 1.0, "record_for": 2.0, "smoothing": 0.1},
+    )
+    return MapperApp((project, store.snapshot()), None, None)
+
+
+async def settle(pilot) -> None:
+    """Training at start done, its notifications gone, panels redrawn."""
+    app = pilot.app
+    for _ in range(500):
+        if not app.engine.is_training:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause(0.3)
+    app.clear_notifications()
+    await pilot.pause(0.3)
+
+
+def test_main_screen_at_80x24(snap_compare):
+    """The main screen in an 80x24 terminal: title bar (theremin, idle, rates, listening on
+    127.0.0.1:46448, sending to 127.0.0.1:9, count-in 1s, take 2s, glide 0.1s); the inputs tilt
+    and roll; the XY pad with rounds ◆1 ◆2 ◆3 where they were recorded; three outputs with
+    slider, slider and class selector ([3] highlighted), models MLP 16 / kNN k=3 / kNN k=1,
+    12 examples each, all trained, toggles on; the footer's keys."""
+    assert snap_compare(recorded_app(), terminal_size=(80, 24), run_before=settle)
+
+
+def test_examples_screen(snap_compare):
+    """The examples table after `e`: 12 rows in rounds 1-3 (rows 1-4 each), times 20:26:50.000
+    onwards (UTC), the tilt/roll inputs and the three outputs; footer: d, D, escape."""
+    assert snap_compare(recorded_app(), terminal_size=(100, 30), press=["e"], run_before=settle)
+
+
+def test_model_settings_screen(snap_compare):
+    """Model settings of the second output (down, then m): brightness (continuous 0..1), model
+    knn with k 3 and weighted false, inputs tilt and roll ticked, min 0 / max 1, hard limits
+    unticked, Apply and Evaluate buttons."""
+    assert snap_compare(
+        recorded_app(), terminal_size=(100, 30), press=["down", "m"], run_before=settle
+    )
