@@ -67,7 +67,8 @@ def run_headless(args: argparse.Namespace) -> int:
         print(f"mapper: cannot send to {osc.send}: {e}. Check --send HOST:PORT.", file=sys.stderr)
         return 2
     try:
-        session = Session(project, rows, osc, folder)
+        allowed = [Path(d) for d in args.allow_dir]
+        session = Session(project, rows, osc, folder, allowed_dirs=allowed)
     except OSError as e:
         print(
             f"mapper: cannot listen on {osc.listen}: {e.strerror or e}. Is Wekinator or another "
@@ -110,10 +111,10 @@ def run_headless(args: argparse.Namespace) -> int:
             )
         if names:
             console.say(f"training {', '.join(names)} from {len(engine.examples)} examples")
-        _status_loop(engine, stop, console)
+        _status_loop(session, stop, console)
     finally:
         session.close()
-        code = _save_on_exit(engine, session.saver, console)
+        code = _save_on_exit(session.engine, session.saver, console)
     return code
 
 
@@ -197,10 +198,18 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
     return project, ExampleStore(args.inputs, args.outputs).snapshot()
 
 
-def _status_loop(engine: Engine, stop: threading.Event, console: Console) -> None:
+def _status_loop(session: Session, stop: threading.Event, console: Console) -> None:
+    engine = session.engine
     status = StatusLine(engine)
     last = ""
     while not stop.wait(1.0):
+        if session.engine is not engine:  # OSC opened another project (load, runNewProject)
+            engine = session.engine
+            status = StatusLine(engine)
+            console.say(
+                f"opened {session.folder} ({engine.n_inputs} inputs, {engine.n_outputs} "
+                f"outputs, {len(engine.examples)} examples)"
+            )
         line = status.line()
         if line != last:
             console.say(line, status=True)

@@ -9,14 +9,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from mapper.engine import Engine, EngineError
 from mapper.examples import ExampleRows
 from mapper.models.warmup import warm_up
+from mapper.osc.control import make_project_controls
 from mapper.osc.server import OSCServer
 from mapper.osc.settings import OSCSettings
-from mapper.project import PROJECT_FILE, Project, engine_from_project
+from mapper.project import PROJECT_FILE, Project, engine_from_project, load_project
 from mapper.saving import ProjectSaver
 
 log = logging.getLogger("mapper.session")
@@ -38,7 +40,11 @@ class Session:
         osc: OSCSettings,
         folder: Path | None,
         fallback_port: bool = False,
+        allowed_dirs: Sequence[Path] = (),
     ) -> None:
+        self.allowed_dirs = list(allowed_dirs)  # where OSC may save and open projects by path
+        self.switches = 0  # how many times open_project replaced the engine (UIs: re-read it)
+        self._switch = threading.RLock()
         self.project = project
         self.folder = folder
         self.engine: Engine = engine_from_project(project, rows)
@@ -54,6 +60,7 @@ class Session:
             osc = dataclasses.replace(osc, listen_port=0)
             self.server = OSCServer(self.engine, osc, self._save_soon)
         self.osc = osc
+        self._add_project_controls()
 
     @property
     def name(self) -> str:
@@ -118,6 +125,47 @@ class Session:
             self.saver.stop()
         saver.start()
         self.folder, self.saver = folder, saver
+
+    def _add_project_controls(self) -> None:
+        """OSC's save [path], load path and runNewProject path, for this session."""
+        self.server.controls.update(
+            make_project_controls(
+                self.engine, self.allowed_dirs, self._save_soon, self._save_as, self.open_project
+            )
+        )
+
+    def _save_as(self, folder: Path) -> None:
+        with self._switch:
+            self.save_as(folder)
+
+    def open_project(self, folder: Path, run: bool = False) -> None:
+        """Open another project folder in place of this one, on the same listening port
+        (OSC's load and runNewProject). This project is saved first if it has a folder.
+        ProjectError, EngineError or OSError before the switch leave this one playing.
+        The engine is a new one: read `session.engine` again (`switches` counts the swaps)."""
+        with self._switch:
+            project, rows = load_project(folder)
+            engine = engine_from_project(project, rows)
+            if self.saver is not None:
+                self.saver.save_now()
+            port = self.listen_address[1]
+            self.close()
+            self.generator = None  # closed with the old project
+            osc = dataclasses.replace(
+                self.osc,
+                listen_port=port,
+                input_address=project.osc.input_address,
+                output_address=project.osc.output_address,
+            )
+            self.project, self.folder, self.recovered = project, folder, project.recovered
+            self.engine = engine
+            self.saver = ProjectSaver(folder, engine, project)
+            self.server = OSCServer(engine, osc, self._save_soon)
+            self.osc = osc
+            self._add_project_controls()
+            self.switches += 1
+            self.start(run=run)
+            log.info("opened %s (%d examples)", folder, len(engine.examples))
 
     def close(self) -> None:
         """Stop training and listening. Does not save: call save() first if you want to."""

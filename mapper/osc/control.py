@@ -6,9 +6,11 @@ the same method the TUI calls. A bad argument raises EngineError with a message 
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from mapper.engine import Engine, EngineError
@@ -16,6 +18,7 @@ from mapper.engine import Engine, EngineError
 Handler = Callable[[Sequence[Any]], None]
 WEK = "/wekinator/control/"
 OURS = "/mapper/control/"
+log = logging.getLogger("mapper.osc")
 
 
 def _number(value: Any, what: str) -> float:
@@ -198,4 +201,85 @@ def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> d
         OURS + "setClasses": set_classes,
         OURS + "evaluate": evaluate,
         OURS + "nearest": nearest,
+    }
+
+
+def allowed_path(text: Any, allowed: Sequence[Path]) -> Path:
+    """A folder named over OSC, if it lies inside one the user allowed (--allow-dir);
+    relative paths are taken inside the first allowed folder. EngineError otherwise."""
+    if not isinstance(text, str) or not text.strip():
+        raise EngineError("give a project folder path (a string)")
+    if not allowed:
+        raise EngineError(
+            "saving and opening by path over OSC is off: start mapper headless with "
+            "--allow-dir DIR to allow project folders inside DIR"
+        )
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = allowed[0] / path
+    real = path.resolve()
+    for folder in allowed:
+        base = folder.expanduser().resolve()
+        if real != base and real.is_relative_to(base):
+            return real
+    raise EngineError(
+        f"{text} is outside the folders allowed with --allow-dir "
+        f"({', '.join(str(a) for a in allowed)}): refused"
+    )
+
+
+def make_project_controls(
+    engine: Engine,
+    allowed: Sequence[Path],
+    save: Callable[[], object] | None,
+    save_as: Callable[[Path], object],
+    open_project: Callable[[Path, bool], object],
+) -> dict[str, Handler]:
+    """`/mapper/control/save [path]`, `/mapper/control/load path` and Wekinator's
+    `/wekinator/control/runNewProject path`, for a Session. Paths must lie inside `allowed`.
+    The disk work runs on a worker thread; a failure there is logged and counted as a control
+    error of `engine` (the project still playing)."""
+
+    def later(what: str, work: Callable[[], object]) -> None:
+        def run() -> None:
+            try:
+                work()
+            except Exception as e:  # the instrument plays on with the project it had
+                engine.counters.control_errors += 1
+                engine.counters.last_control_error = f"{what}: {e}"
+                log.warning("%s failed: %s", what, e)
+
+        threading.Thread(target=run, name="mapper-project", daemon=True).start()
+
+    def do_save(args: Sequence[Any]) -> None:
+        if not args:
+            if save is None:
+                raise EngineError("no project folder to save to: give a path (save PATH)")
+            save()
+            return
+        if len(args) != 1:
+            raise EngineError("save takes no argument, or one project folder path")
+        folder = allowed_path(args[0], allowed)
+        later(f"save {folder}", lambda: save_as(folder))
+
+    def opener(name: str, run: bool) -> Handler:
+        def handler(args: Sequence[Any]) -> None:
+            if not args or (len(args) > 1 and not run):
+                raise EngineError(f"{name} takes one project folder path")
+            folder = allowed_path(args[0], allowed)  # runNewProject's optional mode is ignored
+            if folder.suffix == ".wekproj" or (folder / "inputConfig.xml").exists():
+                raise EngineError(
+                    f"{folder} is a Wekinator project: convert it first with "
+                    "`mapper import-wekinator WEKINATOR_DIR NEW_PROJECT_DIR`"
+                )
+            if folder.name == "project.json":
+                folder = folder.parent
+            later(f"{name} {folder}", lambda: open_project(folder, run))
+
+        return handler
+
+    return {
+        OURS + "save": do_save,
+        OURS + "load": opener("load", False),
+        WEK + "runNewProject": opener("runNewProject", True),
     }
