@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import weakref
+
 import numpy as np
 
 from .base import Classifier, Model, input_scaling
@@ -9,41 +13,93 @@ from .base import Classifier, Model, input_scaling
 _FEW = 8
 
 
-class _Neighbours:
-    """Finds the k nearest training examples in standardized input space (numpy only).
+class SearchIndex:
+    """Training inputs, standardized, ready to rank against a frame (numpy only).
 
     Candidates are ranked by |t|^2/2 - t.x (one matrix-vector product; same order as the
-    distance), then the exact distances of the k chosen are computed for the weights.
+    distance). Models fitted on the same inputs share one index (see `shared_index`), and the
+    index remembers the nearest examples of the last frame it was asked about, by value: when
+    several outputs learn from the same inputs (the usual case), a frame is searched once, not
+    once per output.
     """
 
-    k: int
-    weighted: bool
-
-    def _index(self, X: np.ndarray) -> None:
+    def __init__(self, X: np.ndarray) -> None:
         mean, std = input_scaling(X)
-        self._mean_ = mean
-        self._inv_scale_ = 1.0 / std
-        self._train_ = np.ascontiguousarray((X - mean) * self._inv_scale_)
-        self._half_sq_ = 0.5 * np.einsum("ij,ij->i", self._train_, self._train_)
-        self._k_ = min(self.k, X.shape[0])
+        self.mean = mean
+        self.inv_scale = 1.0 / std
+        self.train = np.ascontiguousarray((X - mean) * self.inv_scale)
+        self.half_sq = 0.5 * np.einsum("ij,ij->i", self.train, self.train)
+        # (frame bytes, standardized frame, {k: nearest indices}); replaced, never edited, by
+        # a new frame, so a reader on another thread always sees a consistent triple
+        self._last: tuple[bytes, np.ndarray, dict[int, np.ndarray]] = (b"", mean, {})
 
-    def _nearest(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Indices of the k nearest (in no particular order) and the standardized query."""
-        xs = (x - self._mean_) * self._inv_scale_
-        rank = self._half_sq_ - self._train_ @ xs
-        k = self._k_
+    def nearest(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the k nearest (in no particular order) and the standardized frame."""
+        if type(x) is not np.ndarray or x.dtype != np.float64:
+            x = np.asarray(x, dtype=np.float64)
+        key = x.tobytes()
+        last_key, xs, found = self._last
+        if key == last_key:
+            idx = found.get(k)
+            if idx is not None:
+                return idx, xs
+        else:
+            xs = (x - self.mean) * self.inv_scale
+            found = {}
+            self._last = (key, xs, found)
+        idx = self._search(xs, k)
+        found[k] = idx
+        return idx, xs
+
+    def _search(self, xs: np.ndarray, k: int) -> np.ndarray:
+        rank = self.half_sq - self.train @ xs
         if k == 1:
-            return np.array([rank.argmin()]), xs
+            return np.array([rank.argmin()])
         if k == rank.shape[0]:
-            return np.arange(k), xs
+            return np.arange(k)
         if k <= _FEW:  # a few argmin passes beat argpartition for small k
             picked = []
             for _ in range(k):
                 i = int(rank.argmin())
                 picked.append(i)
                 rank[i] = np.inf
-            return np.array(picked), xs
-        return np.argpartition(rank, k - 1)[:k], xs
+            return np.array(picked)
+        return np.argpartition(rank, k - 1)[:k]
+
+
+_SHARED: weakref.WeakValueDictionary[tuple[object, ...], SearchIndex] = (
+    weakref.WeakValueDictionary()
+)
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_index(X: np.ndarray) -> SearchIndex:
+    """The index of these exact training inputs: one already made for equal inputs (while a
+    model still uses it), or a new one."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    key = (X.shape, hashlib.blake2b(X.tobytes(), digest_size=16).digest())
+    with _SHARED_LOCK:
+        index = _SHARED.get(key)
+        if index is None:
+            index = SearchIndex(X)
+            _SHARED[key] = index
+        return index
+
+
+class _Neighbours:
+    """Finds the k nearest training examples in standardized input space, with a SearchIndex."""
+
+    k: int
+    weighted: bool
+
+    def _index(self, X: np.ndarray) -> None:
+        self._search_ = shared_index(X)
+        self._train_ = self._search_.train
+        self._k_ = min(self.k, X.shape[0])
+
+    def _nearest(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the k nearest (in no particular order) and the standardized query."""
+        return self._search_.nearest(x, self._k_)
 
     def _weights(self, idx: np.ndarray, xs: np.ndarray) -> np.ndarray | None:
         """1/distance weights as in scikit-learn (exact matches take all); None = equal."""

@@ -1,0 +1,55 @@
+"""kNN outputs that learn from the same inputs share one search per frame, and stay exact."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+from mapper.models import make_model
+
+
+def data(seed: int = 0, n: int = 300, d: int = 4):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    return X, X.mean(axis=1), np.sin(6 * X[:, 0]), (X[:, :3].argmax(axis=1) + 1.0)
+
+
+def reference(X, y, k, classifier=False):
+    """scikit-learn on the same standardized inputs."""
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    model = (KNeighborsClassifier if classifier else KNeighborsRegressor)(n_neighbors=k)
+    model.fit((X - mean) / std, y)
+    return lambda x: float(model.predict(((x - mean) / std)[None])[0])
+
+
+def test_outputs_on_the_same_inputs_answer_like_separate_models():
+    X, y_mean, y_sin, labels = data()
+    outputs = [
+        (make_model({"type": "knn", "k": 5}, False).fit(X.copy(), y_mean), reference(X, y_mean, 5)),
+        (make_model({"type": "knn", "k": 5}, False).fit(X.copy(), y_sin), reference(X, y_sin, 5)),
+        (make_model({"type": "knn", "k": 1}, False).fit(X.copy(), y_sin), reference(X, y_sin, 1)),
+        (
+            make_model({"type": "knn", "k": 3}, True).fit(X.copy(), labels),
+            reference(X, labels, 3, classifier=True),
+        ),
+    ]
+    frames = np.random.default_rng(1).random((50, X.shape[1]))
+    x = np.empty(X.shape[1])
+    for frame in frames:
+        x[:] = frame  # one array, new values each frame: answers must follow the values
+        for model, expected in outputs:
+            assert model.predict_one(x) == expected(frame)
+    # a frame asked again after another frame, and by the outputs in another order
+    for frame in (frames[3], frames[7], frames[3]):
+        for model, expected in reversed(outputs):
+            assert model.predict_one(frame.copy()) == expected(frame)
+
+
+def test_models_on_different_inputs_do_not_mix():
+    X, y, _, _ = data()
+    a = make_model({"type": "knn", "k": 1}, False).fit(X, y)
+    b = make_model({"type": "knn", "k": 1}, False).fit(X[::-1] * 2.0, y[::-1])
+    ref_a, ref_b = reference(X, y, 1), reference(X[::-1] * 2.0, y[::-1], 1)
+    for frame in np.random.default_rng(2).random((30, X.shape[1])):
+        assert a.predict_one(frame) == ref_a(frame)
+        assert b.predict_one(frame) == ref_b(frame)
