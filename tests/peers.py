@@ -28,13 +28,13 @@ EXAMPLES = REPO / "examples"
 READY = re.compile(r"listening on 127\.0\.0\.1:(\d+) \(")
 
 
-def need(program: str, package: str) -> str:
+def need(program: str, package: str, in_ci: bool = True) -> str:
     """The path of `program`, or skip the test saying which Debian package provides it."""
     path = shutil.which(program)
     if path is None:
+        ci = ".ci/run installs it when it can" if in_ci else ".ci/run does not install it"
         pytest.skip(
-            f"{program} not found: install Debian's {package} (`apt-get install {package}`; "
-            ".ci/run does it when it can)"
+            f"{program} not found: install Debian's {package} (`apt-get install {package}`; {ci})"
         )
     return path
 

@@ -18,7 +18,7 @@ FM_SYNTH = EXAMPLES / "instruments" / "fm-synth.scd"
 
 @pytest.fixture
 def peers() -> Iterator[Peers]:
-    need("sclang", "supercollider-language")
+    need("sclang", "supercollider-language", in_ci=False)
     yield from running_peers()
 
 
