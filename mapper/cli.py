@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from mapper import __version__
+from mapper.generators import cli as generator_cli
 
 HEADLESS_HELP = """\
 Run the engine without a UI, controlled entirely over OSC (Wekinator's protocol).
@@ -97,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         "/mapper/control/load PATH, /wekinator/control/runNewProject PATH); repeatable. "
         "Paths outside every allowed folder are refused",
     )
+    generator_cli.add_headless_options(h)
     _add_project_commands(commands)
+    generator_cli.add_commands(commands)
     return parser
 
 
@@ -161,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mapper.project_commands import run_export, run_import
 
             return run_import(args) if args.command == "import-wekinator" else run_export(args)
+        if args.command == "generator":
+            return generator_cli.run(args)
         parser.print_help()
         return 2
     from tui.main import run_tui  # the UI's imports stay out of every other command

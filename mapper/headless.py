@@ -14,6 +14,8 @@ from types import FrameType
 
 from mapper.engine import Engine
 from mapper.examples import ExampleRows, ExampleStore
+from mapper.generators import headless as generator_options
+from mapper.generators.base import GeneratorError
 from mapper.models import make_model
 from mapper.osc.sender import resolve_udp
 from mapper.osc.settings import OSCSettings, parse_host_port
@@ -58,11 +60,12 @@ def run_headless(args: argparse.Namespace) -> int:
     try:
         folder = Path(args.project) if args.project else None
         project, rows = open_project(args, folder)
+        generator_options.check_options(args, project.generator)
         osc = runtime_settings(project.osc, args)
         resolve_udp(osc.send_host, osc.send_port)
-    except (UsageError, ProjectError) as e:
+    except (UsageError, ProjectError, GeneratorError) as e:
         print(f"mapper: {e}", file=sys.stderr)
-        return 2 if isinstance(e, UsageError) else 1
+        return 1 if isinstance(e, ProjectError) else 2
     except OSError as e:
         print(f"mapper: cannot send to {osc.send}: {e}. Check --send HOST:PORT.", file=sys.stderr)
         return 2
@@ -111,6 +114,13 @@ def run_headless(args: argparse.Namespace) -> int:
             )
         if names:
             console.say(f"training {', '.join(names)} from {len(engine.examples)} examples")
+        if generator_options.wanted(args, session.project.generator):
+            try:
+                for line in generator_options.attach(session, args):
+                    console.say(line)
+            except GeneratorError as e:
+                print(f"mapper: {e}", file=sys.stderr)
+                return 1
         _status_loop(session, stop, console)
     finally:
         session.close()
@@ -177,6 +187,17 @@ def runtime_settings(saved: OSCSettings, args: argparse.Namespace) -> OSCSetting
 
 
 def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project, ExampleRows]:
+    if args.generator:  # one output per latent dimension, with its range
+        if args.inputs is None or args.inputs < 1:
+            raise UsageError(
+                "say how many inputs, e.g. --inputs 3 (the generator sets the outputs)"
+            )
+        outputs, values = generator_options.new_project_outputs(args)
+        name = folder.name if folder is not None else "untitled"
+        project = new_project(name, args.inputs, outputs, OSCSettings())
+        project.values = values  # a musical starting point, not the corner of the space
+        project.generator = {"type": args.generator, "bpm": args.bpm or 120.0, "weights": None}
+        return project, ExampleStore(args.inputs, len(outputs)).snapshot()
     if args.inputs is None or args.outputs is None:
         raise UsageError("say how many inputs and outputs, e.g. --inputs 3 --outputs 2")
     if args.inputs < 1 or args.outputs < 1:

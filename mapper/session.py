@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mapper.engine import Engine, EngineError
 from mapper.examples import ExampleRows
@@ -61,6 +62,7 @@ class Session:
             self.server = OSCServer(self.engine, osc, self._save_soon)
         self.osc = osc
         self._add_project_controls()
+        self.generator: Any = None  # a mapper.generators.player.RhythmPlayer once attached
 
     @property
     def name(self) -> str:
@@ -126,6 +128,39 @@ class Session:
         saver.start()
         self.folder, self.saver = folder, saver
 
+    def attach_generator(
+        self, settings: dict[str, Any] | None = None, device: str | None = "auto"
+    ) -> Any:
+        """Steer a generator with this project's outputs and play it (see
+        mapper.generators.player for the API it returns). `settings` default: the project's
+        generator, else the shipped rhythm model. Its hits go to the OSC send target; its
+        control addresses (/mapper/rhythm/...) join the server's. GeneratorError if it cannot.
+        """
+        from mapper.generators.player import open_player
+        from mapper.generators.sinks.osc import OSCRhythmSink
+
+        spec = dict(settings or self.project.generator or {"type": "rhythm"})
+        spec.setdefault("weights", None)
+
+        def keep_bpm(bpm: float) -> None:  # the saved settings follow tempo changes
+            self._set_generator_settings({**spec, "bpm": bpm})
+
+        player = open_player(
+            spec, self.engine, self.folder, device, [OSCRhythmSink(self.server.sender)], keep_bpm
+        )
+        if self.generator is not None:
+            self.generator.close()
+        self.generator = player
+        spec["bpm"] = player.bpm
+        self._set_generator_settings(spec)
+        self.server.controls.update(player.controls())
+        return player
+
+    def _set_generator_settings(self, spec: dict[str, Any]) -> None:
+        self.project.generator = spec
+        if self.saver is not None:
+            self.saver.project.generator = spec
+
     def _add_project_controls(self) -> None:
         """OSC's save [path], load path and runNewProject path, for this session."""
         self.server.controls.update(
@@ -169,6 +204,8 @@ class Session:
 
     def close(self) -> None:
         """Stop training and listening. Does not save: call save() first if you want to."""
+        if self.generator is not None:
+            self.generator.close()
         self.engine.cancel_training()
         self.engine.wait_for_training(timeout=5.0)
         self.server.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mapper.generators import Generator, GeneratorError, LatentDim
+from mapper.generators.base import Generator, GeneratorError, LatentDim
 from mapper.generators.rhythm.decoder import load_arrays, shipped_weights
 from mapper.generators.rhythm.generator import RhythmGenerator
 from mapper.generators.rhythm.patterns import shipped_data_dir

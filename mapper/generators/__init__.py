@@ -1,27 +1,8 @@
-"""Latent models a mapping can steer: the protocol, and how to load one by its type name.
+"""Latent models a mapping can steer: the protocol (base), the shipped drum model (rhythm), the
+sequencer that plays it, its sinks (OSC, MIDI, audio) and the player tying it to an engine.
 
 A generator turns a latent vector into a product (a drum pattern, a block of audio). It runs at
 its own rate (the drum model once per sequencer step), reading the latest latent: it is never
-called once per input message. Heavy libraries (torch) load only when a generator needs them.
+called once per input message. This package's __init__ imports nothing, so `mapper --help`
+stays light; torch loads only where a generator trains or runs on a GPU.
 """
-
-from __future__ import annotations
-
-from mapper.generators.base import Generator, GeneratorError, LatentDim, resolve_device
-
-__all__ = ["Generator", "GeneratorError", "LatentDim", "resolve_device"]
-
-
-def load_generator(
-    spec: dict | None, folder: object = None, device: str | None = "auto"
-) -> Generator:
-    """The generator a project's `generator` settings describe, e.g. {"type": "rhythm"}.
-
-    `weights` in the settings is a path relative to the project `folder` (None: the shipped
-    model). GeneratorError says what is wrong.
-    """
-    from pathlib import Path
-
-    from mapper.generators.rhythm.generator import load_generator as load_rhythm
-
-    return load_rhythm(spec, Path(str(folder)) if folder is not None else None, device)

@@ -32,7 +32,7 @@ LATENT = 4
 class Settings:
     latent: int = LATENT
     hidden: tuple[int, int] = (256, 128)
-    epochs: int = 400
+    epochs: int | None = None  # None: 400, or more for a few patterns (at least 1200 steps)
     batch: int = 64
     lr: float = 2e-3
     beta: float = 0.5  # the KL weight after warm-up
@@ -87,11 +87,12 @@ def _fit(
     opt = torch.optim.Adam(model.parameters(), lr=s.lr)
     n = len(patterns)
     steps_per_epoch = max(1, (n + s.batch - 1) // s.batch)
-    warm = max(1, int(s.epochs * s.warmup)) if start is None else 1  # fine-tuning: no warm-up
+    epochs = s.epochs or max(400, -(-1200 // steps_per_epoch))
+    warm = max(1, int(epochs * s.warmup)) if start is None else 1  # fine-tuning: no warm-up
     with torch.no_grad():
         pos = onsets_all.mean().clamp(1e-3, 0.5)
     pos_weight = (1 - pos) / pos / 4  # hits are rarer than rests: do not learn silence
-    for epoch in range(s.epochs):
+    for epoch in range(epochs):
         beta = s.beta * min(1.0, epoch / warm)
         order = rng.permutation(n)
         total = 0.0

@@ -1,0 +1,158 @@
+"""The step sequencer: a clock thread that plays one bar of 16 steps, over and over.
+
+At every step it plays that step's hits from the pattern prepared beforehand, then reads the
+latest latent vector and decodes the pattern for the next step, so the decode never delays a
+hit. A latent change is heard from the next step on. Tempo changes take effect at the next step.
+Steps are scheduled on absolute times (no drift); the wait ends with a short spin, so a step
+starts within a fraction of a millisecond of its time unless the machine is starved.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger("mapper.sequencer")
+
+MIN_BPM, MAX_BPM = 20.0, 400.0
+SPIN = 0.0015  # seconds of busy-waiting before each step (sleep's wake-up is coarser)
+TIMING_WINDOW = 4096  # how many recent steps' lateness are kept (for the benchmark, the UI)
+
+
+class StepSink(Protocol):
+    """Where the sequencer's products go (OSC, MIDI, audio). Called on the clock thread: fast."""
+
+    def pattern(self, velocities: np.ndarray) -> None:
+        """The bar's pattern changed (uint8 velocities, shape (voices, steps))."""
+
+    def hits(self, step: int, hits: Sequence[tuple[int, int]]) -> None:
+        """This step's hits: (voice 0-based, velocity 1..127); may be empty."""
+
+
+class Sequencer:
+    """Plays `decode(latent())` one step at a time at `bpm` (16 steps a bar: sixteenth notes)."""
+
+    def __init__(
+        self,
+        decode: Callable[[np.ndarray], np.ndarray],
+        latent: Callable[[], np.ndarray],
+        bpm: float = 120.0,
+        sinks: Sequence[StepSink] = (),
+        steps: int = 16,
+    ) -> None:
+        self._decode = decode
+        self._latent = latent
+        self._bpm = check_bpm(bpm)
+        self.sinks = list(sinks)
+        self.steps = steps
+        self.step = -1  # the step last played (the playhead); -1 while stopped
+        self.pattern: np.ndarray = decode(latent())
+        self.lateness: deque[float] = deque(maxlen=TIMING_WINDOW)  # seconds, one per step
+        self.errors = 0
+        self._last_latent: np.ndarray | None = None
+        self._sent: np.ndarray | None = None  # the pattern the sinks were last told about
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ---- the public API (TUI, OSC controls) -------------------------------------------------
+    @property
+    def bpm(self) -> float:
+        return self._bpm
+
+    def set_bpm(self, bpm: float) -> None:
+        """Change the tempo; ValueError outside 20..400 BPM. Heard from the next step."""
+        self._bpm = check_bpm(bpm)
+
+    @property
+    def step_seconds(self) -> float:
+        return 60.0 / self._bpm / 4.0
+
+    @property
+    def playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.playing:
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="mapper-sequencer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        self._stop.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+        self.step = -1
+
+    # ---- the clock thread -------------------------------------------------------------------
+    def _prepare(self) -> np.ndarray:
+        z = self._latent()
+        if self._last_latent is None or not np.array_equal(z, self._last_latent):
+            self._last_latent = np.array(z, copy=True)
+            self.pattern = self._decode(z)
+        return self.pattern
+
+    def _run(self) -> None:
+        clock = time.perf_counter
+        k = 0
+        pattern = self._prepare()
+        due = clock() + 0.005
+        while not self._stop.is_set():
+            if not _wait_until(due, self._stop):
+                break
+            self.lateness.append(clock() - due)
+            self._play(k, pattern)
+            self.step = k
+            k = (k + 1) % self.steps
+            due += self.step_seconds
+            try:
+                pattern = self._prepare()
+            except Exception:  # keep the groove: play the last good pattern
+                self.errors += 1
+                log.exception("decoding the next pattern failed")
+            behind = clock() - due
+            if behind > self.step_seconds:  # starved (suspended laptop...): skip, do not burst
+                due += self.step_seconds * (behind // self.step_seconds + 1)
+
+    def _play(self, k: int, pattern: np.ndarray) -> None:
+        changed = self._sent is None or not np.array_equal(pattern, self._sent)
+        if changed:
+            self._sent = pattern
+        column = pattern[:, k]
+        hits = [(int(v), int(column[v])) for v in np.flatnonzero(column)]
+        for sink in self.sinks:
+            try:
+                if changed:
+                    sink.pattern(pattern)
+                sink.hits(k, hits)
+            except Exception:
+                self.errors += 1
+                log.exception("a %s failed", type(sink).__name__)
+
+
+def _wait_until(due: float, stop: threading.Event) -> bool:
+    """Sleep, then spin, until perf_counter() reaches `due`; False if stopped meanwhile."""
+    clock = time.perf_counter
+    remaining = due - clock() - SPIN
+    if remaining > 0 and stop.wait(remaining):
+        return False
+    while clock() < due:
+        pass
+    return not stop.is_set()
+
+
+def check_bpm(bpm: float) -> float:
+    bpm = float(bpm)
+    if not MIN_BPM <= bpm <= MAX_BPM:  # also refuses NaN
+        raise ValueError(f"tempo must be {MIN_BPM:g} to {MAX_BPM:g} BPM, not {bpm:g}")
+    return bpm
