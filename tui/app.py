@@ -237,10 +237,11 @@ class MapperApp(App[int]):
 
     def _update_pad(self, e: Engine) -> None:
         pad = self.main.query_one(XYPad)
+        rounds = pad.rounds
         if e.examples.version != self._examples_version and e.n_inputs >= 2:
             self._examples_version = e.examples.version
             rows = e.examples.snapshot()
-            pad.rounds = [
+            rounds = [
                 (
                     int(r),
                     float(rows.inputs[rows.rounds == r, 0].mean()),
@@ -249,10 +250,10 @@ class MapperApp(App[int]):
                 for r in sorted(set(rows.rounds.tolist()))
             ]
         streaming = bool(self.pad and self.pad.on)
+        x, y = pad.x, pad.y
         if not streaming and len(e.last_inputs) >= 2:
-            pad.x, pad.y = e.last_inputs[0], e.last_inputs[1]
-        pad.streaming = streaming
-        pad.refresh()
+            x, y = e.last_inputs[0], e.last_inputs[1]
+        pad.show(x, y, streaming, rounds)
 
     def _drain_events(self) -> None:
         while self.events:

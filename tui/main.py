@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mapper.headless import UsageError, runtime_settings
+from mapper.headless import SWITCH_INTERVAL, UsageError, runtime_settings
 from mapper.project import PROJECT_FILE, ProjectError, load_project
 
 
@@ -31,6 +31,7 @@ def run_tui(args: argparse.Namespace) -> int:
     except (UsageError, ProjectError) as e:
         print(f"mapper: {e}", file=sys.stderr)
         return 2 if isinstance(e, UsageError) else 1
+    sys.setswitchinterval(SWITCH_INTERVAL)  # the receive thread gets the GIL back fast
     app = MapperApp(opening, folder, osc, pad_on=folder is None)
     code = app.run()
     if app.return_value is None and code is None:

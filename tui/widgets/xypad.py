@@ -43,6 +43,15 @@ class XYPad(Widget, can_focus=True):
         self.streaming = False
         self.rounds: list[tuple[int, float, float]] = []  # round, mean x, mean y
 
+    def show(
+        self, x: float, y: float, streaming: bool, rounds: list[tuple[int, float, float]]
+    ) -> None:
+        """Redraw only when something visible changed (it is polled ten times a second)."""
+        state = (x, y, streaming, rounds)
+        if state != (self.x, self.y, self.streaming, self.rounds):
+            self.x, self.y, self.streaming, self.rounds = x, y, streaming, rounds
+            self.refresh()
+
     def set_position(self, x: float, y: float) -> None:
         self.x, self.y = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
         self.post_message(self.Moved(self.x, self.y))
@@ -88,12 +97,10 @@ class XYPad(Widget, can_focus=True):
         col, row = self._cell(self.x, self.y, w, h)
         grid[row][col] = "✚"
         styles[(row, col)] = "bold reverse" if self.streaming else "dim"
-        text = Text()
-        for r, line in enumerate(grid):
-            for c, ch in enumerate(line):
-                text.append(ch, style=styles.get((r, c), "grey50" if ch == "·" else ""))
-            if r < h - 1:
-                text.append("\n")
+        text = Text("\n".join("".join(line) for line in grid), style="grey50")
+        for (r, c), style in styles.items():  # only the markers get their own style
+            start = r * (w + 1) + c
+            text.stylize(style, start, start + 1)
         return text
 
     @staticmethod
