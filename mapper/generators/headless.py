@@ -55,7 +55,7 @@ def attach(session: Any, args: argparse.Namespace) -> list[str]:
     if args.midi:
         from mapper.generators.sinks.midi import MidiRhythmSink, open_midi_port
 
-        player.add_sink(MidiRhythmSink(open_midi_port(args.midi)))
+        player.add_sink(MidiRhythmSink.for_port(open_midi_port(args.midi)))
         lines.append(f"MIDI notes on channel 10 of port {args.midi!r}")
     if args.audio:
         from mapper.generators.sinks.audio import AudioRhythmSink

@@ -6,7 +6,7 @@ otherwise creates a virtual port with that name for a DAW or a drum machine to l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,9 @@ from mapper.generators.rhythm.voices import GM_DRUM_CHANNEL, GM_NOTES
 
 DEFAULT_PORT = "gesture-mapper rhythm"
 MISSING = "MIDI output needs the midi extra: pip install 'gesture-mapper[midi]'"
+NOTE_ON, NOTE_OFF = 0x90 | GM_DRUM_CHANNEL, 0x80 | GM_DRUM_CHANNEL
+
+SendBytes = Callable[[list[int]], None]
 
 
 def open_midi_port(name: str = DEFAULT_PORT) -> Any:
@@ -35,28 +38,35 @@ def open_midi_port(name: str = DEFAULT_PORT) -> Any:
 
 
 class MidiRhythmSink:
-    """Note-ons at each hit; each note ends at the next step (drum machines ignore the length)."""
+    """Note-ons at each hit; each note ends at the next step (drum machines ignore the length).
 
-    def __init__(self, port: Any) -> None:
+    `send` takes one MIDI message as bytes; `for_port` builds it for a mido port.
+    """
+
+    def __init__(self, send: SendBytes, close: Callable[[], None] | None = None) -> None:
+        self._send = send
+        self._close = close
+        self._sounding: list[int] = []
+
+    @classmethod
+    def for_port(cls, port: Any) -> MidiRhythmSink:
         import mido
 
-        self.port = port
-        self._message = mido.Message
-        self._sounding: list[int] = []
+        return cls(lambda data: port.send(mido.Message.from_bytes(data)), port.close)
 
     def pattern(self, velocities: np.ndarray) -> None:
         pass
 
     def hits(self, step: int, hits: Sequence[tuple[int, int]]) -> None:
-        msg = self._message
         for note in self._sounding:
-            self.port.send(msg("note_off", channel=GM_DRUM_CHANNEL, note=note, velocity=0))
+            self._send([NOTE_OFF, note, 0])
         self._sounding = []
         for voice, velocity in hits:
             note = GM_NOTES[voice]
-            self.port.send(msg("note_on", channel=GM_DRUM_CHANNEL, note=note, velocity=velocity))
+            self._send([NOTE_ON, note, velocity])
             self._sounding.append(note)
 
     def close(self) -> None:
         self.hits(0, [])
-        self.port.close()
+        if self._close is not None:
+            self._close()
