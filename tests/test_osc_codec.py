@@ -17,6 +17,7 @@ from mapper.osc.codec import (
     OSCDecodeError,
     encode_bundle,
     encode_message,
+    message_prefix,
     parse_packet,
 )
 
@@ -191,6 +192,18 @@ def test_float_encoder_against_pythonosc(n: int) -> None:
     assert timed.message.address == "/wek/outputs"
     assert timed.message.params == [f32(v) for v in values]
     assert parse_packet(dgram) == [("/wek/outputs", "f" * n, tuple(f32(v) for v in values))]
+
+
+@pytest.mark.parametrize(
+    ("address", "tags"), [("/wek/inputs", "ffffffff"), ("/a", ""), ("/abc", "fdi")]
+)
+def test_message_prefix_is_how_every_such_message_starts(address: str, tags: str) -> None:
+    args = [1.5, 2.5, 3][: len(tags)] if tags != "ffffffff" else [0.25] * 8
+    dgram = build(address, list(zip(tags, args)))
+    prefix = message_prefix(address, tags)
+    assert dgram.startswith(prefix) and len(prefix) % 4 == 0
+    # what follows the prefix is the arguments and nothing else
+    assert len(dgram) - len(prefix) == sum(8 if t == "d" else 4 for t in tags)
 
 
 def test_float_encoder_two_floats_tag_is_ff() -> None:

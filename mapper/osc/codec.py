@@ -25,6 +25,7 @@ __all__ = [
     "OSCDecodeError",
     "encode_bundle",
     "encode_message",
+    "message_prefix",
     "parse_packet",
 ]
 
@@ -372,6 +373,11 @@ def encode_message(address: str, args: Sequence = (), typetags: str | None = Non
     return b"".join(parts)
 
 
+def message_prefix(address: str, typetags: str) -> bytes:
+    """The bytes every message to `address` with these type tags (no ',') starts with."""
+    return _osc_string(address) + _osc_string("," + typetags)
+
+
 class FloatEncoder:
     """Hot-path encoder for one address with exactly ``n`` float32 args (tags 'f' * n)."""
 
@@ -385,7 +391,7 @@ class FloatEncoder:
             raise ValueError(f"n must be >= 0, got {n}")
         self.address = address
         self.n = n
-        self._prefix = _osc_string(address) + _osc_string("," + "f" * n)
+        self._prefix = message_prefix(address, "f" * n)
         self._struct = struct.Struct(f">{len(self._prefix)}s{n}f")
 
     def encode(self, values: Sequence[float]) -> bytes:
