@@ -3,6 +3,7 @@ sensor on loopback and with the XY pad, and each action a performer reaches by k
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from pathlib import Path
@@ -212,3 +213,22 @@ def test_the_readme_lists_every_key():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for key, _, _, _ in MAIN_KEYS:
         assert re.search(rf"`{re.escape(display(key))}`", readme), f"README lacks key {key}"
+
+
+async def test_help_lists_every_key_and_the_palette_runs_actions(receiver):
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(120, 70)) as pilot:
+        await pilot.press("question_mark")
+        shown = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
+        for _, _, _, description in MAIN_KEYS:
+            assert description[:40] in shown
+        await pilot.press("escape")
+        before = list(app.engine.values)
+        for _ in range(5):  # random values: five tries to differ from the start
+            await pilot.press("ctrl+p")
+            await pilot.press(*"random output values")
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            if app.engine.values != before:
+                break
+        assert app.engine.values != before

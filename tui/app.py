@@ -205,6 +205,7 @@ class MapperApp(App[int]):
             bool(self.pad and self.pad.on),
         )
         inputs = self.main.query_one(InputsPanel)
+        inputs.border_title = f"Inputs · {rates.inputs:.0f}/s"
         if c.frames_in != self._frames_seen:  # the history moves with the frames, not the clock
             self._frames_seen = c.frames_in
             inputs.sample(e.last_inputs)

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from mapper.engine import Engine, Mode
-from tui.drawing import bar
+from tui.drawing import bar, model_label
 
 
 @dataclass
@@ -76,7 +76,15 @@ class StatusBar(Static):
         training = engine.training
         if training.active:
             part = training.done / max(training.total, 1)
-            text.append(f"  training {training.output} ", style="bold cyan")
+            model = next(
+                (
+                    model_label(o.model, o.is_classifier)
+                    for o in engine.outputs
+                    if o.name == training.output
+                ),
+                "",
+            )
+            text.append(f"  training {training.output} ({model}) ", style="bold cyan")
             text.append(bar(part, 0.0, 1.0, 10), style="cyan")
             text.append(f" {training.done}/{training.total}")
         text.append(f"  in {rates.inputs:.0f}/s out {rates.outputs:.0f}/s  ")
