@@ -87,6 +87,7 @@ class MapperApp(App[int]):
         self.events: deque[tuple[str, str]] = deque(maxlen=100)
         self._rejected_seen = 0
         self._frames_seen = 0
+        self._switches_seen = 0
         self._warning_until = 0.0
         self._examples_version = -1
         self._log_handler = _ToQueue(self.events)
@@ -150,14 +151,14 @@ class MapperApp(App[int]):
         except OSError as e:
             self.notify(f"cannot create {folder}: {e}", severity="error", timeout=10)
         trained = session.start()
-        session.engine.add_event_sink(lambda name, detail: self.events.append((name, detail)))
         self.session = session
-        self.pad = PadSource(session.listen_address, osc.input_address, session.engine.n_inputs)
-        self.pad.set_on(self.pad_on_start and session.engine.n_inputs >= 2)
-        self.main.query_one(InputsPanel).reset(session.engine.n_inputs)
-        self.main.query_one(OutputsPanel).set_engine(session.engine)
-        self._examples_version = -1
-        self._rejected_seen = 0
+        self._wire(session, pad_on=self.pad_on_start)
+        if session.recovered:
+            self.notify(
+                f"recovered {session.recovered} examples recorded after the last save",
+                severity="warning",
+                timeout=15,
+            )
         if session.listen_problem:
             port = session.listen_address[1]
             self.notify(
@@ -167,6 +168,20 @@ class MapperApp(App[int]):
             self.notify(
                 f"training {', '.join(trained)} from {len(session.engine.examples)} examples"
             )
+
+    def _wire(self, session: Session, pad_on: bool) -> None:
+        """Show this session's engine: panels, events, and the XY pad stream into it."""
+        engine = session.engine
+        engine.add_event_sink(lambda name, detail: self.events.append((name, detail)))
+        if self.pad is not None:
+            self.pad.close()
+        self.pad = PadSource(session.listen_address, session.osc.input_address, engine.n_inputs)
+        self.pad.set_on(pad_on and engine.n_inputs >= 2)
+        self.main.query_one(InputsPanel).reset(engine.n_inputs)
+        self.main.query_one(OutputsPanel).set_engine(engine)
+        self._examples_version = -1
+        self._rejected_seen = self._frames_seen = 0
+        self._switches_seen = session.switches
 
     def close_session(self, save: bool) -> str:
         """Stop the current project (saving it first if asked and it has a folder)."""
@@ -192,6 +207,9 @@ class MapperApp(App[int]):
             self._redraw(self.session)
 
     def _redraw(self, session: Session) -> None:
+        if session.switches != self._switches_seen:  # OSC's load / runNewProject swapped it
+            self._wire(session, pad_on=bool(self.pad and self.pad.on))
+            self.notify(f"opened {session.folder} (asked over OSC)")
         e = session.engine
         self._drain_events()
         c = e.counters
