@@ -3,13 +3,14 @@
 At every step it plays that step's hits from the pattern prepared beforehand, then reads the
 latest latent vector and decodes the pattern for the next step, so the decode never delays a
 hit. A latent change is heard from the next step on. Tempo changes take effect at the next step.
-Steps are scheduled on absolute times (no drift); the wait ends with a short spin, so a step
-starts within a fraction of a millisecond of its time unless the machine is starved.
+Steps are scheduled on absolute times (no drift); the wait ends with short sleeps and yields,
+so a step starts within a fraction of a millisecond of its time unless the machine is starved.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -21,7 +22,9 @@ import numpy as np
 log = logging.getLogger("mapper.sequencer")
 
 MIN_BPM, MAX_BPM = 20.0, 400.0
-SPIN = 0.0015  # seconds of busy-waiting before each step (sleep's wake-up is coarser)
+SPIN = 0.002  # seconds before a step when the coarse wait ends (its wake-up is coarser)
+FINE = 0.0002  # the last stretch, spent yielding rather than sleeping
+REALTIME_PRIORITY = 10  # low among real-time priorities (audio servers use 70-95)
 TIMING_WINDOW = 4096  # how many recent steps' lateness are kept (for the benchmark, the UI)
 
 
@@ -55,6 +58,7 @@ class Sequencer:
         self.pattern: np.ndarray = decode(latent())
         self.lateness: deque[float] = deque(maxlen=TIMING_WINDOW)  # seconds, one per step
         self.errors = 0
+        self.realtime = False  # whether the clock thread got real-time scheduling
         self._last_latent: np.ndarray | None = None
         self._sent: np.ndarray | None = None  # the pattern the sinks were last told about
         self._lock = threading.Lock()
@@ -103,6 +107,7 @@ class Sequencer:
         return self.pattern
 
     def _run(self) -> None:
+        self.realtime = _ask_for_realtime()
         clock = time.perf_counter
         k = 0
         pattern = self._prepare()
@@ -141,14 +146,30 @@ class Sequencer:
 
 
 def _wait_until(due: float, stop: threading.Event) -> bool:
-    """Sleep, then spin, until perf_counter() reaches `due`; False if stopped meanwhile."""
+    """Wait until perf_counter() reaches `due`; False if stopped meanwhile.
+
+    A long wait on the stop event, then short sleeps, then yielding spins (sleep(0) lets the
+    OSC receive thread take the interpreter lock: the hot path never waits for this clock).
+    """
     clock = time.perf_counter
     remaining = due - clock() - SPIN
     if remaining > 0 and stop.wait(remaining):
         return False
-    while clock() < due:
-        pass
+    while (remaining := due - clock()) > 0:
+        time.sleep(remaining - FINE if remaining > 2 * FINE else 0)
     return not stop.is_set()
+
+
+def _ask_for_realtime() -> bool:
+    """Real-time scheduling for the clock thread, where the system allows it (as audio
+    programs do: root, CAP_SYS_NICE, or an rtprio limit); otherwise nothing changes."""
+    if os.environ.get("MAPPER_NO_REALTIME") or not hasattr(os, "sched_setscheduler"):
+        return False
+    try:  # pid 0 is the calling thread on Linux
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(REALTIME_PRIORITY))
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 def check_bpm(bpm: float) -> float:

@@ -57,10 +57,9 @@ class RhythmGenerator:
             raise GeneratorError(
                 f"the rhythm model takes {self.latent_size} latent values, got {z.size}"
             )
-        if self._torch is not None:
-            logits, vel = self._torch(z)
-        else:
-            logits, vel = self._numpy(z)
+        if self._torch is None:
+            return self._numpy.pattern(z)
+        logits, vel = self._torch(z)
         return np.where(logits > 0, np.clip(np.rint(vel * 127), 1, 127), 0).astype(np.uint8)
 
 
