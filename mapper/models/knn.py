@@ -29,11 +29,11 @@ class SearchIndex:
         self.inv_scale = 1.0 / std
         self.train = np.ascontiguousarray((X - mean) * self.inv_scale)
         self.half_sq = 0.5 * np.einsum("ij,ij->i", self.train, self.train)
-        # (frame bytes, standardized frame, {k: nearest indices}); replaced, never edited, by
-        # a new frame, so a reader on another thread always sees a consistent triple
-        self._last: tuple[bytes, np.ndarray, dict[int, np.ndarray]] = (b"", mean, {})
+        # (frame bytes, standardized frame, {k: nearest indices}); a new frame replaces the
+        # triple, never edits it, so a reader on another thread always sees a consistent one
+        self._last: tuple[bytes, np.ndarray, dict[int, list[int]]] = (b"", mean, {})
 
-    def nearest(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def nearest(self, x: np.ndarray, k: int) -> tuple[list[int], np.ndarray]:
         """Indices of the k nearest (in no particular order) and the standardized frame."""
         if type(x) is not np.ndarray or x.dtype != np.float64:
             x = np.asarray(x, dtype=np.float64)
@@ -51,20 +51,20 @@ class SearchIndex:
         found[k] = idx
         return idx, xs
 
-    def _search(self, xs: np.ndarray, k: int) -> np.ndarray:
+    def _search(self, xs: np.ndarray, k: int) -> list[int]:
         rank = self.half_sq - self.train @ xs
         if k == 1:
-            return np.array([rank.argmin()])
+            return [int(rank.argmin())]
         if k == rank.shape[0]:
-            return np.arange(k)
+            return list(range(k))
         if k <= _FEW:  # a few argmin passes beat argpartition for small k
             picked = []
             for _ in range(k):
                 i = int(rank.argmin())
                 picked.append(i)
                 rank[i] = np.inf
-            return np.array(picked)
-        return np.argpartition(rank, k - 1)[:k]
+            return picked
+        return np.argpartition(rank, k - 1)[:k].tolist()
 
 
 _SHARED: weakref.WeakValueDictionary[tuple[object, ...], SearchIndex] = (
@@ -97,11 +97,11 @@ class _Neighbours:
         self._train_ = self._search_.train
         self._k_ = min(self.k, X.shape[0])
 
-    def _nearest(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest(self, x: np.ndarray) -> tuple[list[int], np.ndarray]:
         """Indices of the k nearest (in no particular order) and the standardized query."""
         return self._search_.nearest(x, self._k_)
 
-    def _weights(self, idx: np.ndarray, xs: np.ndarray) -> np.ndarray | None:
+    def _weights(self, idx: list[int], xs: np.ndarray) -> np.ndarray | None:
         """1/distance weights as in scikit-learn (exact matches take all); None = equal."""
         if not self.weighted:
             return None
@@ -113,11 +113,11 @@ class _Neighbours:
 
     def neighbours(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the k nearest training examples (nearest first) and weights summing to 1."""
-        idx, xs = self._nearest(np.asarray(x, dtype=np.float64))
+        found, xs = self._nearest(np.asarray(x, dtype=np.float64))
+        idx = np.array(found)
         diff = self._train_[idx] - xs
-        order = np.lexsort((idx, np.einsum("ij,ij->i", diff, diff)))
-        idx = idx[order]
-        w = self._weights(idx, xs)
+        idx = idx[np.lexsort((idx, np.einsum("ij,ij->i", diff, diff)))]
+        w = self._weights(idx.tolist(), xs)
         if w is None:
             return idx, np.full(len(idx), 1.0 / len(idx))
         return idx, w / w.sum()
@@ -140,11 +140,12 @@ class KNNRegressor(_Neighbours, Model):
     def predict_one(self, x: np.ndarray) -> float:
         """Output for one frame of raw inputs x (d,)."""
         idx, xs = self._nearest(x)
+        y = self._y_list_
         if self._k_ == 1:
-            return self._y_list_[idx[0]]
+            return y[idx[0]]
         w = self._weights(idx, xs)
         if w is None:
-            return float(self._y_[idx].sum()) / len(idx)
+            return sum([y[i] for i in idx]) / len(idx)
         return float(np.dot(self._y_[idx], w) / w.sum())
 
 

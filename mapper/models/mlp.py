@@ -195,7 +195,9 @@ class _Network:
 
     def _hidden(self, x: np.ndarray) -> np.ndarray:
         for W, b in self._hidden_layers_:
-            x = np.tanh(x @ W + b)
+            x = x @ W  # a fresh array: the rest happens in it, with no more allocations
+            x += b
+            np.tanh(x, out=x)
         return x
 
 
@@ -218,7 +220,7 @@ class MLPRegressor(_Network, Model):
 
     def predict_one(self, x: np.ndarray) -> float:
         """Output for one frame of raw inputs x (d,)."""
-        return float(self._hidden(x) @ self._out_w_) + self._out_c_
+        return (self._hidden(x) @ self._out_w_).item() + self._out_c_
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Outputs for many frames (n, d) -> (n,)."""
