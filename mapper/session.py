@@ -183,6 +183,11 @@ class Session:
             engine = engine_from_project(project, rows)
             if self.saver is not None:
                 self.saver.save_now()
+            elif len(self.engine.examples):
+                raise EngineError(
+                    f"{len(self.engine.examples)} examples are not saved: save them first "
+                    "(/mapper/control/save PATH)"
+                )
             port = self.listen_address[1]
             self.close()
             self.generator = None  # closed with the old project

@@ -72,3 +72,19 @@ def test_paths_over_osc_are_refused_without_allow_dir(tmp_path, headless):  # no
     assert code == 0
     assert "start mapper headless with --allow-dir DIR" in err
     assert not (tmp_path / "q").exists()
+
+
+def test_opening_another_project_never_drops_unsaved_examples(tmp_path, receiver, headless):  # noqa: F811
+    allowed = tmp_path / "allowed"
+    write_project(allowed / "c", n_inputs=2, n_outputs=1)
+    h = headless("--inputs", "2", "--outputs", "1", "--allow-dir", str(allowed))  # no folder
+    record_round(h, receiver, [0.5], [0.1, 0.2])
+    h.client.send_message("/mapper/control/load", [str(allowed / "c")])
+    h.wait_for_line("control errors 1")
+    h.client.send_message("/mapper/control/save", [str(allowed / "kept")])
+    wait_until(lambda: (allowed / "kept" / "project.json").exists())
+    h.client.send_message("/mapper/control/load", [str(allowed / "c")])
+    h.wait_for_line("opened")
+    code, _, err = h.stop()
+    assert code == 0 and "15 examples are not saved: save them first" in err
+    assert len(load_project(allowed / "kept")[1]) == 15
