@@ -47,7 +47,7 @@ def test_stopping_during_the_count_in_records_nothing():
 
 def test_transport_settings_are_checked_and_named():
     engine = Engine(["x"], make_outputs(1))
-    with pytest.raises(EngineError, match="count_in must be 0..60"):
+    with pytest.raises(EngineError, match=r"count_in must be 0\.\.60"):
         engine.set_transport(count_in=-1)
     with pytest.raises(EngineError, match="smoothing"):
         engine.set_transport(smoothing=float("nan"))
@@ -127,7 +127,7 @@ def test_evaluate_replies_with_accuracy_and_rms_error(make_rig):
     rig.send("/mapper/control/evaluate")
     replies = {}
     for _ in range(2):
-        _, tags, args = rig.receiver.get_address("/mapper/evaluation", timeout=30)
+        _, _, args = rig.receiver.get_address("/mapper/evaluation", timeout=30)
         replies[int(args[0])] = args
     assert replies[1][1] == pytest.approx(0.0, abs=1e-6)  # RMS error: poses well apart
     assert replies[2][1] == pytest.approx(1.0)  # accuracy
