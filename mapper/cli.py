@@ -147,7 +147,8 @@ def build_tui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--send", metavar="HOST:PORT", help="where to send outputs (default: 127.0.0.1:12000)"
     )
-    return parser
+    generator_cli.add_headless_options(parser)  # --generator rhythm: the drums demo, or a
+    return parser  # new project steering the drum model
 
 
 def main(argv: Sequence[str] | None = None) -> int:

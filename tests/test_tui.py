@@ -232,3 +232,30 @@ async def test_help_lists_every_key_and_the_palette_runs_actions(receiver):
             if app.engine.values != before:
                 break
         assert app.engine.values != before
+
+
+async def test_the_drums_demo_shows_the_pattern_and_the_keys_play_it(receiver):
+    from argparse import Namespace
+
+    from tui.demo import drum_demo_project
+    from tui.widgets.drums import DrumPanel
+
+    project, rows = drum_demo_project(100.0)
+    project.osc.listen_port, project.osc.send_port = 0, receiver.port
+    args = Namespace(generator="rhythm", bpm=100.0, device="cpu", midi=None, audio=False)
+    app = MapperApp((project, rows), None, None, generator=args)
+    async with app.run_test(size=(100, 40)) as pilot:
+        player = app.session.generator
+        assert player is not None and player.playing
+        panel = app.query_one(DrumPanel)
+        await until(pilot, lambda: panel.display and "kick" in str(panel.content))
+        assert all(voice in str(panel.content) for voice in player.voices)
+        assert "100 BPM" in str(panel.border_title)
+        await pilot.press("right_square_bracket")
+        assert player.bpm == 105.0
+        assert app.session.project.generator["bpm"] == 105.0  # saved with the project
+        await pilot.press("b")
+        assert not player.playing
+        await pilot.press("b")
+        assert player.playing
+        assert receiver.get_address("/mapper/rhythm/hit", timeout=5)[0] == "/mapper/rhythm/hit"

@@ -7,6 +7,7 @@ acts through the engine's public methods, the ones OSC control messages call.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import time
@@ -14,6 +15,7 @@ from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -24,6 +26,8 @@ from textual.widgets import Footer
 
 from mapper.engine import Engine, EngineError, Mode
 from mapper.examples import ExampleRows
+from mapper.generators import headless as generator_options
+from mapper.generators.base import GeneratorError
 from mapper.osc.settings import OSCSettings
 from mapper.project import PROJECT_FILE, Project, ProjectError, load_project
 from mapper.session import Session
@@ -34,6 +38,7 @@ from tui.screens.examples import ExamplesScreen
 from tui.screens.help import HelpScreen
 from tui.screens.model import ModelScreen
 from tui.screens.new_project import NewProjectScreen
+from tui.widgets.drums import DrumPanel
 from tui.widgets.inputs import InputsPanel
 from tui.widgets.outputs import OutputsPanel
 from tui.widgets.status import RateMeter, StatusBar
@@ -75,8 +80,10 @@ class MapperApp(App[int]):
         folder: Path | None,
         osc: OSCSettings | None = None,
         pad_on: bool = False,
+        generator: argparse.Namespace | None = None,
     ) -> None:
         super().__init__()
+        self.generator_args = generator  # --generator, --bpm, --device, --midi, --audio
         self.opening = opening
         self.folder = folder
         self.osc_override = osc
@@ -99,6 +106,7 @@ class MapperApp(App[int]):
             yield InputsPanel(id="inputs")
             yield XYPad(id="pad")
         yield OutputsPanel(None, id="outputs")
+        yield DrumPanel(id="drums")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -153,6 +161,7 @@ class MapperApp(App[int]):
         trained = session.start()
         self.session = session
         self._wire(session, pad_on=self.pad_on_start)
+        self._attach_generator(session)
         if session.recovered:
             self.notify(
                 f"recovered {session.recovered} examples recorded after the last save",
@@ -168,6 +177,19 @@ class MapperApp(App[int]):
             self.notify(
                 f"training {', '.join(trained)} from {len(session.engine.examples)} examples"
             )
+
+    def _attach_generator(self, session: Session) -> None:
+        """Play the project's drum model (or the one asked for on the command line)."""
+        args = self.generator_args or argparse.Namespace(
+            generator=None, bpm=None, device="auto", midi=None, audio=False
+        )
+        if not generator_options.wanted(args, session.project.generator):
+            return
+        try:
+            for line in generator_options.attach(session, args):
+                self.notify(line, timeout=8)
+        except (GeneratorError, EngineError, OSError) as e:
+            self.notify(f"the drum model cannot play: {e}", severity="error", timeout=15)
 
     def _wire(self, session: Session, pad_on: bool) -> None:
         """Show this session's engine: panels, events, and the XY pad stream into it."""
@@ -244,6 +266,11 @@ class MapperApp(App[int]):
         inputs.show(e, warning, nearest)
         outputs.refresh()
         self._update_pad(e)
+        drums = self.main.query_one(DrumPanel)
+        player = session.generator
+        drums.set_class(player is not None, "playing-model")
+        if player is not None:
+            drums.show_player(player)
 
     def listening(self) -> str:
         """Where inputs arrive: the settings' address, or the port really bound when the
@@ -395,6 +422,24 @@ class MapperApp(App[int]):
 
     def action_cycle_glide(self) -> None:
         self.engine.set_transport(smoothing=_next(GLIDES, self.engine.transport.smoothing))
+
+    def _player(self) -> Any:
+        player = self.session.generator if self.session else None
+        if player is None:
+            self.notify(
+                "no drum model here: start with mapper --generator rhythm", severity="warning"
+            )
+        return player
+
+    def action_beat(self) -> None:
+        player = self._player()
+        if player is not None:
+            (player.stop if player.playing else player.start)()
+
+    def action_tempo(self, change: float) -> None:
+        player = self._player()
+        if player is not None:
+            self._try("tempo", player.set_bpm, player.bpm + change)
 
     def action_toggle_output(self, what: str) -> None:
         self.main.query_one(OutputsPanel).toggle(what)

@@ -28,3 +28,22 @@ def demo_project(osc: OSCSettings | None = None) -> tuple[Project, ExampleRows]:
         transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.05},
     )
     return project, ExampleStore(2, len(outputs)).snapshot()
+
+
+def drum_demo_project(bpm: float | None) -> tuple[Project, ExampleRows]:
+    """The XY pad steering the shipped drum model: one output per latent dimension."""
+    from argparse import Namespace
+
+    from mapper.generators.headless import new_project_outputs
+
+    outputs, values = new_project_outputs(Namespace(outputs=None, type=None))
+    project = Project(
+        "drums demo (unsaved)",
+        ["x", "y"],
+        outputs,
+        OSCSettings(),
+        values=values,
+        transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1},
+        generator={"type": "rhythm", "bpm": bpm or 120.0, "weights": None},
+    )
+    return project, ExampleStore(2, len(outputs)).snapshot()

@@ -26,6 +26,9 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("R", "toggle_output('record')", None, "recording on/off for the selected output"),
     ("P", "toggle_output('run')", None, "running on/off for the selected output"),
     ("T", "toggle_output('train')", None, "training on/off for the selected output"),
+    ("b", "beat", None, "drum model: start / stop its sequencer"),
+    ("left_square_bracket", "tempo(-5)", None, "drum model: 5 BPM slower"),
+    ("right_square_bracket", "tempo(5)", None, "drum model: 5 BPM faster"),
     ("ctrl+s", "save", "Save", "save the project (asks for a folder the first time)"),
     ("S", "save_as", None, "save as a new project folder"),
     ("ctrl+o", "open", None, "open another project folder"),
@@ -50,8 +53,11 @@ EXAMPLES_KEYS: list[tuple[str, str]] = [
 ]
 
 
+NAMES = {"question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
+
+
 def display(key: str) -> str:
-    return "?" if key == "question_mark" else key
+    return NAMES.get(key, key)
 
 
 def main_bindings() -> list[BindingType]:

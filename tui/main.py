@@ -6,17 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
+from mapper.generators import headless as generator_options
+from mapper.generators.base import GeneratorError
 from mapper.headless import SWITCH_INTERVAL, UsageError, runtime_settings
 from mapper.project import PROJECT_FILE, ProjectError, load_project
 
 
 def run_tui(args: argparse.Namespace) -> int:
     from tui.app import MapperApp
-    from tui.demo import demo_project
+    from tui.demo import demo_project, drum_demo_project
 
     folder = Path(args.project).expanduser() if args.project else None
     try:
-        if folder is None:
+        if folder is None and args.generator:
+            opening = drum_demo_project(args.bpm)
+        elif folder is None:
             opening = demo_project()
         elif (folder / PROJECT_FILE).exists():
             opening = load_project(folder)
@@ -28,11 +32,12 @@ def run_tui(args: argparse.Namespace) -> int:
         from mapper.osc.settings import OSCSettings
 
         osc = runtime_settings(base or OSCSettings(), args) if (args.listen or args.send) else None
-    except (UsageError, ProjectError) as e:
+        generator_options.check_options(args, opening[0].generator if opening else None)
+    except (UsageError, ProjectError, GeneratorError) as e:
         print(f"mapper: {e}", file=sys.stderr)
-        return 2 if isinstance(e, UsageError) else 1
+        return 1 if isinstance(e, ProjectError) else 2
     sys.setswitchinterval(SWITCH_INTERVAL)  # the receive thread gets the GIL back fast
-    app = MapperApp(opening, folder, osc, pad_on=folder is None)
+    app = MapperApp(opening, folder, osc, pad_on=folder is None, generator=args)
     code = app.run()
     if app.return_value is None and code is None:
         return 0
