@@ -205,6 +205,13 @@ class Session:
             self._add_project_controls()
             self.switches += 1
             self.start(run=run)
+            if project.generator:  # its drum model plays on, as when it opens at start
+                from mapper.generators.base import GeneratorError
+
+                try:
+                    self.attach_generator().start()
+                except (GeneratorError, OSError) as e:
+                    log.warning("%s: the generator cannot play: %s", folder, e)
             log.info("opened %s (%d examples)", folder, len(engine.examples))
 
     def close(self) -> None:
