@@ -152,6 +152,19 @@ def sequencer_figures(seconds: float, bpm: float = 120.0) -> dict[str, Any]:
     }
 
 
+def bare_clock_figures(seconds: float, step: float = 0.125) -> dict[str, Any]:
+    """The machine's own timing floor: a loop that only sleeps until each step, nothing else
+    (same waiting as the sequencer, no decoding, no sending, no real-time request)."""
+    late = []
+    due = time.perf_counter() + 0.01
+    for _ in range(int(seconds / step)):
+        while (remaining := due - time.perf_counter()) > 0:
+            time.sleep(remaining - 0.0002 if remaining > 0.0004 else 0)
+        late.append(time.perf_counter() - due)
+        due += step
+    return {"lateness of a bare sleep loop": stats_us(late)}
+
+
 def training_figures(device: str) -> dict[str, Any]:
     from mapper.generators.rhythm.midi import write_midi
     from mapper.generators.rhythm.patterns import shipped_data_dir
@@ -210,6 +223,13 @@ def main() -> int:
     q = measure()
     result["quality"] = {k: q[k] for k in ("onset_f1", "dimensions", "distance_curve", "passes")}
     print(f"quality onset F1 {q['onset_f1']}, passes {q['passes']}", flush=True)
+    result["bare clock"] = bare_clock_figures(min(args.seconds, 30.0))
+    f = result["bare clock"]["lateness of a bare sleep loop"]
+    print(
+        f"machine floor: lateness of a bare sleep loop every 125 ms: median {f['median_us']:.1f} "
+        f"us, p99 {f['p99_us']:.1f} us, max {f['max_us']:.1f} us ({f['n']} steps)",
+        flush=True,
+    )
     result["sequencer"] = sequencer_figures(args.seconds)
     s = result["sequencer"]
     print(f"sequencer clock thread real-time scheduling: {s['real-time scheduling']}")
