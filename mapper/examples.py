@@ -107,6 +107,14 @@ class ExampleStore:
         with self._lock:
             return self._rows(slice(None))
 
+    def rows_after(self, after_id: int) -> tuple[int, int, int, ExampleRows]:
+        """(version, row count, last id given, the rows with an id above `after_id`), read at
+        one instant: what a journal needs to append only what is new (ids grow in order)."""
+        with self._lock:
+            n = self._n
+            start = int(np.searchsorted(self._ids[:n], after_id, side="right"))
+            return self.version, n, self._next_id - 1, self._rows(slice(start, None))
+
     def count_for_output(self, j: int) -> int:
         """How many rows carry a recorded value for output j."""
         with self._lock:

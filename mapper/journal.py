@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import numpy as np
-
 from mapper.engine import Engine
 from mapper.examples import ExampleRows, ExampleStore
 from mapper.project import table
@@ -59,22 +57,16 @@ class StoreState:
 
 
 def read_store(store: ExampleStore, after_id: int = 0) -> tuple[StoreState, ExampleRows]:
-    """The rows with an id above `after_id`, and the store's state, read at one instant.
-
-    Reads the store's columns under its own lock (a copy of the new rows only: microseconds),
-    because ExampleStore has no public "rows since" yet. Ids grow in storage order.
-    """
-    with store._lock:
-        n = store._n
-        start = int(np.searchsorted(store._ids[:n], after_id, side="right"))
-        rows = store._rows(slice(start, None))
-        return StoreState(store.version, n, store._next_id - 1), rows
+    """The rows with an id above `after_id`, and the store's state, read at one instant
+    (a copy of the new rows only: microseconds)."""
+    version, count, last_id, rows = store.rows_after(after_id)
+    return StoreState(version, count, last_id), rows
 
 
 def store_state(store: ExampleStore) -> StoreState:
     """The store's state now (no rows copied)."""
-    with store._lock:
-        return StoreState(store.version, store._n, store._next_id - 1)
+    version, count, last_id, _ = store.rows_after(2**62)
+    return StoreState(version, count, last_id)
 
 
 def only_appended(before: StoreState, after: StoreState, new_rows: int) -> bool:
