@@ -13,7 +13,7 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from mapper.engine import Mode, ModelState
 from mapper.project import load_project
-from tests.tui_helpers import app_on, small_project, until
+from tests.tui_helpers import app_on, record, small_project, until
 from tui.app import MapperApp
 from tui.demo import demo_project
 from tui.keys import MAIN_KEYS, display
@@ -111,9 +111,7 @@ async def test_deleting_asks_first_and_rounds_come_back(receiver):
     async with app.run_test(size=(100, 30)) as pilot:
         engine = app.engine
         for _ in range(2):
-            engine.start_recording()
-            engine.process_frame([0.5, 0.5])
-            engine.stop_recording()
+            record(engine, engine.values, [[0.5, 0.5]])
         await pilot.press("D")
         assert isinstance(app.screen, Confirm)
         await pilot.press("n")
@@ -131,11 +129,7 @@ async def test_examples_screen_deletes_rows_and_rounds(receiver):
     async with app.run_test(size=(100, 30)) as pilot:
         engine = app.engine
         for round_ in range(2):
-            engine.set_values([0.2 + 0.6 * round_, 1.0 + round_], send=False)
-            engine.start_recording()
-            for k in range(3):
-                engine.process_frame([0.1 * k, 0.5])
-            engine.stop_recording()
+            record(engine, [0.2 + 0.6 * round_, 1.0 + round_], [[0.1 * k, 0.5] for k in range(3)])
         engine.train()
         await until(pilot, lambda: engine.model_states[0] is ModelState.TRAINED)
         await pilot.press("e")
@@ -157,10 +151,7 @@ async def test_model_settings_apply_and_evaluate(receiver):
     async with app.run_test(size=(100, 40)) as pilot:
         engine = app.engine
         for k in range(10):
-            engine.set_values([0.1 * k, 1.0], send=False)
-            engine.start_recording()
-            engine.process_frame([0.1 * k, 0.0])
-            engine.stop_recording()
+            record(engine, [0.1 * k, 1.0], [[0.1 * k, 0.0]])
         await pilot.press("m")
         assert isinstance(app.screen, ModelScreen)
         app.screen.query_one("#param-k").value = "2"
@@ -179,9 +170,7 @@ async def test_save_and_save_as(receiver, tmp_path):
     app = app_on(small_project(receiver.port), None)
     async with app.run_test(size=(100, 30)) as pilot:
         engine = app.engine
-        engine.start_recording()
-        engine.process_frame([0.3, 0.4])
-        engine.stop_recording()
+        record(engine, engine.values, [[0.3, 0.4]])
         await pilot.press("ctrl+s")  # no folder yet: asks for one
         assert isinstance(app.screen, AskFolder)
         app.screen.query_one("Input").value = str(tmp_path / "kept")
@@ -189,9 +178,7 @@ async def test_save_and_save_as(receiver, tmp_path):
         project, rows = load_project(tmp_path / "kept")
         assert rows.inputs.tolist() == [[0.3, 0.4]]
         assert project.name == "kept"
-        engine.start_recording()
-        engine.process_frame([0.5, 0.6])
-        engine.stop_recording()
+        record(engine, engine.values, [[0.5, 0.6]])
         await pilot.press("ctrl+s")
         assert len(load_project(tmp_path / "kept")[1]) == 2
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from mapper.engine import Engine
 from mapper.examples import ExampleRows, ExampleStore
 from mapper.osc.settings import OSCSettings
 from mapper.outputs import Output
@@ -46,3 +47,12 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10
             return
         await pilot.pause(0.02)
     pytest.fail("condition not met in time")
+
+
+def record(engine: Engine, values: list[float], frames: list[list[float]]) -> None:
+    """One recording round through the engine's public methods: these values, these frames."""
+    engine.set_values(values, send=False)
+    engine.start_recording()
+    for frame in frames:
+        engine.process_frame(frame)
+    engine.stop_recording()
