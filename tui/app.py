@@ -333,8 +333,11 @@ class MapperApp(App[int]):
         e = self.engine
         if e.mode in (Mode.RECORDING, Mode.COUNT_IN):
             e.stop_recording()
-        else:
-            e.record_take()
+            return
+        if not any(o.record for o in e.outputs):
+            self.notify("no output is recording: R turns recording on for the selected one")
+            return
+        e.record_take()
 
     def action_train(self) -> None:
         names = self._try("train", self.engine.train)
@@ -493,7 +496,8 @@ class MapperApp(App[int]):
     def action_help(self) -> None:
         s = self.session
         where = str(s.folder) if s and s.folder else "not saved yet (S saves it as a folder)"
-        self.push_screen(HelpScreen(where, self.listening(), s.osc.send if s else "-"))
+        addresses = sorted(s.server.controls) if s else []
+        self.push_screen(HelpScreen(where, self.listening(), s.osc.send if s else "-", addresses))
 
     async def action_quit(self) -> None:
         s = self.session

@@ -30,9 +30,10 @@ def keys_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "close")]
 
-    def __init__(self, where: str, listen: str, send: str) -> None:
+    def __init__(self, where: str, listen: str, send: str, addresses: list[str]) -> None:
         super().__init__()
         self.where, self.listen, self.send = where, listen, send
+        self.addresses = addresses
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
@@ -41,6 +42,7 @@ class HelpScreen(ModalScreen[None]):
                 f"\n[b]Project[/b]: {self.where}\n"
                 f"[b]OSC[/b]: inputs arrive at {self.listen} as /wek/inputs (one number per "
                 f"input); outputs go to {self.send} as /wek/outputs. Every action here has an "
-                "OSC address too (/wekinator/control/... and /mapper/control/...): see the "
-                "README.\n\n[dim]escape closes[/dim]"
+                "OSC address too; their arguments are in the README. This instrument answers:"
             )
+            yield Static("  " + "\n  ".join(self.addresses), markup=False)
+            yield Static("\n[dim]escape closes[/dim]")
