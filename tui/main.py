@@ -38,7 +38,5 @@ def run_tui(args: argparse.Namespace) -> int:
         return 1 if isinstance(e, ProjectError) else 2
     sys.setswitchinterval(SWITCH_INTERVAL)  # the receive thread gets the GIL back fast
     app = MapperApp(opening, folder, osc, pad_on=folder is None, generator=args)
-    code = app.run()
-    if app.return_value is None and code is None:
-        return 0
-    return int(code or 0)
+    app.run()
+    return app.return_code or 0
