@@ -192,3 +192,22 @@ def test_tempo_and_transport_over_osc_are_saved_with_the_project(
     assert project.generator == {"type": "rhythm", "bpm": 96.0, "weights": None}
     doc = json.loads((session.folder / "project.json").read_text())
     assert doc["generator"]["bpm"] == 96.0
+
+
+def test_while_stopped_the_pattern_follows_the_outputs_and_restarting_resends_it(
+    session: Session,
+):
+    player = session.attach_generator(device="cpu")
+    rec = Recorder()
+    player.add_sink(rec)
+    assert not player.playing and player.step == -1
+    rock = player.generator.styles["rock"]
+    session.engine.set_values([float(v) for v in rock])
+    assert np.array_equal(player.pattern, player.generator.decode(rock))  # shown before playing
+    for _ in range(2):  # each start sends the whole pattern first
+        player.start()
+        wait_for(lambda: len(rec.steps) >= 2)
+        player.stop()
+        rec.steps.clear()
+    assert len(rec.patterns) == 2
+    assert all(np.array_equal(p, player.generator.decode(rock)) for p in rec.patterns)

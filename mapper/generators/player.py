@@ -3,7 +3,8 @@
 This is the public API the TUI and headless mode use (through Session.attach_generator):
 
     player = session.attach_generator()      # the project's generator, or the shipped rhythm
-    player.pattern        # uint8 (9 voices, 16 steps) velocities now playing; 0 = rest
+    player.pattern        # uint8 (9 voices, 16 steps) velocities now playing (stopped: of the
+                          # latest latent point, decoded when asked); 0 = rest
     player.step           # the playhead: the step last played, 0..15; -1 while stopped
     player.bpm            # tempo; player.set_bpm(96.0) changes it (ValueError outside 20..400)
     player.playing, player.start(), player.stop()
@@ -117,7 +118,8 @@ class RhythmPlayer:
     # ---- what the TUI shows ----------------------------------------------------------------
     @property
     def pattern(self) -> np.ndarray:
-        return self.sequencer.pattern
+        """Playing: the pattern being played. Stopped: the latest latent point's, decoded now."""
+        return self.sequencer.current_pattern()
 
     @property
     def step(self) -> int:

@@ -87,6 +87,7 @@ class Sequencer:
             if self.playing:
                 return
             self._stop.clear()
+            self._sent = None  # the sinks hear the whole pattern again when playing starts
             self._thread = threading.Thread(target=self._run, name="mapper-sequencer", daemon=True)
             self._thread.start()
 
@@ -97,6 +98,13 @@ class Sequencer:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=2.0)
         self.step = -1
+
+    def current_pattern(self) -> np.ndarray:
+        """The pattern of the latest latent point: decoded now while stopped (so a UI shows
+        what would play), the one playing otherwise."""
+        if not self.playing:
+            return self._prepare()
+        return self.pattern
 
     # ---- the clock thread -------------------------------------------------------------------
     def _prepare(self) -> np.ndarray:
