@@ -211,3 +211,21 @@ def test_while_stopped_the_pattern_follows_the_outputs_and_restarting_resends_it
         rec.steps.clear()
     assert len(rec.patterns) == 2
     assert all(np.array_equal(p, player.generator.decode(rock)) for p in rec.patterns)
+
+
+def test_playing_the_drum_model_on_the_cpu_never_loads_torch():
+    """Headless startup stays light with a generator too; only training (or CUDA) needs torch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mapper.headless, mapper.generators.player as p, numpy as np\n"
+        "from mapper.generators.rhythm.generator import RhythmGenerator\n"
+        "g = RhythmGenerator(device='auto'); g.decode(np.zeros(g.latent_size))\n"
+        "print('torch' in sys.modules, g.device)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    if out[1] == "cpu":
+        assert out[0] == "False"
