@@ -60,7 +60,7 @@ def test_headless_plays_the_rhythm_model_steered_over_osc(tmp_path: Path, receiv
         assert receiver.get_address("/mapper/rhythm/hit")[1] == "ii"
         funk = gen.styles["funk"]
         h.control("outputs", *[float(v) for v in funk])  # audition a latent point at once
-        tags, _ = pattern_of(receiver, gen.decode(funk))
+        tags, _ = pattern_of(receiver, gen.decode(np.float32(funk)))  # OSC carries float32
         assert tags == "i" * 144
         h.client.send_message("/mapper/rhythm/bpm", [140])
         h.client.send_message("/mapper/rhythm/stop", [])
@@ -182,6 +182,6 @@ def test_training_on_midi_loops_saves_weights_the_project_then_plays(tmp_path: P
         values = [o["min"] + 0.7 * (o["max"] - o["min"]) for o in doc["outputs"]]
         z = [d.low + 0.7 * (d.high - d.low) for d in trained.latent_dims]
         h.control("outputs", *values)
-        pattern_of(receiver, trained.decode(z))
+        pattern_of(receiver, trained.decode(np.float32(z)))
     finally:
         h.stop()

@@ -151,7 +151,7 @@ def test_setting_the_outputs_auditions_the_latent_point_over_osc(
     client = SimpleUDPClient("127.0.0.1", session.listen_address[1])
     target = player.generator.styles["house"]
     client.send_message("/wekinator/control/outputs", [float(v) for v in target])
-    expected = player.generator.decode(target)
+    expected = player.generator.decode(np.float32(target))  # OSC carries float32
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         _address, tags, args = receiver.get_address("/mapper/rhythm/pattern")
@@ -229,3 +229,39 @@ def test_playing_the_drum_model_on_the_cpu_never_loads_torch():
     ).stdout.split()
     if out[1] == "cpu":
         assert out[0] == "False"
+
+
+def test_a_recorded_gesture_steers_the_drums_live_over_osc(session: Session, receiver: Receiver):
+    """Two poses recorded against two grooves, trained, run: each pose plays its groove."""
+    from pythonosc.udp_client import SimpleUDPClient
+
+    player = session.attach_generator(device="cpu")
+    gen = player.generator
+    engine = session.engine
+    for j in range(engine.n_outputs):
+        engine.set_model(j, {"type": "knn", "k": 1})
+    client = SimpleUDPClient("127.0.0.1", session.listen_address[1])
+    grooves = {(0.1, 0.1): gen.styles["house"], (0.9, 0.9): gen.styles["bossa"]}
+    for pose, z in grooves.items():
+        client.send_message("/wekinator/control/outputs", [float(v) for v in z])
+        client.send_message("/wekinator/control/startRecording", [])
+        for _ in range(5):
+            client.send_message("/wek/inputs", list(pose))
+        client.send_message("/wekinator/control/stopRecording", [])
+        wait_for(lambda: engine.mode.value == "idle")
+    wait_for(lambda: len(engine.examples) == 10)
+    client.send_message("/wekinator/control/train", [])
+    receiver.get_address("/wekinator/status/done-training", timeout=30)
+    client.send_message("/wekinator/control/startRunning", [])
+    player.start()
+    for pose, z in grooves.items():
+        client.send_message("/wek/inputs", [pose[0] + 0.02, pose[1] - 0.01])
+        pattern_of(receiver, gen.decode(np.float32(z)))  # OSC carries float32
+
+
+def pattern_of(receiver: Receiver, expected: np.ndarray, limit: int = 50) -> None:
+    flat = tuple(expected.reshape(-1).tolist())
+    for _ in range(limit):
+        if receiver.get_address("/mapper/rhythm/pattern")[2] == flat:
+            return
+    pytest.fail("the expected pattern never arrived")

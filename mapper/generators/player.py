@@ -63,6 +63,8 @@ class LatentFromOutputs:
             scales.append(d.high - d.low)
         self._lo, self._span = np.array(lows), np.array(spans)
         self._offset, self._scale = np.array(offsets), np.array(scales)
+        # an output whose range is its dimension's passes its value through exactly
+        self._same = (self._lo == self._offset) & (self._span == self._scale)
         self._index = np.array([j if j is not None else 0 for j in self.outputs])
         self._used = np.array([j is not None for j in self.outputs])
         self._sent: list[float] | None = None
@@ -79,7 +81,7 @@ class LatentFromOutputs:
 
     def _to_latent(self, values: Sequence[float]) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)[self._index]
-        z = self._offset + (v - self._lo) / self._span * self._scale
+        z = np.where(self._same, v, self._offset + (v - self._lo) / self._span * self._scale)
         return np.where(self._used, z, 0.0)
 
     def __call__(self) -> np.ndarray:
