@@ -72,9 +72,10 @@ async def settle(pilot) -> None:
 def test_main_screen_at_80x24(snap_compare):
     """The main screen in an 80x24 terminal: title bar (theremin, idle, rates, listening on
     127.0.0.1:46448, sending to 127.0.0.1:9, count-in 1s, take 2s, glide 0.1s); the Inputs
-    panel (0/s) with tilt and roll, no frames yet; the XY pad with rounds ◆1 ◆2 ◆3 where they were recorded; three outputs with
-    slider, slider and class selector ([3] highlighted), models MLP 16 / kNN k=3 / kNN k=1,
-    12 examples each, all trained, toggles on; the footer's keys."""
+    panel (0/s) with tilt and roll, no frames yet; the XY pad with rounds ◆1 ◆2 ◆3 where
+    they were recorded; three outputs with slider, slider and class selector ([3] highlighted),
+    models MLP 16 / kNN k=3 / kNN k=1, 12 examples each, all trained, toggles on; the footer's
+    keys."""
     assert snap_compare(recorded_app(), terminal_size=(80, 24), run_before=settle)
 
 
