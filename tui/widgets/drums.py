@@ -33,7 +33,7 @@ class DrumPanel(Static):
                 style = "reverse" if k == step and player.playing else ""
                 if vel:
                     style += " bold yellow" if vel >= SOFT else " yellow"
-                text.append(ch, style=style.strip() or ("grey50" if not vel else ""))
+                text.append(ch, style=style.strip() or ("#7f7f7f" if not vel else ""))
                 text.append(" " if k % 4 != 3 else "  ")
             if v < len(player.voices) - 1:
                 text.append("\n")

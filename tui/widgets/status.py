@@ -52,7 +52,7 @@ def mode_badge(engine: Engine) -> tuple[str, str]:
         return label + " ", "bold white on red"
     if engine.mode is Mode.RUNNING:
         return " ▶ RUNNING ", "bold black on green"
-    return " ■ idle ", "bold white on grey30"
+    return " ■ idle ", "bold white on #4d4d4d"
 
 
 class StatusBar(Static):

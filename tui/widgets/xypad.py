@@ -97,7 +97,7 @@ class XYPad(Widget, can_focus=True):
         col, row = self._cell(self.x, self.y, w, h)
         grid[row][col] = "✚"
         styles[(row, col)] = "bold reverse" if self.streaming else "dim"
-        text = Text("\n".join("".join(line) for line in grid), style="grey50")
+        text = Text("\n".join("".join(line) for line in grid), style="#7f7f7f")
         for (r, c), style in styles.items():  # only the markers get their own style
             start = r * (w + 1) + c
             text.stylize(style, start, start + 1)
