@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 from rich.text import Text
-from textual.widgets import Static
+
+from tui.widgets.text_panel import TextPanel
 
 SOFT = 64  # velocities below this draw as a small square
 
 
-class DrumPanel(Static):
+class DrumPanel(TextPanel):
     """Hidden until a generator is attached; redrawn by the app's timer."""
 
     def show_player(self, player: Any) -> None:

@@ -7,19 +7,19 @@ import math
 from collections import deque
 
 from rich.text import Text
-from textual.widgets import Static
 
 from mapper.engine import Engine, Neighbour
 from tui.drawing import bar, number, sparkline
+from tui.widgets.text_panel import TextPanel
 
 HISTORY = 40  # samples kept per input (the UI samples at 10 Hz: 4 s)
 
 
-class InputsPanel(Static):
+class InputsPanel(TextPanel):
     """Redrawn by the app's timer from the engine's last input frame."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.border_title = "Inputs"
         self.history: list[deque[float]] = []
         self.low: list[float] = []

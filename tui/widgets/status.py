@@ -9,10 +9,10 @@ from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
 
 from mapper.engine import Engine, Mode
 from tui.drawing import bar, model_label
+from tui.widgets.text_panel import TextPanel
 
 
 @dataclass
@@ -55,7 +55,7 @@ def mode_badge(engine: Engine) -> tuple[str, str]:
     return " ■ idle ", "bold white on #4d4d4d"
 
 
-class StatusBar(Static):
+class StatusBar(TextPanel):
     """Two lines, redrawn by the app's timer."""
 
     def show(

@@ -6,14 +6,21 @@ Touching it (a click, a drag, a mouse move over it, an arrow key while focused) 
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 STEP, BIG_STEP = 0.02, 0.1
 ROUND_COLOURS = ("magenta", "yellow", "cyan", "green", "red", "blue")
+ROUND_STYLES = [Style(color=c) for c in ROUND_COLOURS]
+DOT = Style(color="#7f7f7f")
+CURSOR_ON = Style(bold=True, reverse=True)
+CURSOR_OFF = Style(dim=True)
 
 
 class XYPad(Widget, can_focus=True):
@@ -46,11 +53,20 @@ class XYPad(Widget, can_focus=True):
     def show(
         self, x: float, y: float, streaming: bool, rounds: list[tuple[int, float, float]]
     ) -> None:
-        """Redraw only when something visible changed (it is polled ten times a second)."""
-        state = (x, y, streaming, rounds)
-        if state != (self.x, self.y, self.streaming, self.rounds):
-            self.x, self.y, self.streaming, self.rounds = x, y, streaming, rounds
+        """Move the cursor and markers; redraws only the lines that changed (it is polled ten
+        times a second, and every line redrawn is time the receive thread may wait for)."""
+        w, h = max(self.content_size.width, 2), max(self.content_size.height, 2)
+        old_row = self._cell(self.x, self.y, w, h)[1]
+        whole = rounds != self.rounds or streaming != self.streaming
+        moved = (x, y) != (self.x, self.y)
+        self.x, self.y, self.streaming, self.rounds = x, y, streaming, rounds
+        if whole:
             self.refresh()
+        elif moved:
+            new_row = self._cell(x, y, w, h)[1]
+            top = self.styles.gutter.top
+            for row in {old_row, new_row}:
+                self.refresh(Region(0, top + row, self.size.width, 1))
 
     def set_position(self, x: float, y: float) -> None:
         self.x, self.y = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
@@ -80,28 +96,33 @@ class XYPad(Widget, can_focus=True):
     def on_mouse_move(self, event: events.MouseMove) -> None:
         self._from_mouse(event)
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
+        """One line of the pad: the grid's dots, round markers (◆ and number), the cursor."""
         w, h = max(self.content_size.width, 2), max(self.content_size.height, 2)
-        grid = [[" "] * w for _ in range(h)]
-        styles: dict[tuple[int, int], str] = {}
-        for row in range(0, h, 2):
+        if y >= h:
+            return Strip.blank(w)
+        chars = [" "] * w
+        styles: list[Style] = [DOT] * w
+        if y % 2 == 0:
             for col in range(0, w, 6):
-                grid[row][col] = "·"
+                chars[col] = "·"
         for k, (round_, rx, ry) in enumerate(self.rounds):
             col, row = self._cell(rx, ry, w, h)
-            label = f"◆{round_}"
-            for d, ch in enumerate(label):
-                if col + d < w:
-                    grid[row][col + d] = ch
-                    styles[(row, col + d)] = ROUND_COLOURS[k % len(ROUND_COLOURS)]
+            if row == y:
+                for d, ch in enumerate(f"◆{round_}"):
+                    if col + d < w:
+                        chars[col + d] = ch
+                        styles[col + d] = ROUND_STYLES[k % len(ROUND_STYLES)]
         col, row = self._cell(self.x, self.y, w, h)
-        grid[row][col] = "✚"
-        styles[(row, col)] = "bold reverse" if self.streaming else "dim"
-        text = Text("\n".join("".join(line) for line in grid), style="#7f7f7f")
-        for (r, c), style in styles.items():  # only the markers get their own style
-            start = r * (w + 1) + c
-            text.stylize(style, start, start + 1)
-        return text
+        if row == y:
+            chars[col] = "✚"
+            styles[col] = CURSOR_ON if self.streaming else CURSOR_OFF
+        segments, start = [], 0
+        for i in range(1, w + 1):  # runs of one style become one segment
+            if i == w or styles[i] is not styles[start]:
+                segments.append(Segment("".join(chars[start:i]), styles[start]))
+                start = i
+        return Strip(segments, w)
 
     @staticmethod
     def _cell(x: float, y: float, w: int, h: int) -> tuple[int, int]:
