@@ -22,6 +22,7 @@ from tui.screens.examples import ExamplesScreen
 from tui.screens.model import ModelScreen
 from tui.screens.new_project import NewProjectScreen
 from tui.widgets.inputs import InputsPanel
+from tui.widgets.status import StatusBar
 from tui.widgets.xypad import XYPad
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -51,6 +52,7 @@ async def test_record_train_run_with_an_osc_sensor(receiver, tmp_path):
             before = len(engine.examples)
             await pilot.press("r")
             assert engine.mode is Mode.RECORDING
+            assert "RECORDING" in str(app.query_one(StatusBar).content)  # shown at once
             for _ in range(10):
                 sensor.send_message("/wek/inputs", list(pose))
             await until(pilot, lambda before=before: len(engine.examples) == before + 10)

@@ -1,7 +1,7 @@
 """The gesture-mapper app: the main screen and its actions over one open Session.
 
 The engine runs exactly as in headless mode (same Session, same OSC server and receive
-thread). The UI never sits on the hot path: it reads the engine's state on a 10 Hz timer and
+thread). The UI never sits on the hot path: it reads the engine's state on a 5 Hz timer and
 acts through the engine's public methods, the ones OSC control messages call.
 """
 
@@ -12,15 +12,17 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual import work
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -44,7 +46,9 @@ from tui.widgets.outputs import OutputsPanel
 from tui.widgets.status import RateMeter, StatusBar
 from tui.widgets.xypad import XYPad
 
-REFRESH = 0.1  # seconds between redraws of the live panels
+REFRESH = 0.2  # seconds between redraws of the live panels (actions redraw at once). Every
+# redraw holds the interpreter lock the OSC receive thread needs: at 10 Hz, the p99 round trip
+# was 6x headless's; at 5 Hz it is within 1.2x (python -m benchmarks.tui_latency)
 WARNING_SECONDS = 3.0  # how long a rejected-frame warning stays up after the last reject
 COUNT_INS = (0.0, 1.0, 2.0, 3.0, 4.0)
 TAKE_LENGTHS = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
@@ -498,6 +502,17 @@ class MapperApp(App[int]):
         where = str(s.folder) if s and s.folder else "not saved yet (S saves it as a folder)"
         addresses = sorted(s.server.controls) if s else []
         self.push_screen(HelpScreen(where, self.listening(), s.osc.send if s else "-", addresses))
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every key and command: carried out, then shown at once (not at the next tick)."""
+        done = await super().run_action(action, default_namespace, namespaces)
+        self.tick()
+        return done
 
     async def action_quit(self) -> None:
         s = self.session

@@ -12,7 +12,7 @@ from mapper.engine import Engine, Neighbour
 from tui.drawing import bar, number, sparkline
 from tui.widgets.text_panel import TextPanel
 
-HISTORY = 40  # samples kept per input (the UI samples at 10 Hz: 4 s)
+HISTORY = 40  # samples kept per input: one per redraw while frames arrive (8 s at 5 Hz)
 
 
 class InputsPanel(TextPanel):

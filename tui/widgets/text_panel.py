@@ -1,6 +1,6 @@
 """A panel showing one block of text, redrawn only when that text changes.
 
-The live panels are rebuilt ten times a second; handing Textual the same text again would
+The live panels are rebuilt five times a second; handing Textual the same text again would
 still cost a full render (and Static.update a layout pass), time the OSC receive thread
 waits for the interpreter lock. So identical text is dropped here.
 """
