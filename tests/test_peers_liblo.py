@@ -146,7 +146,7 @@ def test_example_projects_rebuild_to_what_is_shipped(tmp_path):
         timeout=120,
         capture_output=True,
     )
-    for name in ("xy-synth", "phone-poses"):
+    for name in ("xy-synth", "phone-poses", "xy-drums"):
         built, shipped = tmp_path / name, PROJECTS / name
         refresh = f"{name} differs from what its script builds: run {PROJECTS}/build_projects.py"
         csvs = [(f / "examples.csv").read_bytes() for f in (built, shipped)]

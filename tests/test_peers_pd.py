@@ -1,5 +1,5 @@
 """Pure Data (vanilla, `-nogui`) against `mapper headless`, running the shipped example patches:
-the FM synth instrument and the XY sliders sender. Pd's own OSC objects ([oscparse],
+the FM synth and drum kit instruments and the XY sliders sender. Pd's own OSC objects ([oscparse],
 [oscformat], [netsend]) are the peer. Skipped when Pure Data is not installed.
 
 The shipped patches use Wekinator's ports (12000 in, 6448 out); each test runs a copy in which
@@ -9,19 +9,24 @@ only those two port numbers are changed to free ones, so nothing else on this ma
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
+
+from mapper.generators.rhythm.generator import RhythmGenerator
 
 from .conftest import Receiver
 from .peers import EXAMPLES, Peer, Peers, free_udp_port, need, running_peers
 
 FM_SYNTH = EXAMPLES / "instruments" / "fm-synth.pd"
+DRUM_KIT = EXAMPLES / "instruments" / "drum-kit.pd"
 XY_SLIDERS = EXAMPLES / "senders" / "xy-sliders.pd"
 
 
@@ -180,4 +185,31 @@ def test_pd_sliders_play_the_pd_synth_through_the_xy_synth_project(peers, tmp_pa
             break
     else:
         pytest.fail(f"the synth never played the top right corner: {synth.said}")
+    assert mapper.stop() == 0, mapper.said
+
+
+def test_xy_drums_project_plays_the_pd_drum_kit(peers, tmp_path):
+    """The drum model steered by the xy-drums project: Pd receives and prints its hits."""
+    project = Path(shutil.copytree(EXAMPLES / "projects" / "xy-drums", tmp_path / "xy-drums"))
+    kit_port = free_udp_port()
+    kit = start_pd(
+        peers,
+        patch_copy(DRUM_KIT, tmp_path, {"listen 12000 127.0.0.1": f"listen {kit_port} 127.0.0.1"}),
+    )
+    mapper, _ = peers.mapper(str(project), "--run", send_port=kit_port)
+    mapper.wait_for("rhythm at 100 BPM", timeout=30)  # the project's generator and tempo
+    hits = [printed(kit, "drum-hit", timeout=15) for _ in range(24)]
+    # no gesture arrives, so the drums play the pattern at the project's saved latent point
+    values = json.loads((project / "project.json").read_text())["values"]
+    model = RhythmGenerator(device="cpu")
+    playable = {
+        (voice + 1, int(velocity))
+        for latent in (np.array(values), np.array(values, dtype=np.float32))
+        for voice, row in enumerate(model.decode(latent.astype(np.float64)))
+        for velocity in row
+        if velocity
+    }
+    for hit in hits:  # /mapper/rhythm/hit i i: a voice 1..9 and its velocity 1..127
+        assert len(hit) == 2 and (int(hit[0]), int(hit[1])) in playable, (hit, sorted(playable))
+    assert len({v for v, _ in hits}) >= 2, hits  # more than one drum, bar after bar
     assert mapper.stop() == 0, mapper.said

@@ -12,6 +12,11 @@ writes the same bytes. The projects:
   the four corners and the middle, 25 examples each.
 - phone-poses: a phone's accelerometer (tilt-x, tilt-y, tilt-z in g, -1..1) -> one classifier
   output "pose" with 3 classes: 1 lying flat, 2 standing upright, 3 on its side (kNN, k=1).
+- xy-drums: an XY pad (inputs x, y) -> the drum model's 4 latent dimensions (latent-1 ..
+  latent-4, each with its dimension's range, MLPs); the project's `generator` makes `mapper
+  headless examples/projects/xy-drums --run` play the drums, for
+  examples/instruments/drum-kit.pd. Five poses, each at the centre of one training style
+  (house, funk, bossa, metal, hiphop), 25 examples each.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import numpy as np
 
 from mapper.engine import Engine
 from mapper.examples import ExampleRows
+from mapper.generators.player import latent_outputs
+from mapper.generators.rhythm.generator import RhythmGenerator
 from mapper.osc.settings import OSCSettings
 from mapper.outputs import Output
 from mapper.project import new_project, project_from_engine, save_project
@@ -50,6 +57,14 @@ PHONE_POSES: list[Pose] = [
     ((0.0, 1.0, 0.0), (2,)),  # standing upright: along y
     ((1.0, 0.0, 0.0), (3,)),  # on its side: along x
 ]
+DRUM_CORNERS = [  # where the hand is -> the training style whose centre plays there
+    ((0.1, 0.1), "house"),
+    ((0.9, 0.1), "funk"),
+    ((0.1, 0.9), "bossa"),
+    ((0.9, 0.9), "metal"),
+    ((0.5, 0.5), "hiphop"),
+]
+DRUM_GENERATOR = {"type": "rhythm", "bpm": 100.0}
 
 
 def record(engine: Engine, poses: list[Pose], frames: int, jitter: float, seed: int) -> None:
@@ -72,10 +87,19 @@ def on_fixed_clock(rows: ExampleRows) -> ExampleRows:
     return dataclasses.replace(rows, times=np.round(times, 6))
 
 
-def build(engine: Engine, name: str, poses: list[Pose], out: Path) -> None:
-    """Save the project, then train it and check that each pose plays what was recorded."""
+def build(
+    engine: Engine,
+    name: str,
+    poses: list[Pose],
+    out: Path,
+    generator: dict[str, object] | None = None,
+    atol: float = 0.05,
+) -> None:
+    """Save the project, then train it and check that each pose plays what was recorded
+    (within `atol`)."""
     folder = out / name
     base = new_project(name, engine.n_inputs, engine.outputs, OSCSettings())
+    base.generator = generator
     project = project_from_engine(engine, base)
     save_project(folder, project, on_fixed_clock(engine.examples.snapshot()))
     engine.train()
@@ -89,7 +113,7 @@ def build(engine: Engine, name: str, poses: list[Pose], out: Path) -> None:
         engine.process_frame(list(where))
         got = sent[-1]
         print(f"  {' '.join(f'{v:5.2f}' for v in where)} -> {' '.join(f'{v:.2f}' for v in got)}")
-        if not np.allclose(got, wanted, atol=0.05):
+        if not np.allclose(got, wanted, atol=atol):
             raise SystemExit(f"{name}: {list(where)} plays {got}, not {list(wanted)}")
 
 
@@ -106,10 +130,24 @@ def phone_poses() -> Engine:
     return engine
 
 
+def drum_poses() -> list[Pose]:
+    """The corners and the middle, each at a style's centre (3 decimals, as headless starts)."""
+    styles = RhythmGenerator(device="cpu").styles
+    return [(where, [round(float(v), 3) for v in styles[style]]) for where, style in DRUM_CORNERS]
+
+
+def xy_drums(poses: list[Pose]) -> Engine:
+    engine = Engine(["x", "y"], latent_outputs(RhythmGenerator(device="cpu").latent_dims))
+    record(engine, poses, frames=25, jitter=0.03, seed=3)
+    return engine
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else HERE
     build(xy_synth(), "xy-synth", XY_POSES, out)
     build(phone_poses(), "phone-poses", PHONE_POSES, out)
+    drums = drum_poses()  # the latent ranges are about 8 wide: 0.2 is 2.5 % of one
+    build(xy_drums(drums), "xy-drums", drums, out, dict(DRUM_GENERATOR), atol=0.2)
     return 0
 
 
