@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
@@ -53,3 +55,25 @@ def test_models_on_different_inputs_do_not_mix():
     for frame in np.random.default_rng(2).random((30, X.shape[1])):
         assert a.predict_one(frame) == ref_a(frame)
         assert b.predict_one(frame) == ref_b(frame)
+
+
+def test_outputs_asked_from_two_threads_at_once_stay_exact():
+    X, y_mean, y_sin, _ = data(n=1000, d=8)
+    models = [make_model({"type": "knn", "k": 5}, False).fit(X, y) for y in (y_mean, y_sin)]
+    refs = [reference(X, y_mean, 5), reference(X, y_sin, 5)]
+    rng = np.random.default_rng(3)
+    frames = [rng.random((200, X.shape[1])) for _ in models]  # each thread its own frames
+    expected = [[ref(f) for f in fs] for ref, fs in zip(refs, frames)]
+    got: list[list[float]] = [[], []]
+
+    def play(j: int) -> None:
+        for _ in range(5):
+            got[j].extend(models[j].predict_one(f) for f in frames[j])
+
+    threads = [threading.Thread(target=play, args=(j,)) for j in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads)
+    assert got == [e * 5 for e in expected]

@@ -5,12 +5,19 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
 
 from .base import Classifier, Model, input_scaling
 
 _FEW = 8
+_FLOAT = np.dtype(np.float64)
+
+# the nearest examples' indices, and a getter of their values from a list, in the same order
+Found = tuple[list[int], Callable[[list[Any]], Any]]
 
 
 class SearchIndex:
@@ -29,40 +36,68 @@ class SearchIndex:
         self.inv_scale = 1.0 / std
         self.train = np.ascontiguousarray((X - mean) * self.inv_scale)
         self.half_sq = 0.5 * np.einsum("ij,ij->i", self.train, self.train)
-        # (frame bytes, standardized frame, {k: nearest indices}); a new frame replaces the
-        # triple, never edits it, so a reader on another thread always sees a consistent one
-        self._last: tuple[bytes, np.ndarray, dict[int, list[int]]] = (b"", mean, {})
+        n, d = self.train.shape
+        # the rank in one product: [-train/std | half_sq] @ [x - mean, 1]; column-major, the
+        # faster layout for a tall, thin matrix. The query and rank live in buffers made once,
+        # used by one search at a time (another thread meanwhile gets fresh arrays).
+        self._ranker = np.asfortranarray(
+            np.hstack((self.train * -self.inv_scale, self.half_sq[:, None]))
+        )
+        self._query = np.ones(d + 1)
+        self._centred = self._query[:d]
+        self._rank = np.empty(n)
+        self._buffers = threading.Lock()
+        # (frame bytes, {k: (nearest indices, getter of their targets)}); a new frame replaces
+        # the pair, never edits it, so a reader on another thread always sees a consistent one
+        self._last: tuple[bytes, dict[int, Found]] = (b"", {})
 
-    def nearest(self, x: np.ndarray, k: int) -> tuple[list[int], np.ndarray]:
-        """Indices of the k nearest (in no particular order) and the standardized frame."""
-        if type(x) is not np.ndarray or x.dtype != np.float64:
+    def standardized(self, x: np.ndarray) -> np.ndarray:
+        """The frame in the training inputs' standardized units."""
+        return (np.asarray(x, dtype=np.float64) - self.mean) * self.inv_scale
+
+    def nearest(self, x: np.ndarray, k: int) -> Found:
+        """Indices of the k nearest (nearest first for k <= 8, else in no particular order) and
+        a getter that picks their values from a list in that order."""
+        if type(x) is not np.ndarray or x.dtype is not _FLOAT:
             x = np.asarray(x, dtype=np.float64)
         key = x.tobytes()
-        last_key, xs, found = self._last
+        last_key, found = self._last
         if key == last_key:
-            idx = found.get(k)
-            if idx is not None:
-                return idx, xs
+            hit = found.get(k)
+            if hit is not None:
+                return hit
         else:
-            xs = (x - self.mean) * self.inv_scale
             found = {}
-            self._last = (key, xs, found)
-        idx = self._search(xs, k)
-        found[k] = idx
-        return idx, xs
+            self._last = (key, found)
+        idx = self._search(x, k)
+        hit = found[k] = (idx, itemgetter(*idx))
+        return hit
 
-    def _search(self, xs: np.ndarray, k: int) -> list[int]:
-        rank = self.half_sq - self.train @ xs
+    def _search(self, x: np.ndarray, k: int) -> list[int]:
+        if self._buffers.acquire(blocking=False):
+            try:
+                np.subtract(x, self.mean, out=self._centred)
+                return self._pick(np.dot(self._ranker, self._query, out=self._rank), k)
+            finally:
+                self._buffers.release()
+        query = np.ones(self._query.shape[0])
+        np.subtract(x, self.mean, out=query[:-1])
+        return self._pick(self._ranker @ query, k)
+
+    @staticmethod
+    def _pick(rank: np.ndarray, k: int) -> list[int]:
+        """The k lowest ranks' indices (rank is overwritten)."""
         if k == 1:
             return [int(rank.argmin())]
         if k == rank.shape[0]:
             return list(range(k))
         if k <= _FEW:  # a few argmin passes beat argpartition for small k
             picked = []
-            for _ in range(k):
+            for _ in range(k - 1):
                 i = int(rank.argmin())
                 picked.append(i)
                 rank[i] = np.inf
+            picked.append(int(rank.argmin()))
             return picked
         return np.argpartition(rank, k - 1)[:k].tolist()
 
@@ -97,15 +132,11 @@ class _Neighbours:
         self._train_ = self._search_.train
         self._k_ = min(self.k, X.shape[0])
 
-    def _nearest(self, x: np.ndarray) -> tuple[list[int], np.ndarray]:
-        """Indices of the k nearest (in no particular order) and the standardized query."""
-        return self._search_.nearest(x, self._k_)
-
-    def _weights(self, idx: list[int], xs: np.ndarray) -> np.ndarray | None:
+    def _weights(self, idx: list[int], x: np.ndarray) -> np.ndarray | None:
         """1/distance weights as in scikit-learn (exact matches take all); None = equal."""
         if not self.weighted:
             return None
-        diff = self._train_[idx] - xs
+        diff = self._train_[idx] - self._search_.standardized(x)
         d2 = np.einsum("ij,ij->i", diff, diff)
         if d2.min() == 0.0:
             return (d2 == 0.0).astype(np.float64)
@@ -113,11 +144,11 @@ class _Neighbours:
 
     def neighbours(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the k nearest training examples (nearest first) and weights summing to 1."""
-        found, xs = self._nearest(np.asarray(x, dtype=np.float64))
-        idx = np.array(found)
-        diff = self._train_[idx] - xs
+        x = np.asarray(x, dtype=np.float64)
+        idx = np.array(self._search_.nearest(x, self._k_)[0])
+        diff = self._train_[idx] - self._search_.standardized(x)
         idx = idx[np.lexsort((idx, np.einsum("ij,ij->i", diff, diff)))]
-        w = self._weights(idx.tolist(), xs)
+        w = self._weights(idx.tolist(), x)
         if w is None:
             return idx, np.full(len(idx), 1.0 / len(idx))
         return idx, w / w.sum()
@@ -139,13 +170,12 @@ class KNNRegressor(_Neighbours, Model):
 
     def predict_one(self, x: np.ndarray) -> float:
         """Output for one frame of raw inputs x (d,)."""
-        idx, xs = self._nearest(x)
-        y = self._y_list_
+        idx, pick = self._search_.nearest(x, self._k_)
         if self._k_ == 1:
-            return y[idx[0]]
-        w = self._weights(idx, xs)
+            return self._y_list_[idx[0]]
+        w = self._weights(idx, x)
         if w is None:
-            return sum([y[i] for i in idx]) / len(idx)
+            return sum(pick(self._y_list_)) / self._k_
         return float(np.dot(self._y_[idx], w) / w.sum())
 
 
@@ -168,13 +198,13 @@ class KNNClassifier(_Neighbours, Classifier):
         self._n_classes_ = len(self.classes_)
 
     def _votes(self, x: np.ndarray) -> np.ndarray:
-        idx, xs = self._nearest(x)
-        w = self._weights(idx, xs)
+        idx = self._search_.nearest(x, self._k_)[0]
+        w = self._weights(idx, x)
         return np.bincount(self._yi_[idx], weights=w, minlength=self._n_classes_)
 
     def _predict_index(self, x: np.ndarray) -> int:
         if self._k_ == 1:
-            return self._yi_list_[self._nearest(x)[0][0]]
+            return self._yi_list_[self._search_.nearest(x, 1)[0][0]]
         # argmax takes the lowest label on a tie, as scikit-learn does
         return int(self._votes(x).argmax())
 
