@@ -173,9 +173,10 @@ class KNNRegressor(_Neighbours, Model):
         idx, pick = self._search_.nearest(x, self._k_)
         if self._k_ == 1:
             return self._y_list_[idx[0]]
-        w = self._weights(idx, x)
-        if w is None:
+        if not self.weighted:
             return sum(pick(self._y_list_)) / self._k_
+        w = self._weights(idx, x)
+        assert w is not None
         return float(np.dot(self._y_[idx], w) / w.sum())
 
 
