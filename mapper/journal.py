@@ -96,8 +96,9 @@ class Journal:
     # ---- the thread ---------------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="mapper-journal", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._loop, name="mapper-journal", daemon=True)
+        thread.start()
+        self._thread = thread  # only a started thread is ever joined by stop()
 
     def stop(self) -> None:
         """Write what is left, fsync, and stop the thread."""
