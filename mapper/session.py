@@ -215,11 +215,13 @@ class Session:
             log.info("opened %s (%d examples)", folder, len(engine.examples))
 
     def close(self) -> None:
-        """Stop training and listening. Does not save: call save() first if you want to."""
-        if self.generator is not None:
-            self.generator.close()
-        self.engine.cancel_training()
-        self.engine.wait_for_training(timeout=5.0)
-        self.server.close()
-        if self.saver is not None:
-            self.saver.stop()  # the journal holds every example; a save after this still works
+        """Stop training and listening. Does not save: call save() first if you want to.
+        Waits for a project switch under way (OSC's load), so it never closes half of one."""
+        with self._switch:  # reentrant: open_project closes the old project through here
+            if self.generator is not None:
+                self.generator.close()
+            self.engine.cancel_training()
+            self.engine.wait_for_training(timeout=5.0)
+            self.server.close()
+            if self.saver is not None:
+                self.saver.stop()  # the journal holds every example; a save still works
