@@ -226,11 +226,7 @@ def _read_arff(path: Path, project: Project) -> tuple[ExampleRows, list[str]]:
                 value = min(max(value, o.min), o.max)
             values.append(value)
             mask.append(True)
-        columns.rounds.append(round_)
-        columns.times.append(stamp)
-        columns.inputs.append(inputs)
-        columns.outputs.append(values)
-        columns.mask.append(mask)
+        columns.add(round_, stamp, inputs, values, mask)
     notes = []
     if clamped:
         notes.append(f"{clamped} output values outside their hard limits were clamped to them")

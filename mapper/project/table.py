@@ -62,6 +62,16 @@ class Columns:
     def __len__(self) -> int:
         return len(self.rounds)
 
+    def add(
+        self, round_: int, time: float, inputs: list[float], values: list[float], mask: list[bool]
+    ) -> None:
+        """One row: its round, time, inputs, output values and which outputs it has."""
+        self.rounds.append(round_)
+        self.times.append(time)
+        self.inputs.append(inputs)
+        self.outputs.append(values)
+        self.mask.append(mask)
+
     def rows(self, n_in: int, n_out: int) -> ExampleRows:
         n = len(self.rounds)
         return ExampleRows(
@@ -145,11 +155,7 @@ def parse_row(
             raise ProjectError(f"{where}: {problem}")
         values.append(value)
         mask.append(True)
-    columns.rounds.append(round_)
-    columns.times.append(stamp)
-    columns.inputs.append(inputs)
-    columns.outputs.append(values)
-    columns.mask.append(mask)
+    columns.add(round_, stamp, inputs, values, mask)
 
 
 def _cell(text: str, where: str, what: str) -> float:
