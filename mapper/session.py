@@ -173,9 +173,10 @@ class Session:
         with self._switch:
             self.save_as(folder)
 
-    def open_project(self, folder: Path, run: bool = False) -> None:
+    def open_project(self, folder: Path, run: bool = False, drop_unsaved: bool = False) -> None:
         """Open another project folder in place of this one, on the same listening port
-        (OSC's load and runNewProject). This project is saved first if it has a folder.
+        (OSC's load and runNewProject). This project is saved first if it has a folder; if it
+        has none, its examples are refused to be dropped unless `drop_unsaved` (the TUI asks).
         ProjectError, EngineError or OSError before the switch leave this one playing.
         The engine is a new one: read `session.engine` again (`switches` counts the swaps)."""
         with self._switch:
@@ -183,7 +184,7 @@ class Session:
             engine = engine_from_project(project, rows)
             if self.saver is not None:
                 self.saver.save_now()
-            elif len(self.engine.examples):
+            elif len(self.engine.examples) and not drop_unsaved:
                 raise EngineError(
                     f"{len(self.engine.examples)} examples are not saved: save them first "
                     "(/mapper/control/save PATH)"

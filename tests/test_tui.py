@@ -22,6 +22,7 @@ from tui.screens.examples import ExamplesScreen
 from tui.screens.model import ModelScreen
 from tui.screens.new_project import NewProjectScreen
 from tui.widgets.inputs import InputsPanel
+from tui.widgets.outputs import OutputsPanel
 from tui.widgets.status import StatusBar
 from tui.widgets.xypad import XYPad
 
@@ -248,3 +249,29 @@ async def test_the_drums_demo_shows_the_pattern_and_the_keys_play_it(receiver):
         await pilot.press("b")
         assert player.playing
         assert receiver.get_address("/mapper/rhythm/hit", timeout=5)[0] == "/mapper/rhythm/hit"
+
+
+async def test_open_replaces_the_project_on_the_same_port_and_asks_before_dropping(
+    receiver, tmp_path
+):
+    from mapper.engine import Engine
+    from mapper.outputs import make_outputs
+    from mapper.project import Project, project_from_engine, save_project
+
+    other = Engine(["a", "b", "c"], make_outputs(1))
+    record(other, [0.5], [[0.1, 0.2, 0.3]])
+    base = Project("other", other.input_names, other.outputs)
+    save_project(tmp_path / "other", project_from_engine(other, base), other.examples.snapshot())
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        port = app.session.listen_address[1]
+        record(app.engine, app.engine.values, [[0.3, 0.4]])  # the demo-like project: unsaved
+        await pilot.press("ctrl+o")
+        app.screen.query_one("Input").value = str(tmp_path / "other")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))  # 1 unsaved would go
+        await pilot.press("y")
+        await until(pilot, lambda: app.engine.n_inputs == 3)
+        assert app.session.listen_address[1] == port
+        assert len(app.engine.examples) == 1
+        assert app.query_one(OutputsPanel).engine is app.engine

@@ -31,7 +31,7 @@ from mapper.examples import ExampleRows
 from mapper.generators import headless as generator_options
 from mapper.generators.base import GeneratorError
 from mapper.osc.settings import OSCSettings
-from mapper.project import PROJECT_FILE, Project, ProjectError, load_project
+from mapper.project import PROJECT_FILE, Project, ProjectError
 from mapper.session import Session
 from tui.keys import MAIN_KEYS, main_bindings
 from tui.pad_source import PadSource
@@ -479,21 +479,38 @@ class MapperApp(App[int]):
         self.push_screen(AskFolder("Save the project as (a new or empty folder):"), chosen)
 
     def action_open(self) -> None:
+        """Open another project in place of this one, on the same ports (as OSC's load)."""
+
         def chosen(folder: Path | None) -> None:
-            if folder is None:
+            session = self.session
+            if folder is None or session is None:
                 return
             if not (folder / PROJECT_FILE).exists():
                 self.notify(f"{folder} holds no {PROJECT_FILE}", severity="error")
                 return
+            unsaved = len(session.engine.examples) if session.saver is None else 0
+            if unsaved:
+                question = f"Open {folder} and drop the {unsaved} unsaved examples? (S saves)"
+
+                def answer(yes: bool | None) -> None:
+                    if yes:
+                        switch(session, folder)
+
+                self.push_screen(Confirm(question), answer)
+            else:
+                switch(session, folder)
+
+        def switch(session: Session, folder: Path) -> None:
             try:
-                project, rows = load_project(folder)
-            except ProjectError as e:
-                self.notify(str(e), severity="error", timeout=15)
+                # saves this one first if it has a folder; else the user agreed to drop it
+                session.open_project(folder, drop_unsaved=True)
+            except (ProjectError, EngineError, OSError) as e:
+                self.notify(f"{folder}: {e}", severity="error", timeout=15)
                 return
-            message = self.close_session(save=True)
-            if message:
-                self.notify(message)
-            self.open_session(project, rows, folder)
+            self._wire(session, pad_on=bool(self.pad and self.pad.on))
+            self.notify(f"opened {folder} ({len(session.engine.examples)} examples)")
+            if session.recovered:
+                self.notify(f"recovered {session.recovered} examples recorded after the last save")
 
         self.push_screen(AskFolder("Open a project folder:"), chosen)
 

@@ -67,6 +67,8 @@ class PadSource:
             if not self._on.wait(0.2):
                 due = time.monotonic()
                 continue
+            if self._closed.is_set():  # close() wakes the loop: send nothing more
+                break
             try:
                 self._sock.sendto(encode_message(self.address, self.frame()), self.target)
                 self.sent += 1
