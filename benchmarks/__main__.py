@@ -4,10 +4,11 @@
 
 Sections: startup (`mapper --help`; `mapper headless` until its port answers), roundtrip
 (round-trip latency and sustained rate, mapper and the naive peer side by side), training
-(time and quality per model type and example count), gpu (MLP training on a CUDA GPU, where
-there is one). Prints tables and writes the same figures, with the machine and its load, as
-JSON (benchmarks/results.json unless --json says otherwise). Timings depend on what else the
-machine is doing: the load is printed with every section.
+(time and quality per model type and example count), rhythm (the drum model: decode time and
+sequencer step timing), gpu (MLP training on a CUDA GPU, where there is one). Prints tables
+and writes the same figures, with the machine and its load, as JSON (benchmarks/results.json
+unless --json says otherwise). Timings depend on what else the machine is doing: the load is
+printed with every section.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 from benchmarks import machine, roundtrip, startup, training
 from benchmarks.report import goals, print_report
 
-SECTIONS = ("startup", "roundtrip", "training", "gpu")
+SECTIONS = ("startup", "roundtrip", "training", "rhythm", "gpu")
 QUICK = roundtrip.Settings(
     examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
 )
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         elif section == "training":
             sizes = (100,) if args.quick else (100, 1000, 10_000)
             results["training"] = training.run(sizes, repeats=1 if args.quick else 3, log=log)
+        elif section == "rhythm":
+            results["rhythm"] = rhythm(quick=args.quick)
         elif section == "gpu":
             results["gpu"] = gpu(quick=args.quick)
     results["load"]["after"] = machine.load()
@@ -74,6 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {args.json}")
     return 0
+
+
+def rhythm(quick: bool) -> dict[str, Any]:
+    """benchmarks/rhythm.py in a subprocess: the drum model's decode time and its sequencer's
+    step timing at 120 BPM (training is timed by that script alone: it takes a minute)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rhythm.json"
+        script = Path(__file__).parent / "rhythm.py"
+        cmd = [sys.executable, str(script), "--seconds", "3" if quick else "30",
+               "--skip-training", "--json", str(out)]  # fmt: skip
+        try:
+            subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=True)
+            return dict(json.loads(out.read_text()))
+        except (subprocess.SubprocessError, OSError, ValueError) as e:
+            return {"skipped": f"the drum-model benchmark failed: {e}"}
 
 
 def gpu(quick: bool) -> dict[str, Any]:

@@ -11,6 +11,10 @@ GOAL_RATE = 20_000
 GOAL_TRAIN_1000_S = 0.5
 GOAL_MLP_10000_S = 2.0
 GOAL_HELP_S = 0.3
+GOAL_DECODE_US = 50.0  # the drum model: one latent decoded to a pattern, on the CPU
+GOAL_STEP_P99_US = 1000.0  # the drum model's sequencer at 120 BPM
+DECODE = "numpy decode -> pattern (what plays)"
+LATENESS = "lateness at the sequencer"
 
 
 def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,6 +46,13 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
             s = cells["10000"]["seconds"]
             add(f"train {name}, 10,000 examples <= {GOAL_MLP_10000_S:g} s", f"{s:.2f} s",
                 s <= GOAL_MLP_10000_S)  # fmt: skip
+    rh = r.get("rhythm", {})
+    if DECODE in rh.get("decode", {}):
+        d = rh["decode"][DECODE]["median_us"]
+        add(f"drum model: decode one latent <= {GOAL_DECODE_US:g} µs", _us(d), d <= GOAL_DECODE_US)
+    if LATENESS in rh.get("sequencer", {}):
+        p = rh["sequencer"][LATENESS]["p99_us"]
+        add("drum model: step timing p99 <= 1 ms at 120 BPM", _us(p), p <= GOAL_STEP_P99_US)
     if "startup" in r:
         s = r["startup"]["help"]["median_s"]
         add(f"mapper --help <= {GOAL_HELP_S:g} s", f"{s:.3f} s", s <= GOAL_HELP_S)
@@ -66,6 +77,8 @@ def print_report(r: dict[str, Any]) -> None:
         _sustained(r)
     if "training" in r:
         _training(r["training"])
+    if "rhythm" in r:
+        _rhythm(r["rhythm"])
     if "gpu" in r:
         g = r["gpu"]
         print("\nMLP training on a GPU")
@@ -81,6 +94,23 @@ def print_report(r: dict[str, Any]) -> None:
         for goal in r["goals"]:
             mark = "met    " if goal["met"] else "NOT MET"
             print(f"  {mark}  {goal['goal']}: {goal['measured']}")
+
+
+def _rhythm(rh: dict[str, Any]) -> None:
+    print("\ndrum model (CPU)")
+    if "skipped" in rh:
+        print(f"  skipped: {rh['skipped']}")
+        return
+    for name, s in rh["decode"].items():
+        print(f"  decode, {name:38} median {_us(s['median_us']):>8}  p99 {_us(s['p99_us']):>8}")
+    seq = rh["sequencer"]
+    for name in (LATENESS, "first hit of each step at the receiver, vs the grid"):
+        s = seq[name]
+        print(f"  {seq['bpm']:g} BPM, {name}: median {_us(s['median_us'])}, p99 "
+              f"{_us(s['p99_us'])}, max {_us(s['max_us'])} ({s['n']} steps)")  # fmt: skip
+    f = rh["bare clock"]["lateness of a bare sleep loop"]
+    print(f"  the machine's floor, a bare sleep loop: median {_us(f['median_us'])}, p99 "
+          f"{_us(f['p99_us'])}, max {_us(f['max_us'])}")  # fmt: skip
 
 
 def _roundtrip(r: dict[str, Any]) -> None:

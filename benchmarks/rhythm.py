@@ -214,6 +214,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="sequencer run (default 60)")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--json", type=Path, default=Path(__file__).parent / "rhythm.json", help="figures to"
+    )
     args = parser.parse_args()
     from mapper.generators.base import resolve_device
     from mapper.generators.rhythm.quality import measure
@@ -251,7 +254,7 @@ def main() -> int:
         for name, f in result["training"].items():
             print(f"train   {name}: {f['seconds']:.1f} s, onset F1 {f['onset_f1']}")
     result["machine"]["load_after"] = describe()["load"]
-    (Path(__file__).parent / "rhythm.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"load before/after: {result['machine']['load']} / {result['machine']['load_after']}")
     return 0
 

@@ -43,6 +43,10 @@ def test_quick_suite_writes_every_section(tmp_path):
     assert {"continuous mlp", "continuous knn", "classifier svm", "classifier mlp"} <= set(trained)
     assert all("100" in cells for cells in trained.values())
     assert "skipped" in r["gpu"] or "cuda" in r["gpu"]
+    rhythm = r["rhythm"]
+    assert {"decode", "sequencer", "bare clock", "quality"} <= set(rhythm), rhythm.get("skipped")
+    assert rhythm["sequencer"]["lateness at the sequencer"]["n"] > 10  # 3 s at 120 BPM
+    assert rhythm["quality"]["passes"]["onset_f1"]
     assert r["goals"] and all({"goal", "measured", "met"} <= set(g) for g in r["goals"])
-    for table in ("round trip", "sustained rate", "training time", "goals"):
+    for table in ("round trip", "sustained rate", "training time", "drum model", "goals"):
         assert table in done.stdout
