@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import machine, roundtrip, startup, training
+from benchmarks import floor, machine, roundtrip, startup, training
 from benchmarks.report import goals, print_report
 
-SECTIONS = ("startup", "roundtrip", "training", "rhythm", "gpu")
+SECTIONS = ("startup", "roundtrip", "training", "rhythm", "gpu")  # roundtrip includes the floor
 QUICK = roundtrip.Settings(
     examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
 )
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if section == "startup":
             results["startup"] = startup.run(repeats=1 if args.quick else 5)
         elif section == "roundtrip":
+            results["floor"] = floor.run(settings.frames, settings.warmup, settings.inputs)
             results.update(roundtrip.run(settings, log))
             results["roundtrip_settings"] = {
                 k: list(v) if isinstance(v, tuple) else v for k, v in vars(settings).items()

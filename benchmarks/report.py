@@ -114,6 +114,11 @@ def _rhythm(rh: dict[str, Any]) -> None:
 
 
 def _roundtrip(r: dict[str, Any]) -> None:
+    if "floor" in r:
+        f = r["floor"]
+        print(f"\nfloor: a bare Python UDP echo server, same client and frames: median "
+              f"{_us(f['median_us'])}, p99 {_us(f['p99_us'])}, max {_us(f['max_us'])}, "
+              f"lost {f['lost']}")  # fmt: skip
     s = r.get("roundtrip_settings", {})
     print(f"\nround trip: {s.get('inputs')} inputs, {s.get('outputs')} outputs, "
           f"{s.get('examples')} examples; {s.get('frames')} frames one at a time over loopback "

@@ -24,6 +24,7 @@ def test_quick_suite_writes_every_section(tmp_path):
     assert r["machine"]["cores"] >= 1 and r["machine"]["cpu"]
     assert r["load"]["after"]
     assert set(r["startup"]) == {"help", "headless"}
+    assert r["floor"]["lost"] == 0 and r["floor"]["median_us"] > 0
     scenarios = {"knn k=5 regression", "knn k=1 classifier", "mlp regression (default)"}
     assert scenarios | {"mlp while training"} == set(r["roundtrip"])
     for name in scenarios:
@@ -48,5 +49,5 @@ def test_quick_suite_writes_every_section(tmp_path):
     assert rhythm["sequencer"]["lateness at the sequencer"]["n"] > 10  # 3 s at 120 BPM
     assert rhythm["quality"]["passes"]["onset_f1"]
     assert r["goals"] and all({"goal", "measured", "met"} <= set(g) for g in r["goals"])
-    for table in ("round trip", "sustained rate", "training time", "drum model", "goals"):
+    for table in ("floor", "round trip", "sustained rate", "training time", "drum model", "goals"):
         assert table in done.stdout
