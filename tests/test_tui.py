@@ -275,3 +275,19 @@ async def test_open_replaces_the_project_on_the_same_port_and_asks_before_droppi
         assert app.session.listen_address[1] == port
         assert len(app.engine.examples) == 1
         assert app.query_one(OutputsPanel).engine is app.engine
+
+
+async def test_quit_keeps_playing_when_the_save_fails(receiver, tmp_path):
+    import shutil
+
+    folder = tmp_path / "theremin"
+    app = app_on(small_project(receiver.port), folder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        record(app.engine, app.engine.values, [[0.3, 0.4]])
+        app.session.saver.stop()  # the journal would notice the folder going
+        shutil.rmtree(folder)
+        folder.write_text("not a folder any more")  # every save now fails
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        assert app.is_running and app.session is not None  # nothing lost, still playing
+        assert any("could not save" in n.message for n in app._notifications)

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from mapper.engine import Engine, EngineError, Mode
-from mapper.examples import ExampleRows
+from mapper.examples import ExampleRows, ExampleStore
 from mapper.generators import headless as generator_options
 from mapper.generators.base import GeneratorError
 from mapper.osc.settings import OSCSettings
@@ -126,7 +126,10 @@ class MapperApp(App[int]):
     def on_unmount(self) -> None:
         logging.getLogger("mapper").removeHandler(self._log_handler)
         logging.getLogger("mapper").propagate = True
-        self.close_session(save=False)
+        try:  # quit saved already; any other way out (a signal, an error) saves here
+            self.close_session(save=True)
+        except OSError:
+            self.close_session(save=False)  # the journal still holds every example
 
     @property
     def main(self) -> Screen[object]:
@@ -145,8 +148,6 @@ class MapperApp(App[int]):
             if project is None:
                 self.exit(1, return_code=1, message="no project created")
                 return
-            from mapper.examples import ExampleStore
-
             rows = ExampleStore(len(project.input_names), len(project.outputs)).snapshot()
             self.open_session(project, rows, folder)
 
@@ -210,19 +211,18 @@ class MapperApp(App[int]):
         self._switches_seen = session.switches
 
     def close_session(self, save: bool) -> str:
-        """Stop the current project (saving it first if asked and it has a folder)."""
+        """Stop the current project, saving it first if asked and it has a folder. If that save
+        fails (OSError), nothing is stopped: the project plays on and can be saved elsewhere."""
         message = ""
+        if self.session is not None and save and self.session.saver is not None:
+            self.session.save()
+            message = f"saved {self.session.folder}"
         if self.pad is not None:
             self.pad.close()
             self.pad = None
         if self.session is not None:
-            try:
-                if save and self.session.saver is not None:
-                    self.session.save()
-                    message = f"saved {self.session.folder}"
-            finally:
-                self.session.close()
-                self.session = None
+            self.session.close()
+            self.session = None
         return message
 
     # ---- the live view ------------------------------------------------------------------
