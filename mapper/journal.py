@@ -121,6 +121,8 @@ class Journal:
     # ---- writing ------------------------------------------------------------------------
     def _write_new(self) -> None:
         """Append the rows the journal has not seen (or rewrite it all after a deletion)."""
+        if self.engine.examples.version == self._state.version and not self._rewrite:
+            return  # nothing changed: the usual case while playing, checked without a copy
         try:
             state, rows = read_store(self.engine.examples, self._state.last_id)
             if state.version == self._state.version and not self._rewrite:
