@@ -125,7 +125,6 @@ class Engine:
         self.training = TrainingStatus()
         self.model_states = [ModelState.UNTRAINED for _ in self.outputs]
         self._trained: tuple[Trained | None, ...] = (None,) * len(self.outputs)
-        self._runners: tuple[tuple[int, Trained, Output], ...] = ()
         self._frame_plan: FramePlan = (None, (), ())
         self._record_mask: list[bool] = []
         self._recording_any = False
@@ -649,7 +648,6 @@ class Engine:
             in_group = {j for j, _, _ in group}
             rest = tuple(r for r in runners if r[0] not in in_group)
             plan = (stacked.predict, tuple((j, o) for j, _, o in group), rest)
-        self._runners = runners
         self._frame_plan = plan  # one assignment: the hot path never sees half a plan
 
     def _mark_stale(self, outputs: Sequence[int] | range) -> None:
