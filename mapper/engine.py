@@ -330,7 +330,7 @@ class Engine:
 
     def set_value(self, j: int, value: float) -> None:
         """Set one output's value and send every output."""
-        self._check_output(j)
+        self.check_output(j)
         values = list(self.values)
         values[j] = value
         self.set_values(values)
@@ -353,7 +353,7 @@ class Engine:
             return n
 
     def delete_examples_for_output(self, j: int) -> int:
-        self._check_output(j)
+        self.check_output(j)
         with self._lock:
             n = self.examples.clear_output(j)
             self._mark_stale([j])
@@ -409,7 +409,7 @@ class Engine:
         if what not in ("record", "run", "train", "probabilities"):
             raise EngineError(f"unknown toggle {what!r}: use record, run, train or probabilities")
         for j in outputs:
-            self._check_output(j)
+            self.check_output(j)
             if what == "probabilities" and on and not self.outputs[j].is_classifier:
                 raise EngineError(f"{self.outputs[j].name} is not a classifier: no probabilities")
         with self._lock:
@@ -432,7 +432,7 @@ class Engine:
 
     def select_inputs(self, j: int, inputs: Sequence[int]) -> None:
         """Choose which inputs (0-based) feed output j's model; it then needs training."""
-        self._check_output(j)
+        self.check_output(j)
         if not inputs:
             raise EngineError("an output needs at least one input")
         bad = [i for i in inputs if not 0 <= i < self.n_inputs]
@@ -445,7 +445,7 @@ class Engine:
 
     def set_limits(self, j: int, low: float, high: float, hard: bool | None = None) -> None:
         """A continuous output's range (sliders, randomize) and whether it is clipped to it."""
-        self._check_output(j)
+        self.check_output(j)
         output = self.outputs[j]
         if output.is_classifier:
             raise EngineError(f"{output.name} is a classifier: set its classes, not limits")
@@ -460,7 +460,7 @@ class Engine:
 
     def set_classes(self, j: int, classes: int) -> None:
         """A classifier's class count; refused while examples or the value use a higher class."""
-        self._check_output(j)
+        self.check_output(j)
         output = self.outputs[j]
         if not output.is_classifier:
             raise EngineError(f"{output.name} is continuous: set its limits, not classes")
@@ -481,7 +481,7 @@ class Engine:
 
     def set_model(self, j: int, settings: dict[str, Any]) -> None:
         """Change output j's model type or parameters (checked now); it then needs training."""
-        self._check_output(j)
+        self.check_output(j)
         output = self.outputs[j]
         try:
             make_model(settings, output.is_classifier)
@@ -664,7 +664,7 @@ class Engine:
     def evaluate(self, j: int, folds: int = DEFAULT_FOLDS) -> Evaluation:
         """Cross-validate output j's model on its examples (seconds for big sets: call it from
         a worker thread; the playing models are untouched)."""
-        self._check_output(j)
+        self.check_output(j)
         with self._lock:
             spec = Output(**vars(self.outputs[j]))
             idx = spec.input_indices(self.n_inputs)
@@ -681,7 +681,7 @@ class Engine:
     def nearest(self, j: int, frame: Sequence[float] | None = None) -> list[Neighbour]:
         """The recorded examples a kNN output follows for `frame` (default: the last input
         frame), nearest first; [] for other models or before training or input."""
-        self._check_output(j)
+        self.check_output(j)
         trained = self._trained[j]
         frame = self.last_inputs if frame is None else frame
         if trained is None or len(frame) != self.n_inputs:
@@ -705,6 +705,7 @@ class Engine:
             result.append(Neighbour(example_id, round_, row, float(share)))
         return result
 
-    def _check_output(self, j: int) -> None:
+    def check_output(self, j: int) -> None:
+        """EngineError unless j (0-based) names an output."""
         if not 0 <= j < self.n_outputs:
             raise EngineError(f"no output {j + 1}: there are {self.n_outputs} outputs")

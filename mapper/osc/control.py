@@ -140,7 +140,7 @@ def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> d
     def evaluate(args: Sequence[Any]) -> None:
         outputs = _indices(args, "output") if args else list(range(engine.n_outputs))
         for j in outputs:
-            engine._check_output(j)
+            engine.check_output(j)
 
         def work() -> None:  # fits several models: never on the receive thread
             for j in outputs:
