@@ -124,6 +124,8 @@ def run_headless(args: argparse.Namespace) -> int:
         _status_loop(session, stop, console)
     finally:
         session.close()
+        for line in generator_options.summary(session):  # a neural model: blocks, underruns
+            console.say(line)
         code = _save_on_exit(session.engine, session.saver, console)
     return code
 
@@ -196,7 +198,7 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
         name = folder.name if folder is not None else "untitled"
         project = new_project(name, args.inputs, outputs, OSCSettings())
         project.values = values  # a musical starting point, not the corner of the space
-        project.generator = {"type": args.generator, "bpm": args.bpm or 120.0, "weights": None}
+        project.generator = generator_options.new_project_spec(args, folder, len(outputs))
         return project, ExampleStore(args.inputs, len(outputs)).snapshot()
     if args.inputs is None or args.outputs is None:
         raise UsageError("say how many inputs and outputs, e.g. --inputs 3 --outputs 2")
@@ -222,8 +224,10 @@ def _new_project(args: argparse.Namespace, folder: Path | None) -> tuple[Project
 def _status_loop(session: Session, stop: threading.Event, console: Console) -> None:
     engine = session.engine
     status = StatusLine(engine)
+    watch = generator_options.Watch()  # a neural model's underruns, as they happen (stderr)
     last = ""
     while not stop.wait(1.0):
+        watch.report(session)
         if session.engine is not engine:  # OSC opened another project (load, runNewProject)
             engine = session.engine
             status = StatusLine(engine)

@@ -62,7 +62,7 @@ class Session:
             self.server = OSCServer(self.engine, osc, self._save_soon)
         self.osc = osc
         self._add_project_controls()
-        self.generator: Any = None  # a mapper.generators.player.RhythmPlayer once attached
+        self.generator: Any = None  # a RhythmPlayer or a NeuralPlayer once attached
 
     @property
     def name(self) -> str:
@@ -140,6 +140,8 @@ class Session:
         from mapper.generators.sinks.osc import OSCRhythmSink
 
         spec = dict(settings or self.project.generator or {"type": "rhythm"})
+        if spec.get("type") == "torchscript":  # a neural audio model (RAVE export)
+            return self._attach_neural(spec, device)
         spec.setdefault("weights", None)
 
         def keep_bpm(bpm: float) -> None:  # the saved settings follow tempo changes
@@ -152,6 +154,23 @@ class Session:
             self.generator.close()
         self.generator = player
         spec["bpm"] = player.bpm
+        self._set_generator_settings(spec)
+        self.server.controls.update(player.controls())
+        return player
+
+    def _attach_neural(self, spec: dict[str, Any], device: str | None) -> Any:
+        """A NeuralPlayer (mapper.generators.neural.player) in place of any generator playing;
+        /mapper/neural/status answers to the OSC send target."""
+        from mapper.generators.neural.player import open_neural_player
+
+        player = open_neural_player(spec, self.engine, self.folder, device, self.server.sender)
+        if self.generator is not None:
+            self.generator.close()
+            for address in self.generator.controls():
+                self.server.controls.pop(address, None)
+        self.generator = player
+        if "outputs" not in spec:
+            spec["steer"] = player.steer
         self._set_generator_settings(spec)
         self.server.controls.update(player.controls())
         return player

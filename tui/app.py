@@ -272,6 +272,8 @@ class MapperApp(App[int]):
         self._update_pad(e)
         drums = self.main.query_one(DrumPanel)
         player = session.generator
+        if player is not None and player.generator.type_name != "rhythm":
+            player = None  # a neural audio model: no panel for it yet (the drum panel is hidden)
         drums.set_class(player is not None, "playing-model")
         if player is not None:
             drums.show_player(player)
@@ -445,7 +447,9 @@ class MapperApp(App[int]):
 
     def action_tempo(self, change: float) -> None:
         player = self._player()
-        if player is not None:
+        if player is not None and not hasattr(player, "set_bpm"):
+            self.notify("a neural audio model has no tempo", severity="warning")
+        elif player is not None:
             self._try("tempo", player.set_bpm, player.bpm + change)
 
     def action_toggle_output(self, what: str) -> None:
