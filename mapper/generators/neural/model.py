@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,9 @@ def load_model(
         threads = threads or 1
         set_threads(threads)
     try:
-        module = torch.jit.load(str(path), map_location=where)
+        with warnings.catch_warnings():  # torch 2.9+ calls TorchScript deprecated; RAVE and
+            warnings.simplefilter("ignore", DeprecationWarning)  # nn~ still export it
+            module = torch.jit.load(str(path), map_location=where)
     except Exception as e:
         text = str(e).strip()
         reason = text.splitlines()[0].split(". ")[0][:120] if text else type(e).__name__

@@ -143,12 +143,17 @@ class WavRecorder:
         self.frames = 0  # frames written
         self.error = ""
         try:
-            self._wav: Any = wave.open(str(path), "wb")  # noqa: SIM115 - closed by close()
+            self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
+        except OSError as e:
+            raise GeneratorError(f"--record-audio {path}: cannot write it: {e}") from e
+        try:
+            self._wav: Any = wave.open(self._file, "wb")  # noqa: SIM115 - closed by close()
             self._wav.setnchannels(channels)
             self._wav.setsampwidth(2)
             self._wav.setframerate(sample_rate)
             self._wav.writeframes(b"")  # the header, now: a valid (empty) file from the start
         except (OSError, wave.Error) as e:
+            self._file.close()
             raise GeneratorError(f"--record-audio {path}: cannot write it: {e}") from e
         self._chunks: deque[np.ndarray] = deque()
         self._stop = threading.Event()
@@ -199,6 +204,8 @@ class WavRecorder:
                 return
             self._closed = True
             try:
-                self._wav.close()
+                self._wav.close()  # writes the final header; the file is ours to close
             except (OSError, wave.Error) as e:
                 self.error = self.error or f"cannot finish {self.path}: {e}"
+            finally:
+                self._file.close()

@@ -18,6 +18,7 @@ Its interface is RAVE's: `decode` (batch, latent, frames) -> (batch, channels, f
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,11 @@ def build_toy(
 
     if latent_size < 2:
         raise ValueError("the toy needs at least 2 latent dimensions (pitch, loudness)")
-    return torch.jit.script(ToyRave(latent_size, ratio, sample_rate, channels, version, BASE_HZ))
+    with warnings.catch_warnings():  # TorchScript is deprecated in torch, but it is what
+        warnings.simplefilter("ignore", DeprecationWarning)  # RAVE and nn~ use
+        return torch.jit.script(
+            ToyRave(latent_size, ratio, sample_rate, channels, version, BASE_HZ)
+        )
 
 
 def write_toy(path: Path, **settings: Any) -> Path:
