@@ -20,18 +20,12 @@ import numpy as np
 
 from mapper.evaluation import DEFAULT_FOLDS, Evaluation, cross_validate
 from mapper.examples import ExampleRows, ExampleStore
+from mapper.frame_plan import FramePlan
 from mapper.models import make_model
-from mapper.models.stacking import can_stack, stack
 from mapper.outputs import Output
 from mapper.transport import Smoother, Transport
 
 OutputSink = Callable[[list[float]], None]
-# (predict of the stacked MLPs or None, their (output index, Output)s, the other runners)
-FramePlan = tuple[
-    Callable[[np.ndarray], list[float]] | None,
-    tuple[tuple[int, Output], ...],
-    tuple[tuple[int, "Trained", Output], ...],
-]
 MessageSink = Callable[[str, list[float]], None]
 EventSink = Callable[[str, str], None]
 
@@ -125,7 +119,7 @@ class Engine:
         self.training = TrainingStatus()
         self.model_states = [ModelState.UNTRAINED for _ in self.outputs]
         self._trained: tuple[Trained | None, ...] = (None,) * len(self.outputs)
-        self._frame_plan: FramePlan = (None, (), ())
+        self._frame_plan = FramePlan((), self.n_inputs)
         self._record_mask: list[bool] = []
         self._recording_any = False
         self._update_record_mask()
@@ -182,18 +176,7 @@ class Engine:
         mode = self.mode
         if mode is Mode.RUNNING:
             start = time.perf_counter()
-            out = list(self.values)
-            stacked, stacked_outputs, runners = self._frame_plan
-            if stacked is not None or runners:
-                x = np.asarray(frame, dtype=np.float64)
-                if stacked is not None:  # several outputs' MLPs in one pass
-                    for (j, output), v in zip(stacked_outputs, stacked(x)):
-                        out[j] = output.shape(v)
-                for j, trained, output in runners:
-                    xi = x if trained.input_idx is None else x[trained.input_idx]
-                    out[j] = output.shape(trained.model.predict_one(xi))
-                    if output.probabilities:
-                        self._send_probabilities(output, trained.model.predict_proba_one(xi))
+            out = self._frame_plan(frame, self.values)
             if self._smoother.seconds > 0:
                 out = self._smoother(out)
             self._emit(out)
@@ -635,20 +618,8 @@ class Engine:
             for j, t in enumerate(self._trained)
             if t is not None and self.outputs[j].run
         )
-        # outputs whose one-hidden-layer MLPs read every input run as one network
-        group = [
-            (j, t, o)
-            for j, t, o in runners
-            if t.input_idx is None and not o.probabilities and can_stack(t.model)
-        ]
-        stacked = stack([t.model for _, t, _ in group])
-        if stacked is None:
-            plan: FramePlan = (None, (), runners)
-        else:
-            in_group = {j for j, _, _ in group}
-            rest = tuple(r for r in runners if r[0] not in in_group)
-            plan = (stacked.predict, tuple((j, o) for j, _, o in group), rest)
-        self._frame_plan = plan  # one assignment: the hot path never sees half a plan
+        # one assignment: the hot path never sees half a plan
+        self._frame_plan = FramePlan(runners, self.n_inputs, self._send_probabilities)
 
     def _mark_stale(self, outputs: Sequence[int] | range) -> None:
         for j in outputs:

@@ -154,6 +154,40 @@ class _Neighbours:
         return idx, w / w.sum()
 
 
+def can_share_neighbours(model: Model) -> bool:
+    """Whether this model's value follows from its neighbours alone, so that it can join a
+    NeighbourGroup: an unweighted kNN regressor, or a 1-nearest-neighbour classifier."""
+    if isinstance(model, KNNRegressor):
+        return not model.weighted
+    return isinstance(model, KNNClassifier) and model._k_ == 1
+
+
+class NeighbourGroup:
+    """Several kNN outputs that learned from the same examples with the same k: the frame's
+    neighbours are found once, and each output's value is read from them (the same values as
+    each model's predict_one: the same neighbours, summed in the same order)."""
+
+    def __init__(self, models: list[Model]) -> None:
+        first = models[0]
+        assert isinstance(first, (KNNRegressor, KNNClassifier))
+        self.search, self.k = first._search_, first._k_
+        columns = []
+        for m in models:
+            assert isinstance(m, (KNNRegressor, KNNClassifier)) and can_share_neighbours(m)
+            assert m._search_ is self.search and m._k_ == self.k
+            columns.append(m.example_values())
+        self.rows = list(zip(*columns))  # each example's value for every output of the group
+
+    def predict_frame(self, x1: np.ndarray, x: np.ndarray) -> Any:
+        """Every output's value for the frame `x` (`x1`, the frame followed by a 1, unused)."""
+        idx = self.search.nearest(x, self.k)[0]
+        rows = self.rows
+        if len(idx) == 1:
+            return rows[idx[0]]
+        k = self.k
+        return [sum(column) / k for column in zip(*[rows[i] for i in idx])]
+
+
 class KNNRegressor(_Neighbours, Model):
     """Continuous output: mean of the k nearest examples' targets (or 1/distance-weighted)."""
 
@@ -179,6 +213,10 @@ class KNNRegressor(_Neighbours, Model):
         assert w is not None
         return float(np.dot(self._y_[idx], w) / w.sum())
 
+    def example_values(self) -> list[float]:
+        """Each training example's target, in training order."""
+        return self._y_list_
+
 
 class KNNClassifier(_Neighbours, Classifier):
     """Class output: majority vote of the k nearest examples (1/distance-weighted if asked)."""
@@ -197,6 +235,12 @@ class KNNClassifier(_Neighbours, Classifier):
         self._yi_ = yi
         self._yi_list_ = yi.tolist()
         self._n_classes_ = len(self.classes_)
+
+    def example_values(self) -> list[float]:
+        """Each training example's class label (a float), in training order."""
+        if self._only_ is not None:
+            return [self._only_] * self._train_.shape[0]
+        return [self._labels_[i] for i in self._yi_list_]
 
     def _votes(self, x: np.ndarray) -> np.ndarray:
         idx = self._search_.nearest(x, self._k_)[0]

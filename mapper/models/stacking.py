@@ -31,6 +31,13 @@ class StackedMLP:
             self.out[at : at + size, j] = m._out_w_
             at += size
         self.c = np.array([m._out_c_ for m in models])
+        # for predict_frame: each bias as one more weight row, read against a trailing 1, so
+        # a frame costs two products and a tanh, into buffers made once
+        self._W1 = np.ascontiguousarray(np.vstack((self.W, self.b)))
+        self._out1 = np.ascontiguousarray(np.vstack((self.out, self.c)))
+        self._h1 = np.ones(len(self.b) + 1)
+        self._h = self._h1[:-1]
+        self._y = np.empty(len(models))
 
     def predict(self, x: np.ndarray) -> list[float]:
         h = x @ self.W
@@ -39,6 +46,14 @@ class StackedMLP:
         y = h @ self.out
         y += self.c
         return y.tolist()
+
+    def predict_frame(self, x1: np.ndarray, x: np.ndarray) -> list[float]:
+        """predict() for the frame followed by a 1 (`x1`; `x` is the frame alone, unused).
+        Reuses its buffers: one caller at a time (FramePlan makes sure of it)."""
+        h = self._h
+        np.dot(x1, self._W1, out=h)
+        np.tanh(h, out=h)
+        return np.dot(self._h1, self._out1, out=self._y).tolist()
 
 
 def can_stack(model: Model) -> bool:
