@@ -82,7 +82,8 @@ class OSCServer:
         # unpacked at once; anything else goes through the full decoder
         self._frame_prefix = message_prefix(self._input_address, self._all_float_tags)
         self._frame_floats = struct.Struct(f">{engine.n_inputs}f")
-        self._frame_size = len(self._frame_prefix) + self._frame_floats.size
+        self._frame_prefix_size = len(self._frame_prefix)
+        self._frame_size = self._frame_prefix_size + self._frame_floats.size
         self._log = RateLimitedLog()
         family, sockaddr = resolve_udp(settings.listen_host, settings.listen_port)
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -160,24 +161,27 @@ class OSCServer:
             and type(data) is bytes
             and data.startswith(self._frame_prefix)
         ):
-            args = self._frame_floats.unpack_from(data, len(self._frame_prefix))
-            messages = [(self._input_address, self._all_float_tags, args)]
-        else:
-            try:
-                messages = parse_packet(data)
-            except OSCDecodeError as e:
-                self.counters.malformed += 1
-                self._log.warning("malformed", f"malformed OSC datagram ({len(data)} bytes): {e}")
-                return
+            args = self._frame_floats.unpack_from(data, self._frame_prefix_size)
+            self._dispatch(self._input_address, self._all_float_tags, args)
+            return
+        try:
+            messages = parse_packet(data)
+        except OSCDecodeError as e:
+            self.counters.malformed += 1
+            self._log.warning("malformed", f"malformed OSC datagram ({len(data)} bytes): {e}")
+            return
         for address, tags, args in messages:
-            try:
-                if address == self._input_address:
-                    self._inputs(tags, args)
-                else:
-                    self._control(address, args)
-            except Exception as e:  # one bad message never costs its bundle neighbours
-                self.counters.internal_errors += 1
-                self._log.warning("internal", f"error handling {address}: {e!r}")
+            self._dispatch(address, tags, args)
+
+    def _dispatch(self, address: str, tags: str, args: Sequence[Any]) -> None:
+        try:
+            if address == self._input_address:
+                self._inputs(tags, args)
+            else:
+                self._control(address, args)
+        except Exception as e:  # one bad message never costs its bundle neighbours
+            self.counters.internal_errors += 1
+            self._log.warning("internal", f"error handling {address}: {e!r}")
 
     def _inputs(self, tags: str, args: Sequence[Any]) -> None:
         if tags != self._all_float_tags:
