@@ -18,6 +18,8 @@ Two figures per device and thread count:
   real-time factor = seconds of audio per second of compute, and the time per block;
 - playing: the whole player (decode thread 2 blocks ahead, a real-time clock reading the
   audio as a sound card would) for --seconds, the latent moving every block: underruns.
+And the OSC hot path beside it: `mapper headless` (2 inputs, 4 MLP outputs, running) timed one
+frame at a time while the model decodes into a WAV file, against the same without a model.
 Writes the figures to benchmarks/neural_audio.json.
 """
 
@@ -149,10 +151,58 @@ def playing_figures(gen: NeuralGenerator, seconds: float) -> dict[str, Any]:
     }
 
 
+def roundtrip_figures(model: Path | None, frames: int) -> dict[str, Any]:
+    """`mapper headless` (2 inputs, 4 MLP outputs, running) timed one frame at a time, with the
+    model decoding to a WAV file on its clock (1 CPU thread), or without a model."""
+    from benchmarks.client import Client
+    from benchmarks.peers import Peer, mapper_command
+    from mapper.osc.codec import encode_message
+
+    client = Client()
+    cmd = [*mapper_command(), "headless", "--quiet", "--listen", "127.0.0.1:0"]
+    cmd += ["--send", f"127.0.0.1:{client.port}", "--inputs", "2"]
+    with tempfile.TemporaryDirectory() as tmp:
+        if model is not None:
+            cmd += ["--generator", f"torchscript:{model}", "--steer", "4"]
+            cmd += ["--device", "cpu", "--record-audio", str(Path(tmp) / "take.wav")]
+        else:
+            cmd += ["--outputs", "4"]
+        try:
+            with Peer(cmd, client, timeout=120) as peer:
+                c = peer.client
+                c.send("/wekinator/control/startRecording")
+                rng = np.random.default_rng(2)
+                for x in rng.random((50, 2)).tolist():
+                    c.send("/wekinator/control/outputs", [x[0], x[1], -x[0], -x[1]])
+                    c.wait_for("/wek/outputs", 5.0)
+                    c.send("/wek/inputs", x)
+                c.send("/wekinator/control/stopRecording")
+                c.send("/wekinator/control/train")
+                c.wait_for("/wekinator/status/done-training", 60.0)
+                c.send("/wekinator/control/startRunning")
+                time.sleep(1.0)  # the decode thread settles in
+                c.drain()
+                data = [encode_message("/wek/inputs", x) for x in rng.random((200, 2)).tolist()]
+                times, _, lost = c.latency(data, frames, 200)
+        finally:
+            client.close()
+    us = np.array(times)
+    return {
+        "frames": len(times),
+        "median_us": round(float(np.median(us)), 1),
+        "p99_us": round(float(np.percentile(us, 99)), 1),
+        "max_ms": round(float(us.max()) / 1000, 2),
+        "lost": lost,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
     parser.add_argument("--device", default="auto", help="auto (CPU, and CUDA if present)")
+    parser.add_argument(
+        "--frames", type=int, default=5000, help="round-trip frames with and without (0: skip)"
+    )
     args = parser.parse_args()
     module, parameters = build_stand_in()
     runs: list[tuple[str, int | None]] = []
@@ -189,6 +239,14 @@ def main() -> None:
                 f"{p['seconds_played']} s: {p['underruns']} underruns "
                 f"({p['underrun_seconds']} s of silence)"
             )
+        if args.frames > 0:
+            for name, model in (("without a model", None), ("while the model plays", path)):
+                trip = roundtrip_figures(model, args.frames)
+                results[f"round trip {name}"] = trip
+                print(
+                    f"round trip {name}: median {trip['median_us']} µs, p99 {trip['p99_us']} "
+                    f"µs, max {trip['max_ms']} ms, lost {trip['lost']} of {trip['frames']}"
+                )
     if not any(r["device"] == "cuda" for r in results["runs"]):
         print("no CUDA GPU here: CPU only")
     results["machine"]["load_after"] = describe()["load"]
