@@ -75,7 +75,7 @@ def add_headless_options(h: argparse.ArgumentParser) -> None:
         help="torchscript: write the audio played to a 16-bit WAV file, in real time (with "
         "or without --audio); finished on exit",
     )
-    g.add_argument("--bpm", type=float, metavar="N", help="tempo of the generator (default 120)")
+    g.add_argument("--bpm", type=float, metavar="N", help="rhythm: tempo in BPM (default 120)")
     g.add_argument(
         "--device",
         default="auto",
