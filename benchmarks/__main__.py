@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             results["startup"] = startup.run(repeats=1 if args.quick else 5)
         elif section == "roundtrip":
             results["floor"] = floor.run(settings.frames, settings.warmup, settings.inputs)
+            if floor.can_share_one_cpu():
+                results["floor_one_cpu"] = floor.run(
+                    settings.frames, settings.warmup, settings.inputs, one_cpu=True
+                )
             results.update(roundtrip.run(settings, log))
             results["roundtrip_settings"] = {
                 k: list(v) if isinstance(v, tuple) else v for k, v in vars(settings).items()

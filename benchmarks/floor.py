@@ -1,9 +1,15 @@
 """The floor under every Python peer: a bare UDP echo server in Python, timed by the same
 client with the same frames. Nothing written in Python can answer faster on this machine at
-this moment, so it is printed beside mapper's figures (the machine's speed drifts)."""
+this moment, so it is printed beside mapper's figures (the machine's speed drifts).
+
+Measured twice: as every peer is (the scheduler places client and server), and with the
+client and the echo held on one CPU. The difference is what waking a process on another CPU
+costs this machine; on a virtual machine that halts idle CPUs it is a large part of every
+round trip, and no peer can avoid it without busy-waiting."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -24,21 +30,35 @@ while True:
 """
 
 
-def run(frames: int, warmup: int, inputs: int = 8) -> dict[str, Any]:
-    """Median, p99, max and lost of `frames` round trips through the echo server."""
+def can_share_one_cpu() -> bool:
+    return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1
+
+
+def run(frames: int, warmup: int, inputs: int = 8, one_cpu: bool = False) -> dict[str, Any]:
+    """Median, p99, max and lost of `frames` round trips through the echo server (`one_cpu`:
+    the client and the echo both held on the client's first allowed CPU)."""
     rng = np.random.default_rng(1)
     messages = [
         encode_message("/wek/inputs", x.tolist(), "f" * inputs) for x in rng.random((256, inputs))
     ]
     client = Client()
+    allowed = os.sched_getaffinity(0) if one_cpu else set()
+    pin = {min(allowed)} if one_cpu else set()
     echo = subprocess.Popen(
-        [sys.executable, "-c", ECHO, str(client.port)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", ECHO, str(client.port)],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, pin)) if one_cpu else None,
     )
     try:
+        if one_cpu:
+            os.sched_setaffinity(0, pin)
         assert echo.stdout is not None
         client.dest = ("127.0.0.1", int(echo.stdout.readline()))
         times, _, lost = client.latency(messages, frames, warmup)
     finally:
+        if one_cpu:
+            os.sched_setaffinity(0, allowed)
         echo.kill()
         echo.wait(10)
         client.close()

@@ -119,6 +119,11 @@ def _roundtrip(r: dict[str, Any]) -> None:
         print(f"\nfloor: a bare Python UDP echo server, same client and frames: median "
               f"{_us(f['median_us'])}, p99 {_us(f['p99_us'])}, max {_us(f['max_us'])}, "
               f"lost {f['lost']}")  # fmt: skip
+    if "floor_one_cpu" in r:
+        f = r["floor_one_cpu"]
+        print(f"       the same, client and echo held on one CPU: median "
+              f"{_us(f['median_us'])}, p99 {_us(f['p99_us'])} (the difference: waking a "
+              "process on another CPU)")  # fmt: skip
     s = r.get("roundtrip_settings", {})
     print(f"\nround trip: {s.get('inputs')} inputs, {s.get('outputs')} outputs, "
           f"{s.get('examples')} examples; {s.get('frames')} frames one at a time over loopback "
