@@ -24,10 +24,10 @@ class SearchIndex:
     """Training inputs, standardized, ready to rank against a frame (numpy only).
 
     Candidates are ranked by |t|^2/2 - t.x (one matrix-vector product; same order as the
-    distance). Models fitted on the same inputs share one index (see `shared_index`), and the
-    index remembers the nearest examples of the last frame it was asked about, by value: when
-    several outputs learn from the same inputs (the usual case), a frame is searched once, not
-    once per output.
+    distance). Models fitted on the same inputs share one index (see `shared_index`). While
+    running, outputs on the same examples with the same k search once per frame together (a
+    NeighbourGroup, through `search`); `nearest` also remembers the last frame's answer, by
+    value, for the other callers (an output with its own k, the display of the neighbours).
     """
 
     def __init__(self, X: np.ndarray) -> None:
@@ -69,11 +69,12 @@ class SearchIndex:
         else:
             found = {}
             self._last = (key, found)
-        idx = self._search(x, k)
+        idx = self.search(x, k)
         hit = found[k] = (idx, itemgetter(*idx))
         return hit
 
-    def _search(self, x: np.ndarray, k: int) -> list[int]:
+    def search(self, x: np.ndarray, k: int) -> list[int]:
+        """nearest()'s indices, searched now (not remembered): for one caller per frame."""
         if self._buffers.acquire(blocking=False):
             try:
                 np.subtract(x, self.mean, out=self._centred)
@@ -170,17 +171,17 @@ class NeighbourGroup:
     def __init__(self, models: list[Model]) -> None:
         first = models[0]
         assert isinstance(first, (KNNRegressor, KNNClassifier))
-        self.search, self.k = first._search_, first._k_
+        self.index, self.k = first._search_, first._k_
         columns = []
         for m in models:
             assert isinstance(m, (KNNRegressor, KNNClassifier)) and can_share_neighbours(m)
-            assert m._search_ is self.search and m._k_ == self.k
+            assert m._search_ is self.index and m._k_ == self.k
             columns.append(m.example_values())
         self.rows = list(zip(*columns))  # each example's value for every output of the group
 
     def predict_frame(self, x1: np.ndarray, x: np.ndarray) -> Any:
         """Every output's value for the frame `x` (`x1`, the frame followed by a 1, unused)."""
-        idx = self.search.nearest(x, self.k)[0]
+        idx = self.index.search(x, self.k)
         rows = self.rows
         if len(idx) == 1:
             return rows[idx[0]]
