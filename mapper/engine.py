@@ -461,6 +461,7 @@ class Engine:
         with self._lock:
             output.classes = classes
             self._mark_stale([j])
+            self._rebuild_runners()  # a model may now name a class beyond the new count
 
     def set_model(self, j: int, settings: dict[str, Any]) -> None:
         """Change output j's model type or parameters (checked now); it then needs training."""

@@ -28,11 +28,21 @@ Group = tuple[Callable[[np.ndarray, np.ndarray], Sequence[float]], tuple[Target,
 ProbabilitySink = Callable[[Output, np.ndarray], None]
 
 
-def shaping(output: Output) -> Callable[[float], float] | None:
-    """The output's shape() where it can change a model's value, else None (skipped)."""
-    if output.is_classifier or output.hard_limits or output.integer:
+def shaping(output: Output, model: Any) -> Callable[[float], float] | None:
+    """The output's shape() where it can change the model's value, else None (skipped): a
+    classifier's labels already are classes 1..classes unless the classes were cut since."""
+    if output.is_classifier:
+        labels = getattr(model, "classes_", None)
+        if labels is not None and len(labels) and 1 <= min(labels) <= max(labels) <= output.classes:
+            return None
+        return output.shape
+    if output.hard_limits or output.integer:
         return output.shape
     return None
+
+
+def _targets(runners: Sequence[tuple[int, Any, Output]]) -> tuple[Target, ...]:
+    return tuple((j, shaping(o, t.model)) for j, t, o in runners)
 
 
 class FramePlan:
@@ -55,7 +65,9 @@ class FramePlan:
         mlps = [r for r in whole if can_stack(r[1].model)]
         stacked = stack([t.model for _, t, _ in mlps])
         if stacked is not None:
-            groups.append((stacked.predict_frame, tuple((j, shaping(o)) for j, _, o in mlps)))
+            groups.append(
+                (stacked.predict_frame, tuple((j, shaping(o, t.model)) for j, t, o in mlps))
+            )
             rest = [r for r in rest if r not in mlps]
 
         by_search: dict[tuple[int, int], list[tuple[int, Any, Output]]] = {}
@@ -65,11 +77,13 @@ class FramePlan:
         for members in by_search.values():
             if len(members) > 1:
                 group = NeighbourGroup([t.model for _, t, _ in members])
-                groups.append((group.predict_frame, tuple((j, shaping(o)) for j, _, o in members)))
+                groups.append(
+                    (group.predict_frame, tuple((j, shaping(o, t.model)) for j, t, o in members))
+                )
                 rest = [r for r in rest if r not in members]
 
         self.groups = tuple(groups)
-        self.singles = tuple((j, t, o, shaping(o)) for j, t, o in rest)
+        self.singles = tuple((j, t, o, shaping(o, t.model)) for j, t, o in rest)
         self.idle = not runners
         self._send_probabilities = send_probabilities
         # one input buffer, reused frame after frame: the frame's values, then a 1 that the

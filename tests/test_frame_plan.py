@@ -100,3 +100,18 @@ def test_the_engine_runs_its_plan_and_rebuilds_it_when_limits_change():
     engine.set_limits(1, 0.0, 5.0, hard=True)
     engine.process_frame((0.5, 0.5))
     assert sent[-1] == [8.0, 5.0]
+
+
+def test_a_classifier_never_sends_a_class_beyond_its_count():
+    """A model trained on classes 1..3 playing an output cut to 2 classes sends 1 or 2; with
+    3 classes it sends the model's labels as they are."""
+    rng = np.random.default_rng(4)
+    X = rng.random((90, 2))
+    labels = (X[:, 0] * 3).astype(int) + 1.0
+    models = [make_model({"type": "knn", "k": 1}, True).fit(X, labels) for _ in range(2)]
+    frames = [tuple(x.tolist()) for x in rng.random((60, 2))]
+    for classes, highest in ((3, 3.0), (2, 2.0)):
+        outputs = [Output(f"c{j}", "classifier", classes=classes) for j in range(2)]
+        plan = FramePlan([(j, _trained(m), outputs[j]) for j, m in enumerate(models)], 2)
+        sent = {v for f in frames for v in plan(f, [1.0, 1.0])}
+        assert max(sent) == highest and sent <= {1.0, 2.0, 3.0}
