@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from mapper.models import make_model
+from mapper.models.knn import SearchIndex
 
 
 def data(seed: int = 0, n: int = 300, d: int = 4):
@@ -77,3 +78,20 @@ def test_outputs_asked_from_two_threads_at_once_stay_exact():
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
     assert got == [e * 5 for e in expected]
+
+
+def test_the_nearest_examples_are_the_nearest_for_inputs_near_zero_and_far_from_it():
+    """A sensor reporting 5000 +- 1 (its mean far from 0 in its own units) finds the same
+    neighbours as one reporting 0..1: both checked against distances computed directly."""
+    rng = np.random.default_rng(7)
+    for offset, folded in ((0.0, True), (5000.0, False)):
+        X = rng.random((400, 3)) + offset
+        index = SearchIndex(X)
+        assert index.folded is folded
+        scaled = (X - index.mean) * index.inv_scale
+        for x in rng.random((50, 3)) + offset:
+            d2 = (((x - index.mean) * index.inv_scale - scaled) ** 2).sum(axis=1)
+            expected = np.argsort(d2, kind="stable")[:4].tolist()
+            x1 = np.append(x, 1.0)
+            assert index.search(x, 4) == expected
+            assert index.search_frame(x1, x, 4) == expected
