@@ -42,6 +42,7 @@ from tui.screens.model import ModelScreen
 from tui.screens.new_project import NewProjectScreen
 from tui.widgets.drums import DrumPanel
 from tui.widgets.inputs import InputsPanel
+from tui.widgets.neural import NeuralPanel
 from tui.widgets.outputs import OutputsPanel
 from tui.widgets.status import RateMeter, StatusBar
 from tui.widgets.xypad import XYPad
@@ -111,6 +112,7 @@ class MapperApp(App[int]):
             yield XYPad(id="pad")
         yield OutputsPanel(None, id="outputs")
         yield DrumPanel(id="drums")
+        yield NeuralPanel(id="neural")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -184,7 +186,8 @@ class MapperApp(App[int]):
             )
 
     def _attach_generator(self, session: Session) -> None:
-        """Play the project's drum model (or the one asked for on the command line)."""
+        """Play the project's generator, a drum model or a neural audio model (or the one asked
+        for on the command line)."""
         args = self.generator_args or argparse.Namespace(
             generator=None, bpm=None, device="auto", midi=None, audio=False
         )
@@ -194,7 +197,7 @@ class MapperApp(App[int]):
             for line in generator_options.attach(session, args):
                 self.notify(line, timeout=8)
         except (GeneratorError, EngineError, OSError) as e:
-            self.notify(f"the drum model cannot play: {e}", severity="error", timeout=15)
+            self.notify(f"the generator cannot play: {e}", severity="error", timeout=15)
 
     def _wire(self, session: Session, pad_on: bool) -> None:
         """Show this session's engine: panels, events, and the XY pad stream into it."""
@@ -270,13 +273,16 @@ class MapperApp(App[int]):
         inputs.show(e, warning, nearest)
         outputs.refresh()
         self._update_pad(e)
-        drums = self.main.query_one(DrumPanel)
         player = session.generator
-        if player is not None and player.generator.type_name != "rhythm":
-            player = None  # a neural audio model: no panel for it yet (the drum panel is hidden)
-        drums.set_class(player is not None, "playing-model")
-        if player is not None:
+        kind = player.generator.type_name if player is not None else ""
+        drums = self.main.query_one(DrumPanel)
+        drums.set_class(kind == "rhythm", "playing-model")
+        if kind == "rhythm":
             drums.show_player(player)
+        neural = self.main.query_one(NeuralPanel)
+        neural.set_class(kind == "torchscript", "playing-model")
+        if kind == "torchscript":
+            neural.show_player(player, [o.name for o in e.outputs])
 
     def listening(self) -> str:
         """Where inputs arrive: the settings' address, or the port really bound when the
@@ -436,7 +442,8 @@ class MapperApp(App[int]):
         player = self.session.generator if self.session else None
         if player is None:
             self.notify(
-                "no drum model here: start with mapper --generator rhythm", severity="warning"
+                "no generator here: start with mapper --generator rhythm (or torchscript:MODEL.ts)",
+                severity="warning",
             )
         return player
 

@@ -26,7 +26,7 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("R", "toggle_output('record')", None, "recording on/off for the selected output"),
     ("P", "toggle_output('run')", None, "running on/off for the selected output"),
     ("T", "toggle_output('train')", None, "training on/off for the selected output"),
-    ("b", "beat", None, "drum model: start / stop its sequencer"),
+    ("b", "beat", None, "generator: start / stop (drum sequencer or neural audio)"),
     ("left_square_bracket", "tempo(-5)", None, "drum model: 5 BPM slower"),
     ("right_square_bracket", "tempo(5)", None, "drum model: 5 BPM faster"),
     ("ctrl+s", "save", "Save", "save the project (asks for a folder the first time)"),
