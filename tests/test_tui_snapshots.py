@@ -92,3 +92,44 @@ def test_model_settings_screen(snap_compare):
     assert snap_compare(
         recorded_app(), terminal_size=(100, 30), press=["down", "m"], run_before=settle
     )
+
+
+def neural_app(model) -> MapperApp:
+    """A toy neural audio model (latent size 6) steered by four outputs set by hand, no
+    examples; 8 blocks decoded ahead, so that a busy machine does not count underruns."""
+    from argparse import Namespace
+
+    from mapper.generators.base import LatentDim
+    from mapper.generators.player import latent_outputs
+
+    dims = [LatentDim(f"latent-{k}", -2.0, 2.0) for k in range(1, 5)]
+    project = Project(
+        "toy-voice",
+        ["x", "y"],
+        latent_outputs(dims),
+        OSCSettings(listen_port=46448, send_port=9),
+        values=[1.2, -0.5, 0.4, 0.0],
+        transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1},
+        generator={"type": "torchscript", "path": str(model), "steer": 4, "ahead": 8},
+    )
+    args = Namespace(generator=None, bpm=None, device="cpu", midi=None, audio=False)
+    return MapperApp((project, ExampleStore(2, 4).snapshot()), None, None, generator=args)
+
+
+def test_neural_audio_panel_at_80x24(snap_compare, tmp_path):
+    """The main screen with a neural audio model, stopped with `b` (while it plays, the
+    real-time factor and the blocks ready change from run to run). Under the four outputs
+    latent-1..4 (+1.20, -0.50, +0.40, 0.00 on sliders), the Neural audio panel: title "toy.ts
+    · 16 kHz · block 512 = 32 ms"; the same four values on sliders in two columns; the line
+    "■ stopped (b plays) · underruns 0 · → clock"; the bottom border "each steered by its
+    output of the same name · latent-5..6 held at 0"."""
+    from mapper.generators.neural.toy import write_toy
+
+    model = write_toy(tmp_path / "toy.ts", latent_size=6)
+
+    async def stopped(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause(0.3)
+
+    assert snap_compare(neural_app(model), terminal_size=(80, 24), run_before=stopped)

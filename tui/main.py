@@ -14,11 +14,14 @@ from mapper.project import PROJECT_FILE, ProjectError, load_project
 
 def run_tui(args: argparse.Namespace) -> int:
     from tui.app import MapperApp
-    from tui.demo import demo_project, drum_demo_project
+    from tui.demo import demo_project, drum_demo_project, neural_demo_project
 
     folder = Path(args.project).expanduser() if args.project else None
     try:
-        if folder is None and args.generator:
+        asked = generator_options.parse_generator(args.generator) if folder is None else None
+        if asked is not None and asked[0] == generator_options.TORCHSCRIPT:
+            opening = neural_demo_project(str(asked[1]), getattr(args, "steer", None))
+        elif folder is None and args.generator:
             opening = drum_demo_project(args.bpm)
         elif folder is None:
             opening = demo_project()
