@@ -235,6 +235,8 @@ def _status_loop(session: Session, stop: threading.Event, console: Console) -> N
                 f"opened {session.folder} ({engine.n_inputs} inputs, {engine.n_outputs} "
                 f"outputs, {len(engine.examples)} examples)"
             )
+        for news in generator_options.switched(session):  # where that project's generator
+            console.say(news)  # plays (it may start after the engine swapped)
         line = status.line()
         if line != last:
             console.say(line, status=True)

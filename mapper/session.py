@@ -63,6 +63,9 @@ class Session:
         self.osc = osc
         self._add_project_controls()
         self.generator: Any = None  # a RhythmPlayer or a NeuralPlayer once attached
+        # where generators play (mapper.generators.routing.Routing): set with the first one,
+        # applied to the generator of every project opened later (open_project)
+        self.routing: Any = None
 
     @property
     def name(self) -> str:
@@ -115,14 +118,24 @@ class Session:
         self.saver.save_now()
 
     def save_as(self, folder: Path) -> None:
-        """Save into another folder, which then becomes this project's folder."""
+        """Save into another folder, which then becomes this project's folder. A generator's
+        model file named relative to the old folder is named from the new one (relative when
+        it lies inside it, else absolute), so the saved project still finds it."""
         if folder.exists() and not folder.is_dir():
             raise EngineError(f"{folder} is a file, not a project folder")
         if folder.exists() and any(folder.iterdir()) and not (folder / PROJECT_FILE).exists():
             raise EngineError(f"{folder} holds other files: choose an empty or new folder")
+        generator = self.project.generator
+        before = dict(generator or {})
+        rebase_model_path(generator, self.folder, folder)
         self.project = dataclasses.replace(self.project, name=folder.name)
         saver = ProjectSaver(folder, self.engine, self.project)
-        saver.save_now()
+        try:
+            saver.save_now()
+        except OSError:
+            if generator:  # still this folder's project: its model path as it was
+                generator.update(before)
+            raise
         if self.saver is not None:
             self.saver.stop()
         saver.start()
@@ -145,7 +158,7 @@ class Session:
         spec.setdefault("weights", None)
 
         def keep_bpm(bpm: float) -> None:  # the saved settings follow tempo changes
-            self._set_generator_settings({**spec, "bpm": bpm})
+            self._set_generator_settings({**(self.project.generator or spec), "bpm": bpm})
 
         player = open_player(
             spec, self.engine, self.folder, device, [OSCRhythmSink(self.server.sender)], keep_bpm
@@ -225,13 +238,18 @@ class Session:
             self._add_project_controls()
             self.switches += 1
             self.start(run=run)
-            if project.generator:  # its drum model plays on, as when it opens at start
+            routing = self.routing  # the command line's speakers, MIDI port, WAV file, device
+            if project.generator:  # its generator plays on, as when it opens at start
                 from mapper.generators.base import GeneratorError
 
                 try:
-                    self.attach_generator().start()
+                    player = self.attach_generator(None, routing.device if routing else "auto")
                 except (GeneratorError, OSError) as e:
                     log.warning("%s: the generator cannot play: %s", folder, e)
+                else:
+                    if routing is not None:
+                        routing.follow(player)
+                    player.start()
             log.info("opened %s (%d examples)", folder, len(engine.examples))
 
     def close(self) -> None:
@@ -245,3 +263,24 @@ class Session:
             self.server.close()
             if self.saver is not None:
                 self.saver.stop()  # the journal holds every example; a save still works
+
+
+MODEL_FILE_KEYS = {"torchscript": "path", "rhythm": "weights"}  # a generator's model file
+
+
+def rebase_model_path(spec: dict[str, Any] | None, old: Path | None, new: Path) -> None:
+    """Rewrite, in place, a generator's relative model path (torchscript's "path", the drum
+    model's "weights") saved from folder `old` (None: the working directory) so that it names
+    the same file from folder `new`. Absolute paths are left as they are. In place: the
+    project and its saver hold the same dict."""
+    if not spec:
+        return
+    key = MODEL_FILE_KEYS.get(str(spec.get("type", "rhythm")))
+    value = spec.get(key) if key else None
+    if not key or not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
+        return
+    target = ((old if old is not None else Path.cwd()) / value).resolve()
+    try:
+        spec[key] = target.relative_to(new.expanduser().resolve()).as_posix()
+    except ValueError:
+        spec[key] = str(target)

@@ -13,6 +13,7 @@ from typing import Any
 
 from mapper.generators.base import GeneratorError
 from mapper.generators.player import latent_outputs
+from mapper.generators.routing import Routing
 from mapper.generators.sequencer import check_bpm
 
 RHYTHM, TORCHSCRIPT = "rhythm", "torchscript"
@@ -167,22 +168,13 @@ def settings(session: Any, args: argparse.Namespace) -> dict[str, Any]:
 def attach(session: Any, args: argparse.Namespace) -> list[str]:
     """Attach and start the generator; returns the lines to print. GeneratorError if it cannot."""
     spec = settings(session, args)
+    session.routing = Routing.from_args(args)  # projects opened later play there too
     if spec.get("type") == TORCHSCRIPT:
         return _attach_neural(session, args, spec)
     if args.bpm is not None:
         spec["bpm"] = args.bpm
     player = session.attach_generator(spec, args.device)
-    lines = []
-    if args.midi:
-        from mapper.generators.sinks.midi import MidiRhythmSink, open_midi_port
-
-        player.add_sink(MidiRhythmSink.for_port(open_midi_port(args.midi)))
-        lines.append(f"MIDI notes on channel 10 of port {args.midi!r}")
-    if args.audio:
-        from mapper.generators.sinks.audio import AudioRhythmSink
-
-        player.add_sink(AudioRhythmSink.open())
-        lines.append("sound from the built-in drum synth on the default audio output")
+    lines = session.routing.apply(player)
     player.start()
     lines.insert(
         0,
@@ -213,18 +205,7 @@ def _attach_neural(session: Any, args: argparse.Namespace, spec: dict[str, Any])
         f"steering {player.steer} of {gen.latent_size} latent dimensions: "
         + _steering(session, player),
     ]
-    record = getattr(args, "record_audio", None)
-    if args.audio:
-        player.play_to_speakers()
-        lines.append(f"sound on the default audio output at {gen.sample_rate} Hz")
-    if record:
-        player.record_to(Path(record))
-        lines.append(f"recording what plays to {record} (16-bit WAV, {gen.sample_rate} Hz)")
-    if not args.audio and not record:
-        lines.append(
-            "nothing hears it: add --audio (the speakers) or --record-audio FILE.wav; it "
-            "decodes on a silent clock meanwhile"
-        )
+    lines += session.routing.apply(player)
     player.start()
     ahead = player.stats.ahead
     lines.append(
@@ -232,6 +213,12 @@ def _attach_neural(session: Any, args: argparse.Namespace, spec: dict[str, Any])
         "/mapper/neural/status answers playing, underruns, blocks, real-time factor"
     )
     return lines
+
+
+def switched(session: Any) -> list[str]:
+    """Where the generator of a project opened over OSC plays (once, after the switch)."""
+    routing = getattr(session, "routing", None)
+    return routing.take_news() if routing is not None else []
 
 
 class Watch:
@@ -277,7 +264,8 @@ def summary(session: Any) -> list[str]:
         f"({stats.underrun_seconds:.2f} s of silence), real-time factor "
         f"{stats.real_time_factor:.2f} (seconds of audio per second of compute) on {stats.device}"
     ]
-    for recorder in getattr(player, "recorders", []):
+    routing = getattr(session, "routing", None)  # every WAV file of the run, in order
+    for recorder in routing.recorders if routing else getattr(player, "recorders", []):
         lines.append(
             f"wrote {recorder.path} ({recorder.seconds:.1f} s)"
             + (f"; {recorder.error}" if recorder.error else "")

@@ -1,0 +1,126 @@
+"""Where a generator plays, as the command line asked (--audio, --record-audio FILE.wav,
+--midi [PORT], --device), kept for the whole run.
+
+The first project's generator gets these sinks when it is attached; so does the generator of
+every project opened later in the same run (OSC's load and runNewProject, the TUI's ctrl+o),
+since the speakers, the MIDI port and the recording belong to the performance, not to a
+project. A recording cannot go on in the same file (the next model may play at another
+sample rate or channel count, and a WAV file has one), so each later neural audio model
+records into the next free name beside the first: take.wav, then take-2.wav, take-3.wav.
+Sinks that do not fit the generator (MIDI for a neural model, a WAV file for the drum model)
+are skipped with a line that says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from mapper.generators.base import GeneratorError
+
+log = logging.getLogger("mapper.generators")
+MAX_TAKES = 10_000
+
+
+class Routing:
+    """The command line's sinks; `apply(player)` adds them to a player just attached."""
+
+    def __init__(
+        self,
+        audio: bool = False,
+        record_audio: str | None = None,
+        midi: str | None = None,
+        device: str | None = "auto",
+    ) -> None:
+        self.audio = audio
+        self.record_audio = record_audio
+        self.midi = midi
+        self.device = device  # where later projects' models decode too
+        self.recorders: list[Any] = []  # every WAV recorder of this run, in order
+        self.news: list[str] = []  # the lines of the latest follow, until taken
+        self._news_lock = threading.Lock()  # follow runs on a switch's thread
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Routing:
+        return cls(
+            bool(getattr(args, "audio", False)),
+            getattr(args, "record_audio", None),
+            getattr(args, "midi", None),
+            getattr(args, "device", "auto"),
+        )
+
+    def apply(self, player: Any) -> list[str]:
+        """Add the sinks to this player (not started yet); returns the lines that say where it
+        plays. GeneratorError (or OSError) if a device or file cannot be opened."""
+        if player.generator.type_name == "torchscript":
+            return self._neural(player)
+        return self._rhythm(player)
+
+    def follow(self, player: Any) -> None:
+        """apply() for the generator of a project opened later: its lines become the news
+        (take_news); a sink that cannot open is news too (the generator plays on without it)."""
+        try:
+            lines = self.apply(player)
+        except (GeneratorError, OSError) as e:
+            log.warning("the generator plays, but not everywhere asked: %s", e)
+            lines = [f"the generator plays, but not everywhere asked: {e}"]
+        with self._news_lock:
+            self.news = lines
+
+    def take_news(self) -> list[str]:
+        """The lines of the latest follow(), once."""
+        with self._news_lock:
+            news, self.news = self.news, []
+        return news
+
+    def _neural(self, player: Any) -> list[str]:
+        gen = player.generator
+        lines = []
+        if self.midi:
+            lines.append(f"--midi {self.midi}: MIDI is for the drum model; not for this one")
+        if self.audio:
+            player.play_to_speakers()
+            lines.append(f"sound on the default audio output at {gen.sample_rate} Hz")
+        if self.record_audio:
+            path = self._next_take()
+            self.recorders.append(player.record_to(path))
+            lines.append(f"recording what plays to {path} (16-bit WAV, {gen.sample_rate} Hz)")
+        if not self.audio and not self.record_audio:
+            lines.append(
+                "nothing hears it: add --audio (the speakers) or --record-audio FILE.wav; it "
+                "decodes on a silent clock meanwhile"
+            )
+        return lines
+
+    def _rhythm(self, player: Any) -> list[str]:
+        lines = []
+        if self.midi:
+            from mapper.generators.sinks.midi import MidiRhythmSink, open_midi_port
+
+            player.add_sink(MidiRhythmSink.for_port(open_midi_port(self.midi)))
+            lines.append(f"MIDI notes on channel 10 of port {self.midi!r}")
+        if self.audio:
+            from mapper.generators.sinks.audio import AudioRhythmSink
+
+            player.add_sink(AudioRhythmSink.open())
+            lines.append("sound from the built-in drum synth on the default audio output")
+        if self.record_audio:
+            lines.append(
+                f"--record-audio {self.record_audio}: the drum model plays no audio blocks; "
+                "nothing is recorded while it plays"
+            )
+        return lines
+
+    def _next_take(self) -> Path:
+        """The file asked for the first time; later, the next name beside it not yet used."""
+        path = Path(str(self.record_audio))
+        if not self.recorders:
+            return path
+        for n in range(2, MAX_TAKES):
+            take = path.with_name(f"{path.stem}-{n}{path.suffix}")
+            if not take.exists():
+                return take
+        raise GeneratorError(f"--record-audio {path}: no free name left beside it")

@@ -1,0 +1,215 @@
+"""A project's generator across folders: save-as keeps its model file findable, and a project
+opened over OSC plays to the places the command line asked for (a WAV recording goes on in
+the next file). Real files in tmp folders, real UDP, a real `mapper headless` subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import wave
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from mapper.engine import EngineError
+from mapper.examples import ExampleStore
+from mapper.generators.base import LatentDim
+from mapper.generators.headless import new_project_outputs
+from mapper.generators.neural.toy import write_toy
+from mapper.generators.player import latent_outputs
+from mapper.generators.rhythm.decoder import shipped_weights
+from mapper.osc.settings import OSCSettings
+from mapper.project import Project, load_project, save_project
+from mapper.session import Session, rebase_model_path
+
+from .conftest import Receiver, wait_for
+from .test_headless import Headless, start
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def toy_project(name: str, generator: dict, send_port: int = 9) -> Project:
+    dims = [LatentDim(f"latent-{k}", -2.0, 2.0) for k in (1, 2)]
+    return Project(
+        name,
+        ["x", "y"],
+        latent_outputs(dims),
+        OSCSettings(listen_port=0, send_port=send_port),
+        generator=generator,
+    )
+
+
+def opened(project: Project, folder: Path) -> Session:
+    session = Session(
+        project, ExampleStore(2, len(project.outputs)).snapshot(), project.osc, folder
+    )
+    session.create_folder()
+    session.start()
+    return session
+
+
+def saved_generator(folder: Path) -> dict:
+    return json.loads((folder / "project.json").read_text())["generator"]
+
+
+def test_save_as_keeps_a_model_inside_the_old_folder_findable(tmp_path: Path):
+    old, new = tmp_path / "a", tmp_path / "b"
+    (old / "models").mkdir(parents=True)
+    model = write_toy(old / "models" / "toy.ts")
+    spec = {"type": "torchscript", "path": "models/toy.ts", "steer": 2}
+    session = opened(toy_project("a", spec), old)
+    try:
+        assert session.attach_generator(None, "cpu").generator.path == old / "models/toy.ts"
+        session.save_as(new)
+    finally:
+        session.close()
+    assert saved_generator(old)["path"] == "models/toy.ts"  # the old folder can still move
+    assert saved_generator(new)["path"] == str(model.resolve())  # not inside b: absolute
+    again = Session(*load_project(new), OSCSettings(listen_port=0, send_port=9), new)
+    try:
+        player = again.attach_generator(None, "cpu")
+        assert player.generator.path.resolve() == model.resolve()
+    finally:
+        again.close()
+
+
+def test_save_as_into_the_folder_that_holds_the_model_makes_the_path_relative(tmp_path):
+    old, new = tmp_path / "a", tmp_path / "b"
+    new.mkdir()
+    write_toy(new / "toy.ts")  # a folder holding only the model: "holds other files"
+    spec = {"type": "torchscript", "path": "../b/toy.ts", "steer": 2}
+    session = opened(toy_project("a", spec), old)
+    try:
+        session.attach_generator(None, "cpu")
+        with pytest.raises(EngineError, match="holds other files"):
+            session.save_as(new)
+        assert session.project.generator["path"] == "../b/toy.ts"  # refused: untouched
+        (new / "project.json").write_text("{}")  # now it is (the start of) a project folder
+        session.save_as(new)
+    finally:
+        session.close()
+    assert saved_generator(new)["path"] == "toy.ts"
+    assert saved_generator(old)["path"] == "../b/toy.ts"
+
+
+def test_save_as_keeps_the_drum_models_weights_findable_even_after_a_tempo_change(tmp_path):
+    old, new = tmp_path / "a", tmp_path / "b"
+    old.mkdir()
+    weights = Path(shutil.copy(shipped_weights(), old / "my-drums.npz"))
+    outputs, values = new_project_outputs(Namespace(outputs=None, type=None))
+    project = Project(
+        "a",
+        ["x", "y"],
+        outputs,
+        OSCSettings(listen_port=0, send_port=9),
+        values=values,
+        generator={"type": "rhythm", "bpm": 100.0, "weights": "my-drums.npz"},
+    )
+    session = opened(project, old)
+    try:
+        player = session.attach_generator(None, "cpu")
+        session.save_as(new)
+        player.set_bpm(110.0)  # the player saves its tempo through the project's settings
+        session.save()
+    finally:
+        session.close()
+    assert saved_generator(new) == {
+        "type": "rhythm",
+        "bpm": 110.0,
+        "weights": str(weights.resolve()),
+    }
+    again = Session(*load_project(new), OSCSettings(listen_port=0, send_port=9), new)
+    try:
+        assert again.attach_generator(None, "cpu").generator.weights == weights.resolve()
+    finally:
+        again.close()
+
+
+def test_rebase_leaves_absolute_paths_and_other_settings_alone(tmp_path):
+    spec = {"type": "torchscript", "path": str(tmp_path / "x.ts"), "steer": 3}
+    rebase_model_path(spec, tmp_path / "a", tmp_path / "b")
+    assert spec == {"type": "torchscript", "path": str(tmp_path / "x.ts"), "steer": 3}
+    spec = {"type": "rhythm", "weights": None, "bpm": 90}
+    rebase_model_path(spec, tmp_path / "a", tmp_path / "b")
+    assert spec == {"type": "rhythm", "weights": None, "bpm": 90}
+    rebase_model_path(None, tmp_path, tmp_path)  # no generator: nothing to do
+
+
+def wav(path: Path) -> tuple[int, int]:
+    """Sample rate and frames of a WAV file; (0, 0) while it is missing or just opened."""
+    try:
+        with wave.open(str(path)) as w:
+            return w.getframerate(), w.getnframes()
+    except (OSError, EOFError, wave.Error):
+        return 0, 0
+
+
+def test_a_project_opened_over_osc_records_on_into_the_next_file(
+    tmp_path: Path, receiver: Receiver
+):
+    first = write_toy(tmp_path / "first.ts", sample_rate=16000)
+    second = write_toy(tmp_path / "second.ts", sample_rate=8000)
+    other = tmp_path / "other"
+    spec = {"type": "torchscript", "path": str(second), "steer": 2}
+    save_project(other, toy_project("other", spec), ExampleStore(2, 2).snapshot())
+    take = tmp_path / "take.wav"
+    proc = start(
+        str(tmp_path / "start"),
+        "--inputs",
+        "2",
+        "--generator",
+        f"torchscript:{first}",
+        "--steer",
+        "2",
+        "--record-audio",
+        str(take),
+        "--device",
+        "cpu",
+        "--allow-dir",
+        str(tmp_path),
+        "--send",
+        f"127.0.0.1:{receiver.port}",
+    )
+    try:
+        h = Headless(proc)
+        h.wait_for_line(f"recording what plays to {take}", timeout=60)
+        wait_for(lambda: wav(take)[1] > 1600)  # 0.1 s recorded
+        h.client.send_message("/mapper/control/load", [str(other)])
+        h.wait_for_line(f"opened {other}", timeout=30)
+        next_take = tmp_path / "take-2.wav"
+        h.wait_for_line(f"recording what plays to {next_take} (16-bit WAV, 8000 Hz)")
+        wait_for(lambda: wav(next_take)[1] > 800)  # 0.1 s at the second model's rate
+        code, out, err = h.stop()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, err
+    assert f"wrote {take}" in out and f"wrote {next_take}" in out  # both, in the summary
+    assert wav(take)[0] == 16000 and wav(next_take)[0] == 8000
+
+
+def test_sinks_that_do_not_fit_a_later_generator_are_skipped_with_a_reason(tmp_path):
+    from mapper.generators.routing import Routing
+
+    outputs, _ = new_project_outputs(Namespace(outputs=None, type=None))
+    drums = Project("d", ["x", "y"], outputs, OSCSettings(listen_port=0, send_port=9))
+    session = opened(drums, None)
+    try:
+        player = session.attach_generator({"type": "rhythm"}, "cpu")
+        sinks = len(player.sequencer.sinks)
+        routing = Routing(record_audio=str(tmp_path / "take.wav"))
+        routing.follow(player)
+        assert routing.take_news() == [
+            f"--record-audio {tmp_path / 'take.wav'}: the drum model plays no audio blocks; "
+            "nothing is recorded while it plays"
+        ]
+        assert routing.take_news() == []  # once
+        assert len(player.sequencer.sinks) == sinks and not (tmp_path / "take.wav").exists()
+        model = write_toy(tmp_path / "toy.ts")
+        neural = session.attach_generator({"type": "torchscript", "path": str(model)}, "cpu")
+        lines = Routing(midi="IAC Bus 1").apply(neural)
+        assert lines[0] == "--midi IAC Bus 1: MIDI is for the drum model; not for this one"
+        assert neural.sinks == ["clock"]
+    finally:
+        session.close()
