@@ -145,6 +145,26 @@ async def test_a_model_that_fails_while_playing_says_why(receiver, tmp_path):
         assert app.session.generator.stats.error  # the panel says what the player says
 
 
+async def test_opening_another_project_records_on_into_the_next_file(receiver, tmp_path):
+    from mapper.project import save_project
+
+    first = write_toy(tmp_path / "first.ts", latent_size=2)
+    second = write_toy(tmp_path / "second.ts", latent_size=2, sample_rate=8000)
+    other = pitch_project(second, receiver.port)
+    save_project(tmp_path / "other", other, ExampleStore(2, 2).snapshot())
+    take = tmp_path / "take.wav"
+    app = app_for(pitch_project(first, receiver.port), first, record_audio=str(take))
+    async with app.run_test(size=(100, 40)) as pilot:
+        panel = app.query_one(NeuralPanel)
+        await until(pilot, lambda: "→ clock, take.wav" in shown(panel))
+        await pilot.press("ctrl+o")
+        app.screen.query_one("Input").value = str(tmp_path / "other")
+        await pilot.press("enter")
+        await until(pilot, lambda: "second.ts · 8 kHz" in str(panel.border_title))
+        await until(pilot, lambda: "→ clock, take-2.wav" in shown(panel))
+        assert app.session.generator.sinks == ["clock", str(tmp_path / "take-2.wav")]
+
+
 def test_the_short_forms():
     assert held_summary(["latent-9", "latent-10", "latent-11", "latent-16"]) == (
         "latent-9..11, latent-16"

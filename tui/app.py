@@ -239,6 +239,8 @@ class MapperApp(App[int]):
         if session.switches != self._switches_seen:  # OSC's load / runNewProject swapped it
             self._wire(session, pad_on=bool(self.pad and self.pad.on))
             self.notify(f"opened {session.folder} (asked over OSC)")
+        for line in generator_options.switched(session):  # where an opened project plays
+            self.notify(line, timeout=8)
         e = session.engine
         self._drain_events()
         c = e.counters
