@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # (a plain `pip install torch` fetches several GB of CUDA libraries). GPU users: make TORCH=torch
 TORCH ?= torch==2.13.0
 
-.PHONY: setup demo test lint format clean
+.PHONY: setup demo demo-neural test lint format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ setup: $(VENV)/.installed ## create .venv and install gesture-mapper with its te
 
 demo: setup ## open the terminal UI on the built-in demo (an XY pad, no hardware needed)
 	$(BIN)/mapper
+
+demo-neural: setup ## the XY pad steering a toy neural audio model (RAVE's interface, no RAVE)
+	$(BIN)/mapper generator toy-ts $(VENV)/toy.ts --force
+	$(BIN)/mapper --generator torchscript:$(VENV)/toy.ts
 
 test: setup ## run every test
 	$(BIN)/python -m pytest -q
