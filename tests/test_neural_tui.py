@@ -1,5 +1,5 @@
 """The terminal UI with a neural audio model attached: it plays, and the drum keys and panel
-(made for the rhythm player) neither crash nor show. The neural panel itself is still to come."""
+(made for the rhythm player) neither crash nor show. The neural panel: test_tui_neural_panel.py."""
 
 from __future__ import annotations
 
