@@ -96,7 +96,7 @@ def test_model_settings_screen(snap_compare):
 
 def neural_app(model) -> MapperApp:
     """A toy neural audio model (latent size 6) steered by four outputs set by hand, no
-    examples; 8 blocks decoded ahead, so that a busy machine does not count underruns."""
+    examples; 32 blocks (1 s) decoded ahead, so that a busy machine does not count underruns."""
     from argparse import Namespace
 
     from mapper.generators.base import LatentDim
@@ -110,7 +110,7 @@ def neural_app(model) -> MapperApp:
         OSCSettings(listen_port=46448, send_port=9),
         values=[1.2, -0.5, 0.4, 0.0],
         transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1},
-        generator={"type": "torchscript", "path": str(model), "steer": 4, "ahead": 8},
+        generator={"type": "torchscript", "path": str(model), "steer": 4, "ahead": 32},
     )
     args = Namespace(generator=None, bpm=None, device="cpu", midi=None, audio=False)
     return MapperApp((project, ExampleStore(2, 4).snapshot()), None, None, generator=args)
