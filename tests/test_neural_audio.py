@@ -230,6 +230,30 @@ def test_a_model_slower_than_real_time_is_heard_as_counted_underruns():
     assert stats.block_ms >= 20 and stats.block_budget_ms == pytest.approx(10)
 
 
+def test_a_model_that_fails_says_why_in_one_line_and_what_was_queued_still_plays(
+    tmp_path: Path,
+):
+    """TorchScript wraps a model's error in a long interpreter traceback; what the player
+    shows (headless's line, the TUI's panel) is the model's own message."""
+    from tests.neural_models import write_fragile_toy
+
+    model = load_model(write_fragile_toy(tmp_path / "fragile.ts", latent_size=2), "cpu")
+    latent = np.zeros(2)
+    s = Streamer(model.decode, lambda: latent, 1, model.ratio, model.sample_rate, ahead=2)
+    s.start()
+    try:
+        wait_for(lambda: s.primed.is_set(), timeout=10)
+        latent = np.array([2.0, 0.0])  # past what the fragile toy takes
+        s.read(model.ratio)  # makes room: the next block decodes the new latent and fails
+        wait_for(lambda: bool(s.error), timeout=10)
+        assert s.read(model.ratio).any()  # the block queued before the failure still plays
+    finally:
+        s.stop()
+    assert s.stats().error == (
+        "decode failed: builtins.RuntimeError: the fragile toy breaks above latent-1 = 1.5"
+    )
+
+
 def test_the_recorder_writes_what_plays_and_the_file_is_valid_while_recording(tmp_path: Path):
     path = tmp_path / "take.wav"
     rec = WavRecorder(path, 22050, 2)

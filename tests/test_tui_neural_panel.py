@@ -22,7 +22,7 @@ from mapper.project import Project
 from tests.tui_helpers import until
 from tui.app import MapperApp
 from tui.widgets.drums import DrumPanel
-from tui.widgets.neural import NeuralPanel, error_line, held_summary
+from tui.widgets.neural import NeuralPanel, held_summary
 from tui.widgets.outputs import OutputsPanel
 from tui.widgets.xypad import XYPad
 
@@ -171,10 +171,6 @@ def test_the_short_forms():
     )
     assert held_summary(["latent-2", "latent-4", "latent-5"]) == "latent-2, latent-4..5"
     assert held_summary(["a", "b"]) == "a, b"
-    assert error_line("decode failed: out of memory") == "decode failed: out of memory"
-    assert error_line("decode failed: The op failed.\n  File x\nValueError: bad\n") == (
-        "decode failed: ValueError: bad"
-    )
 
 
 async def test_the_neural_demo_trains_and_plays_from_the_xy_pad(receiver, tmp_path):

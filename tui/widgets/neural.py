@@ -144,18 +144,8 @@ def stats_lines(s: Any, sinks: Sequence[str], underruns_rose: bool) -> Text:
         text.append(f" · ready {s.queue}/{s.ahead}")
     text.append(" · → " + ", ".join([*sinks[:1], *(Path(f).name for f in sinks[1:])]))
     if s.error:
-        text.append("\n" + error_line(s.error), style="bold red")
+        text.append("\n" + s.error, style="bold red")
     return text
-
-
-def error_line(error: str) -> str:
-    """Why decoding stopped, in one line: a TorchScript error's own last line (its message)
-    after the first line's lead ("decode failed"), without the interpreter's traceback."""
-    lines = [line.strip() for line in error.splitlines() if line.strip()]
-    if len(lines) < 2:
-        return error.strip()
-    lead = lines[0].split(":", 1)[0] if ":" in lines[0] else ""
-    return f"{lead}: {lines[-1]}" if lead else lines[-1]
 
 
 class NeuralPanel(Vertical):

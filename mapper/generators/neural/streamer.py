@@ -163,8 +163,9 @@ class Streamer:
             try:
                 block = self._decode(z)
             except Exception as e:  # the model failed: stop decoding, say why, keep the rest
-                self.error = f"decode failed: {e}"
+                self.error = f"decode failed: {one_line(e)}"
                 log.error("the neural audio model stopped: %s", self.error)
+                log.debug("the model's whole error: %s", e)
                 self.primed.set()  # what is queued still plays, then silence is counted
                 return
             seconds = clock() - t0
@@ -193,6 +194,13 @@ class Streamer:
             device=self.device,
             error=self.error,
         )
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message in one line: a TorchScript error's last line (the model's own
+    message, e.g. "builtins.RuntimeError: ..."), without the interpreter's traceback."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
 
 
 def rtf(audio_seconds: float, compute_seconds: float) -> float:
