@@ -7,8 +7,6 @@ import argparse
 import itertools
 import json
 import shutil
-import subprocess
-import sys
 import time
 import wave
 from pathlib import Path
@@ -26,6 +24,7 @@ from mapper.project import load_project, new_project
 from mapper.session import Session
 
 from .conftest import Receiver
+from .test_generator_cli import mapper
 from .test_headless import Headless, start
 
 RATE = 16000
@@ -35,16 +34,6 @@ WINDOW = 1600  # 0.1 s
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_toy(tmp_path_factory.mktemp("models") / "toy.ts", ratio=512, sample_rate=RATE)
-
-
-def mapper(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mapper", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
 
 
 def read_wav(path: Path) -> tuple[int, int, np.ndarray]:
