@@ -232,3 +232,33 @@ def test_mapper_with_a_model_and_no_folder_opens_the_neural_demo(tmp_path):
     finally:
         if alive(name):
             subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+
+
+async def test_a_new_folder_for_a_model_asks_only_for_the_inputs_and_plays_it(receiver, tmp_path):
+    """`mapper DIR --generator torchscript:toy.ts --steer 3` on a new folder: the form asks for
+    the inputs and the model type, not the outputs, which are the steered latent dimensions;
+    the project saves its generator and plays it at once."""
+    from mapper.project import load_project
+    from tui.main import generator_outputs
+    from tui.screens.new_project import NewProjectScreen
+
+    model = write_toy(tmp_path / "toy.ts", latent_size=6)
+    folder = tmp_path / "fresh"
+    args = Namespace(**{**vars(plays(model)), "generator": f"torchscript:{model}", "steer": 3})
+    osc = OSCSettings(listen_port=0, send_port=receiver.port)
+    app = MapperApp(None, folder, osc, generator=args, new_outputs=generator_outputs(args, folder))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert isinstance(app.screen, NewProjectScreen)
+        assert not app.screen.query("#outputs") and not app.screen.query("#kind")
+        about = str(app.screen.query_one("#generator-outputs").render())
+        assert "outputs: 3" in about and "latent-1..latent-3" in about and "-2..2" in about
+        app.screen.query_one("#inputs").value = "4"
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.session is not None and app.session.generator is not None)
+        assert app.engine.n_inputs == 4
+        assert [o.name for o in app.engine.outputs] == ["latent-1", "latent-2", "latent-3"]
+        player = app.session.generator
+        assert player.steer == 3 and player.outputs[:4] == [0, 1, 2, None]
+        await until(pilot, lambda: player.playing)
+    project, _ = load_project(folder)
+    assert project.generator == {"type": "torchscript", "path": str(model.resolve()), "steer": 3}

@@ -39,7 +39,7 @@ from tui.screens.dialogs import AskFolder, Confirm
 from tui.screens.examples import ExamplesScreen
 from tui.screens.help import HelpScreen
 from tui.screens.model import ModelScreen
-from tui.screens.new_project import NewProjectScreen
+from tui.screens.new_project import GeneratorOutputs, NewProjectScreen
 from tui.widgets.drums import DrumPanel
 from tui.widgets.inputs import InputsPanel
 from tui.widgets.neural import NeuralPanel
@@ -86,9 +86,11 @@ class MapperApp(App[int]):
         osc: OSCSettings | None = None,
         pad_on: bool = False,
         generator: argparse.Namespace | None = None,
+        new_outputs: GeneratorOutputs | None = None,
     ) -> None:
         super().__init__()
         self.generator_args = generator  # --generator, --bpm, --device, --midi, --audio
+        self.new_outputs = new_outputs  # a new project's outputs, when --generator names them
         self.opening = opening
         self.folder = folder
         self.osc_override = osc
@@ -153,7 +155,9 @@ class MapperApp(App[int]):
             rows = ExampleStore(len(project.input_names), len(project.outputs)).snapshot()
             self.open_session(project, rows, folder)
 
-        self.push_screen(NewProjectScreen(folder, self.osc_override or OSCSettings()), created)
+        self.push_screen(
+            NewProjectScreen(folder, self.osc_override or OSCSettings(), self.new_outputs), created
+        )
 
     def open_session(self, project: Project, rows: ExampleRows, folder: Path | None) -> None:
         """Start playing a project: its engine, OSC server and saver, and the XY pad."""

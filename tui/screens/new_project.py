@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,8 +15,19 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from mapper.models.registry import model_types
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import make_outputs
+from mapper.outputs import Output, make_outputs
 from mapper.project import Project, new_project
+
+
+@dataclass(frozen=True)
+class GeneratorOutputs:
+    """A new project for a generator (`mapper DIR --generator ...`): its outputs are the
+    generator's latent dimensions, so the form asks only for the inputs and the model."""
+
+    outputs: list[Output]
+    values: list[float]
+    spec: dict[str, Any]  # the generator settings the project saves
+    about: str  # one line for the form, e.g. "8 outputs: latent-1..8 of model.ts"
 
 
 def build_project(
@@ -40,38 +54,58 @@ def build_project(
     return new_project(folder.name, counts["inputs"], outs, osc)
 
 
+def build_generator_project(
+    folder: Path, inputs: str, model: str, osc: OSCSettings, preset: GeneratorOutputs
+) -> Project:
+    """A new project whose outputs steer a generator; ValueError says which field is wrong."""
+    if not inputs.strip().isdigit() or int(inputs) < 1:
+        raise ValueError(f"inputs must be a whole number of at least 1, not {inputs!r}")
+    if model not in model_types(False):
+        raise ValueError(f"{model} is not a model for continuous outputs")
+    outs = [dataclasses.replace(o, model={"type": model}) for o in preset.outputs]
+    project = new_project(folder.name, int(inputs), outs, osc)
+    project.values = list(preset.values)
+    project.generator = dict(preset.spec)
+    return project
+
+
 class NewProjectScreen(Screen[Project | None]):
     BINDINGS = [
         Binding("ctrl+n", "create", "Create"),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, folder: Path, osc: OSCSettings) -> None:
+    def __init__(
+        self, folder: Path, osc: OSCSettings, preset: GeneratorOutputs | None = None
+    ) -> None:
         super().__init__()
         self.folder = folder
         self.osc = osc
+        self.preset = preset
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="new-form"):
             yield Static(f"[b]New project[/b] in {self.folder} (it does not exist yet)")
-            for label, field_id, value in (
-                ("inputs", "inputs", "2"),
-                ("outputs", "outputs", "3"),
-            ):
+            with Horizontal(classes="row"):
+                yield Label("inputs", classes="field")
+                yield Input("2", id="inputs")
+            if self.preset is not None:
+                yield Static(self.preset.about, id="generator-outputs", markup=False)
+            else:
                 with Horizontal(classes="row"):
-                    yield Label(label, classes="field")
-                    yield Input(value, id=field_id)
-            with Horizontal(classes="row"):
-                yield Label("output type", classes="field")
-                yield Select(
-                    [("continuous (0..1)", "continuous"), ("classifier", "classifier")],
-                    value="continuous",
-                    allow_blank=False,
-                    id="kind",
-                )
-            with Horizontal(classes="row"):
-                yield Label("classes", classes="field")
-                yield Input("2", id="classes")
+                    yield Label("outputs", classes="field")
+                    yield Input("3", id="outputs")
+                with Horizontal(classes="row"):
+                    yield Label("output type", classes="field")
+                    yield Select(
+                        [("continuous (0..1)", "continuous"), ("classifier", "classifier")],
+                        value="continuous",
+                        allow_blank=False,
+                        id="kind",
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("classes", classes="field")
+                    yield Input("2", id="classes")
             with Horizontal(classes="row"):
                 yield Label("model", classes="field")
                 yield Select(
@@ -103,16 +137,22 @@ class NewProjectScreen(Screen[Project | None]):
         def value(field_id: str) -> str:
             return self.query_one(f"#{field_id}", Input).value
 
+        model = str(self.query_one("#model", Select).value)
         try:
-            project = build_project(
-                self.folder,
-                value("inputs"),
-                value("outputs"),
-                str(self.query_one("#kind", Select).value),
-                value("classes"),
-                str(self.query_one("#model", Select).value),
-                self.osc,
-            )
+            if self.preset is not None:
+                project = build_generator_project(
+                    self.folder, value("inputs"), model, self.osc, self.preset
+                )
+            else:
+                project = build_project(
+                    self.folder,
+                    value("inputs"),
+                    value("outputs"),
+                    str(self.query_one("#kind", Select).value),
+                    value("classes"),
+                    model,
+                    self.osc,
+                )
         except ValueError as e:
             self.query_one("#problem", Static).update(f"[b red]{e}[/]")
             return
