@@ -240,16 +240,13 @@ class Session:
             self.start(run=run)
             routing = self.routing  # the command line's speakers, MIDI port, WAV file, device
             if project.generator:  # its generator plays on, as when it opens at start
-                from mapper.generators.base import GeneratorError
-
                 try:
                     player = self.attach_generator(None, routing.device if routing else "auto")
-                except (GeneratorError, OSError) as e:
-                    log.warning("%s: the generator cannot play: %s", folder, e)
-                else:
                     if routing is not None:
                         routing.follow(player)
                     player.start()
+                except Exception as e:  # the project is open and plays: only its generator
+                    log.warning("%s: the generator cannot play: %s", folder, e)  # is silent
             log.info("opened %s (%d examples)", folder, len(engine.examples))
 
     def close(self) -> None:

@@ -230,7 +230,7 @@ def test_a_model_slower_than_real_time_is_heard_as_counted_underruns():
     assert stats.block_ms >= 20 and stats.block_budget_ms == pytest.approx(10)
 
 
-def test_a_model_that_fails_says_why_in_one_line_and_what_was_queued_still_plays(
+def test_a_model_that_fails_says_why_in_one_line_then_plays_silence_not_underruns(
     tmp_path: Path,
 ):
     """TorchScript wraps a model's error in a long interpreter traceback; what the player
@@ -247,6 +247,10 @@ def test_a_model_that_fails_says_why_in_one_line_and_what_was_queued_still_plays
         s.read(model.ratio)  # makes room: the next block decodes the new latent and fails
         wait_for(lambda: bool(s.error), timeout=10)
         assert s.read(model.ratio).any()  # the block queued before the failure still plays
+        underruns = s.underruns
+        for _ in range(20):  # then silence, which is not counted as underruns: nothing plays
+            assert not s.read(model.ratio).any()
+        assert s.underruns == underruns and not s.playing
     finally:
         s.stop()
     assert s.stats().error == (

@@ -155,6 +155,7 @@ def test_options_that_do_not_fit_a_torchscript_model_are_refused(tmp_path: Path,
         (("--generator", "torchscript:nope.ts"), "nope.ts: no such file", 2),
         (("--generator", "torchscript:notes.ts"), "is not a TorchScript model", 2),
         (("--generator", model, "--steer", "9"), "--steer 9: toy.ts has 8 latent dimensions", 2),
+        (("--generator", model, "--steer", "-8"), "--steer -8: toy.ts has 8 latent", 2),
         (("--generator", "rhythm", "--steer", "2"), "--steer is for a neural audio model", 2),
         (("--generator", model, "--record-audio", "no/x.wav"), "a folder that exists", 2),
         (("--outputs", "2", "--record-audio", "x.wav"), "add --generator torchscript:", 2),
@@ -162,6 +163,9 @@ def test_options_that_do_not_fit_a_torchscript_model_are_refused(tmp_path: Path,
         r = mapper(*base, *extra, cwd=tmp_path)
         assert r.returncode == code and message in r.stderr, (extra, r.stderr)
         assert "Traceback" not in r.stderr
+    r = mapper("new-folder", "--generator", model, "--steer", "-8", cwd=tmp_path)  # the TUI
+    assert r.returncode == 2 and "--steer -8: toy.ts has 8 latent" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "new-folder").exists()
 
 
 def test_rtf_measures_a_model_and_toy_ts_writes_one(tmp_path: Path):
@@ -178,6 +182,9 @@ def test_rtf_measures_a_model_and_toy_ts_writes_one(tmp_path: Path):
     assert "per block: median" in r.stdout
     r = mapper("generator", "rtf", "nothing.ts", cwd=tmp_path)
     assert r.returncode == 1 and "no such file" in r.stderr and "Traceback" not in r.stderr
+    r = mapper("generator", "toy-ts", "no/such/folder/x.ts", cwd=tmp_path)
+    assert r.returncode == 1 and "is not a folder that exists" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_a_model_inside_the_project_is_saved_by_a_relative_path(tmp_path: Path, toy):

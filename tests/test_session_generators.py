@@ -213,3 +213,22 @@ def test_sinks_that_do_not_fit_a_later_generator_are_skipped_with_a_reason(tmp_p
         assert neural.sinks == ["clock"]
     finally:
         session.close()
+
+
+def test_a_recording_never_overwrites_an_earlier_take(tmp_path):
+    """Last night's take.wav stays as it was; tonight's goes to take-2.wav, and says so."""
+    from mapper.generators.routing import Routing
+
+    take = tmp_path / "take.wav"
+    take.write_bytes(b"last night")
+    model = write_toy(tmp_path / "toy.ts")
+    session = opened(toy_project("t", {"type": "torchscript", "path": str(model)}), None)
+    try:
+        player = session.attach_generator(None, "cpu")
+        lines = Routing(record_audio=str(take)).apply(player)
+        assert lines[0].startswith(f"recording what plays to {tmp_path / 'take-2.wav'} ")
+        assert player.sinks == ["clock", str(tmp_path / "take-2.wav")]
+    finally:
+        session.close()
+    assert take.read_bytes() == b"last night"
+    assert wav(tmp_path / "take-2.wav")[0] == 16000

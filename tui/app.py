@@ -343,7 +343,7 @@ class MapperApp(App[int]):
     def _try(self, what: str, method: object, *args: object) -> object:
         try:
             return method(*args)  # type: ignore[operator]
-        except (EngineError, ValueError) as e:
+        except (EngineError, ValueError, GeneratorError) as e:
             self.notify(f"{what}: {e}", severity="warning")
             return None
 
@@ -456,7 +456,7 @@ class MapperApp(App[int]):
     def action_beat(self) -> None:
         player = self._player()
         if player is not None:
-            (player.stop if player.playing else player.start)()
+            self._try("generator", player.stop if player.playing else player.start)
 
     def action_tempo(self, change: float) -> None:
         player = self._player()

@@ -118,10 +118,13 @@ def _neural_outputs(args: argparse.Namespace, path: str) -> tuple[list[Any], lis
     from mapper.generators.neural.player import default_steer
 
     gen = load_model(path, "cpu", warm_up=1)  # to read its interface; it plays on --device
-    steer = getattr(args, "steer", None) or default_steer(gen.latent_size)
-    if steer > gen.latent_size:
+    steer = getattr(args, "steer", None)
+    if steer is None:
+        steer = default_steer(gen.latent_size)
+    if not 1 <= steer <= gen.latent_size:
         raise GeneratorError(
-            f"--steer {steer}: {Path(path).name} has {gen.latent_size} latent dimensions"
+            f"--steer {steer}: {Path(path).name} has {gen.latent_size} latent dimensions "
+            f"(steer 1 to {gen.latent_size})"
         )
     if args.outputs is not None and args.outputs != steer:
         raise GeneratorError(

@@ -16,6 +16,7 @@ This is the public API the TUI and headless mode use (through Session.attach_gen
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ class LatentFromOutputs:
         self._used = np.array([j is not None for j in self.outputs])
         self._sent: list[float] | None = None
         self._sent_count = 0
+        self._reading = threading.Lock()  # never taken by the hot path (see _on_sent)
         self._read_count = 0
         self._seen = list(engine.values)
         self._current = self._to_latent(engine.values)
@@ -85,16 +87,17 @@ class LatentFromOutputs:
         return np.where(self._used, z, 0.0)
 
     def __call__(self) -> np.ndarray:
-        count, sent = self._sent_count, self._sent
-        values = self._engine.values
-        if count != self._read_count and sent is not None:
-            self._read_count = count
-            self._current = self._to_latent(sent)
-            self._seen = list(values)
-        elif values != self._seen:
-            self._seen = list(values)
-            self._current = self._to_latent(values)
-        return self._current
+        with self._reading:  # the player's thread and a display may both ask
+            count, sent = self._sent_count, self._sent
+            values = self._engine.values
+            if count != self._read_count and sent is not None:
+                self._read_count = count
+                self._current = self._to_latent(sent)
+                self._seen = list(values)
+            elif values != self._seen:
+                self._seen = list(values)
+                self._current = self._to_latent(values)
+            return self._current
 
 
 class RhythmPlayer:

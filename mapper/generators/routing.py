@@ -6,7 +6,8 @@ every project opened later in the same run (OSC's load and runNewProject, the TU
 since the speakers, the MIDI port and the recording belong to the performance, not to a
 project. A recording cannot go on in the same file (the next model may play at another
 sample rate or channel count, and a WAV file has one), so each later neural audio model
-records into the next free name beside the first: take.wav, then take-2.wav, take-3.wav.
+records into the next free name beside the first: take.wav, then take-2.wav, take-3.wav;
+and a file that exists already is never overwritten (the first take goes to the next free name).
 Sinks that do not fit the generator (MIDI for a neural model, a WAV file for the drum model)
 are skipped with a line that says so.
 """
@@ -81,13 +82,13 @@ class Routing:
         lines = []
         if self.midi:
             lines.append(f"--midi {self.midi}: MIDI is for the drum model; not for this one")
-        if self.audio:
-            player.play_to_speakers()
-            lines.append(f"sound on the default audio output at {gen.sample_rate} Hz")
-        if self.record_audio:
+        if self.record_audio:  # first: speakers that fail to open must not cost the take
             path = self._next_take()
             self.recorders.append(player.record_to(path))
             lines.append(f"recording what plays to {path} (16-bit WAV, {gen.sample_rate} Hz)")
+        if self.audio:
+            player.play_to_speakers()
+            lines.append(f"sound on the default audio output at {gen.sample_rate} Hz")
         if not self.audio and not self.record_audio:
             lines.append(
                 "nothing hears it: add --audio (the speakers) or --record-audio FILE.wav; it "
@@ -115,9 +116,10 @@ class Routing:
         return lines
 
     def _next_take(self) -> Path:
-        """The file asked for the first time; later, the next name beside it not yet used."""
+        """The file asked for, unless it exists (last night's take is never overwritten) or
+        this run recorded into it already: then the next free name beside it."""
         path = Path(str(self.record_audio))
-        if not self.recorders:
+        if not self.recorders and not path.exists():
             return path
         for n in range(2, MAX_TAKES):
             take = path.with_name(f"{path.stem}-{n}{path.suffix}")

@@ -47,6 +47,10 @@ def measure(args: argparse.Namespace) -> int:
         times = time_blocks(gen, args.seconds)
     except GeneratorError as e:
         return _fail(str(e))
+    except Exception as e:  # the model failing while it is timed: its own message, one line
+        from mapper.generators.neural.streamer import one_line
+
+        return _fail(f"{args.model}: decode failed while timing it: {one_line(e)}")
     ms = np.array(times) * 1000
     audio = len(times) * gen.block_seconds
     threads = f", {gen.threads} CPU thread{'s' if gen.threads != 1 else ''}" if gen.threads else ""
@@ -70,6 +74,8 @@ def toy(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not args.force:
         return _fail(f"{out} exists; add --force to replace it")
+    if not out.parent.is_dir():
+        return _fail(f"cannot write {out}: {out.parent} is not a folder that exists")
     for name, value in (("--latent", args.latent - 1), ("--ratio", args.ratio)):
         if value < 1:
             return _fail(f"{name} is too small")
@@ -83,7 +89,7 @@ def toy(args: argparse.Namespace) -> int:
             sample_rate=args.sr,
             channels=args.channels,
         )
-    except OSError as e:
+    except (OSError, RuntimeError) as e:  # torch's save says RuntimeError for a bad path
         return _fail(f"cannot write {out}: {e}")
     print(
         f"wrote {out}: a toy with RAVE's interface ({args.sr} Hz, {args.channels} channel(s), "

@@ -24,7 +24,10 @@ drum model.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,8 @@ from mapper.generators.neural.outputs import ClockOutput, SpeakerOutput, WavReco
 from mapper.generators.neural.streamer import DEFAULT_AHEAD, Streamer, StreamStats, check_ahead
 from mapper.generators.player import LatentFromOutputs, output_numbers
 from mapper.generators.sinks.osc import MessageSender
+
+log = logging.getLogger("mapper.neural")
 
 NEURAL = "/mapper/neural/"
 STATUS_REPLY = "/mapper/neural/status"
@@ -84,6 +89,8 @@ class NeuralPlayer:
         self._sender = sender
         self._output: ClockOutput | SpeakerOutput = ClockOutput(self.streamer)
         self.recorders: list[WavRecorder] = []
+        self._control: ThreadPoolExecutor | None = None  # OSC's start and stop, in order
+        self._control_lock = threading.Lock()
 
     # ---- what a display shows --------------------------------------------------------------
     @property
@@ -141,6 +148,10 @@ class NeuralPlayer:
         return recorder
 
     def close(self) -> None:
+        with self._control_lock:
+            control, self._control = self._control, None
+        if control is not None:
+            control.shutdown(wait=True, cancel_futures=True)
         self.stop()
         self._output.close()
         for recorder in self.recorders:
@@ -178,11 +189,26 @@ class NeuralPlayer:
             if self._sender is not None:
                 self._sender.send_message(STATUS_REPLY, self.status_values(), "iiifii")
 
+        # start and stop wait for threads and the audio device: never on the receive thread
         return {
-            NEURAL + "start": no_args("start", self.start),
-            NEURAL + "stop": no_args("stop", self.stop),
+            NEURAL + "start": no_args("start", lambda: self._in_background("start", self.start)),
+            NEURAL + "stop": no_args("stop", lambda: self._in_background("stop", self.stop)),
             NEURAL + "status": no_args("status", status),
         }
+
+    def _in_background(self, name: str, action: Callable[[], None]) -> None:
+        """Run a start or stop on the player's own thread, one after the other, in order."""
+        with self._control_lock:
+            if self._control is None:
+                self._control = ThreadPoolExecutor(1, thread_name_prefix="mapper-neural-control")
+            self._control.submit(self._logged, name, action)
+
+    @staticmethod
+    def _logged(name: str, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except Exception as e:  # a sound card or model refusing: said, never a dead thread
+            log.warning("/mapper/neural/%s: %s", name, e)
 
 
 def spec_path(path: str | Path, folder: Path | None) -> str:

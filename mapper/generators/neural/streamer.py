@@ -21,6 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
+from mapper.generators.base import GeneratorError
+
 log = logging.getLogger("mapper.neural")
 
 DEFAULT_AHEAD = 2  # blocks decoded ahead of the player (RAVE at 48 kHz: 2 x 43 ms)
@@ -88,6 +90,7 @@ class Streamer:
         self._space = threading.Event()  # a block was taken: the decode thread may fill in
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopping: threading.Thread | None = None  # the last run's thread, after stop
         self._lock = threading.Lock()
 
     # ---- control -------------------------------------------------------------------------
@@ -96,15 +99,23 @@ class Streamer:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
+        """Decode from the latest latent on. Refused (GeneratorError) while the last run's
+        decode is still busy: a streaming model must never be called from two threads."""
         with self._lock:
             if self.playing:
                 return
+            if self._stopping is not None and self._stopping.is_alive():
+                raise GeneratorError(
+                    "the model is still finishing its last block after stop: start again soon"
+                )
             self._queue.clear()
             self._current = None
             self.primed.clear()
-            self._stop.clear()
+            self._stop = threading.Event()  # each run its own: a late old thread stays stopped
             self.error = ""
-            self._thread = threading.Thread(target=self._run, name="mapper-decode", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(self._stop,), name="mapper-decode", daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:
@@ -114,6 +125,7 @@ class Streamer:
         self._space.set()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
+            self._stopping = thread  # still alive if its decode outlasted the wait
         self.primed.clear()
 
     # ---- the player's side: never waits --------------------------------------------------
@@ -126,6 +138,8 @@ class Streamer:
         out = np.zeros((frames, self.channels), np.float32)
         if not self.primed.is_set():
             return out
+        if self.error and self._current is None and not self._queue:
+            return out  # the model has stopped (see error): silence, not underruns
         filled = 0
         while filled < frames:
             if self._current is None:
@@ -150,9 +164,9 @@ class Streamer:
         return out
 
     # ---- the decode thread ---------------------------------------------------------------
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         clock = time.perf_counter
-        while not self._stop.is_set():
+        while not stop.is_set():
             self._space.clear()
             if len(self._queue) >= self.ahead:
                 self.primed.set()
@@ -166,9 +180,11 @@ class Streamer:
                 self.error = f"decode failed: {one_line(e)}"
                 log.error("the neural audio model stopped: %s", self.error)
                 log.debug("the model's whole error: %s", e)
-                self.primed.set()  # what is queued still plays, then silence is counted
+                self.primed.set()  # what is queued still plays, then silence
                 return
             seconds = clock() - t0
+            if stop.is_set():  # stopped while it decoded: this block belongs to no run
+                return
             self._queue.append(np.ascontiguousarray(np.asarray(block, np.float32).T))
             self.blocks += 1
             self.compute_seconds += seconds
