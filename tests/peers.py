@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -46,6 +47,45 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
+class LineReader:
+    """A process's output read line by line on its own thread, so that no wait blocks for
+    longer than its timeout. `lines` keeps every line taken so far, in order."""
+
+    def __init__(self, stream: IO[str], strip: bool = True) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._strip = strip
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line.rstrip("\n") if self._strip else line)
+        self._queue.put(None)
+
+    def until(self, test: Callable[[str], bool], timeout: float) -> tuple[str | None, bool]:
+        """Take lines up to the first for which `test` is true: (that line, False); (None, True)
+        when the output ended first, (None, False) when `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                self._queue.put(None)  # stays at the end for the next caller
+                return None, True
+            self.lines.append(line)
+            if test(line):
+                return line, False
+        return None, False
+
+    def drain(self, quiet: float) -> None:
+        """Take what is left, until the output ends or `quiet` seconds pass without a line."""
+        for _ in range(100_000):
+            if self.until(lambda _: True, quiet)[0] is None:
+                return
+
+
 class Peer:
     """One running program; its stdout and stderr together, one line at a time."""
 
@@ -61,35 +101,22 @@ class Peer:
             env=dict(os.environ, PYTHONUNBUFFERED="1"),
             start_new_session=True,  # its own process group, killed as a whole at the end
         )
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        assert self.proc.stdout is not None
+        self.output = LineReader(self.proc.stdout)
+        self.lines = self.output.lines
 
     @property
     def name(self) -> str:
         return Path(self.args[0]).name
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
-
     def wait_for(self, match: str | Callable[[str], bool], timeout: float = 10.0) -> str:
         """The next line containing `match` (or for which it is true); fails after `timeout`."""
         test = match if callable(match) else (lambda line: match in line)
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if line is None:
-                self._queue.put(None)  # stays at the end for the next caller
-                pytest.fail(f"{self.name} exited ({self.proc.wait()}) first; it said: {self.said}")
-            self.lines.append(line)
-            if test(line):
-                return line
+        line, ended = self.output.until(test, timeout)
+        if line is not None:
+            return line
+        if ended:
+            pytest.fail(f"{self.name} exited ({self.proc.wait()}) first; it said: {self.said}")
         pytest.fail(f"{self.name}: no line matching {match!r} within {timeout} s: {self.said}")
 
     @property
@@ -121,15 +148,7 @@ class Peer:
 
     def _collect(self) -> None:
         """Keep whatever it printed before it stopped (bounded)."""
-        for _ in range(100_000):
-            try:
-                line = self._queue.get(timeout=2)
-            except queue.Empty:
-                return
-            if line is None:
-                self._queue.put(None)
-                return
-            self.lines.append(line)
+        self.output.drain(quiet=2)
 
 
 class Peers:

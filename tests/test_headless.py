@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
 from .conftest import Receiver
+from .peers import LineReader
 
 READY = re.compile(r"listening on 127\.0\.0\.1:(\d+) \(/wek/inputs, (\d+) inputs\), sending to")
 
@@ -27,34 +26,22 @@ class Headless:
 
     def __init__(self, proc: subprocess.Popen[str]) -> None:
         self.proc = proc
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        assert proc.stdout is not None
+        self.output = LineReader(proc.stdout, strip=False)
+        self.lines = self.output.lines
         match = READY.search(self.wait_for_line("listening on", timeout=30))
         assert match, self.lines
         self.port = int(match.group(1))
         self.client = SimpleUDPClient("127.0.0.1", self.port)
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._queue.put(line)
-        self._queue.put(None)
-
     def wait_for_line(self, text: str, timeout: float = 10.0) -> str:
         """The first new stdout line containing `text` (fails after `timeout` or at exit)."""
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if line is None:
-                err = self.proc.stderr.read() if self.proc.stderr else ""
-                pytest.fail(f"mapper headless exited before printing {text!r}: {self.lines} {err}")
-            self.lines.append(line)
-            if text in line:
-                return line
+        line, ended = self.output.until(lambda line: text in line, timeout)
+        if line is not None:
+            return line
+        if ended:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            pytest.fail(f"mapper headless exited before printing {text!r}: {self.lines} {err}")
         pytest.fail(f"no line with {text!r} within {timeout} s: {self.lines}")
 
     def control(self, name: str, *args: object) -> None:
@@ -65,14 +52,7 @@ class Headless:
         self.proc.send_signal(sig)
         self.proc.wait(timeout=20)
         err = self.proc.stderr.read() if self.proc.stderr else ""
-        for _ in range(10_000):
-            try:
-                line = self._queue.get(timeout=5)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.lines.append(line)
+        self.output.drain(quiet=5)
         return self.proc.returncode, "".join(self.lines), err
 
 
