@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mapper.models.knn import NeighbourGroup, can_share_neighbours
+from mapper.models.knn import NeighbourGroup, can_share_neighbours, neighbour_key
 from mapper.models.stacking import can_stack, stack
 from mapper.outputs import Output
 
@@ -65,21 +65,17 @@ class FramePlan:
         mlps = [r for r in whole if can_stack(r[1].model)]
         stacked = stack([t.model for _, t, _ in mlps])
         if stacked is not None:
-            groups.append(
-                (stacked.predict_frame, tuple((j, shaping(o, t.model)) for j, t, o in mlps))
-            )
+            groups.append((stacked.predict_frame, _targets(mlps)))
             rest = [r for r in rest if r not in mlps]
 
         by_search: dict[tuple[int, int], list[tuple[int, Any, Output]]] = {}
         for r in whole:
             if r in rest and can_share_neighbours(r[1].model):
-                by_search.setdefault((id(r[1].model._search_), r[1].model._k_), []).append(r)
+                by_search.setdefault(neighbour_key(r[1].model), []).append(r)
         for members in by_search.values():
             if len(members) > 1:
                 group = NeighbourGroup([t.model for _, t, _ in members])
-                groups.append(
-                    (group.predict_frame, tuple((j, shaping(o, t.model)) for j, t, o in members))
-                )
+                groups.append((group.predict_frame, _targets(members)))
                 rest = [r for r in rest if r not in members]
 
         self.groups = tuple(groups)

@@ -179,6 +179,11 @@ def can_share_neighbours(model: Model) -> bool:
     return isinstance(model, KNNClassifier) and model._k_ == 1
 
 
+def neighbour_key(model: Any) -> tuple[int, int]:
+    """Models with equal keys search the same examples for the same number of neighbours."""
+    return id(model._search_), model._k_
+
+
 class NeighbourGroup:
     """Several kNN outputs that learned from the same examples with the same k: the frame's
     neighbours are found once, and each output's value is read from them (the same values as
