@@ -17,12 +17,12 @@ import time
 
 from benchmarks.roundtrip import SCENARIOS
 from benchmarks.tasks import TEST_SEED, examples
-from mapper.engine import Engine
+from mapper.core.engine import Engine
+from mapper.core.outputs import make_outputs
 from mapper.models.registry import make_model
 from mapper.osc.codec import encode_message
 from mapper.osc.server import OSCServer
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import make_outputs
 
 INPUTS, OUTPUTS, EXAMPLES = 8, 3, 1000
 

@@ -39,10 +39,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.machine import describe
+from mapper.cli.neural_commands import time_blocks
 from mapper.generators.base import cuda_present
-from mapper.generators.neural.commands import time_blocks
 from mapper.generators.neural.model import NeuralGenerator, load_model
-from mapper.generators.neural.outputs import ClockOutput
+from mapper.generators.neural.sound_out import ClockOutput
 from mapper.generators.neural.streamer import Streamer, rtf
 
 LATENT, FULL_LATENT, RATE, BANDS = 16, 128, 44100, 16

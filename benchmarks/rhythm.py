@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.machine import describe
 from mapper.generators.rhythm.decoder import NumpyDecoder, load_arrays, shipped_weights
 from mapper.generators.rhythm.generator import RhythmGenerator
-from mapper.generators.sequencer import Sequencer
-from mapper.generators.sinks.osc import OSCRhythmSink
+from mapper.generators.rhythm.sequencer import Sequencer
+from mapper.generators.rhythm.sinks.osc import OSCRhythmSink
 from mapper.osc.codec import encode_message
 
 

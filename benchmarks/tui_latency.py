@@ -24,10 +24,10 @@ import numpy as np
 from benchmarks.client import Client, summary
 from benchmarks.machine import describe
 from benchmarks.peers import mapper_command
-from mapper.engine import Engine
+from mapper.core.engine import Engine
+from mapper.core.outputs import make_outputs
 from mapper.osc.codec import encode_message
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import make_outputs
 from mapper.project import Project, project_from_engine, save_project
 
 INPUTS, OUTPUTS, EXAMPLES = 8, 3, 1000

@@ -12,10 +12,10 @@ from pythonosc.osc_packet import OscPacket
 from pythonosc.parsing import osc_types
 from pythonosc.udp_client import SimpleUDPClient
 
-from mapper.engine import Engine
+from mapper.core.engine import Engine
+from mapper.core.outputs import Output, make_outputs
 from mapper.osc.server import OSCServer
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output, make_outputs
 
 Message = tuple[str, str, tuple[Any, ...]]
 

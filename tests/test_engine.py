@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mapper.engine import Engine, EngineError, Mode, ModelState
-from mapper.outputs import Output
+from mapper.core.engine import Engine, EngineError, Mode, ModelState
+from mapper.core.outputs import Output
 
 
 def taught_engine() -> tuple[Engine, list[list[float]]]:

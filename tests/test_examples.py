@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from mapper.examples import ExampleStore
+from mapper.core.examples import ExampleStore
 
 
 def test_rows_grow_past_the_first_capacity_and_keep_their_order():

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from mapper.engine import Engine
+from mapper.core.engine import Engine
+from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import Project, engine_from_project, project_from_engine, save_project
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from mapper.engine import Engine, Trained
-from mapper.frame_plan import FramePlan
+from mapper.core.engine import Engine, Trained
+from mapper.core.frame_plan import FramePlan
+from mapper.core.outputs import Output
 from mapper.models import make_model
 from mapper.models.knn import NeighbourGroup, can_share_neighbours
-from mapper.outputs import Output
 
 
 def _trained(model: object, inputs: list[int] | None = None) -> Trained:

@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mapper.engine import Engine
-from mapper.examples import ExampleStore
-from mapper.generators.player import LatentFromOutputs, latent_outputs
+from mapper.core.engine import Engine
+from mapper.core.examples import ExampleStore
+from mapper.core.outputs import Output
+from mapper.generators.latent import LatentFromOutputs, latent_outputs
 from mapper.generators.rhythm.generator import RhythmGenerator
-from mapper.generators.sequencer import Sequencer
+from mapper.generators.rhythm.sequencer import Sequencer
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import load_project, new_project
-from mapper.session import Session
+from mapper.session.session import Session
 
 from .conftest import Receiver, wait_for
 
@@ -144,7 +144,7 @@ def test_setting_the_outputs_auditions_the_latent_point_over_osc(
 ):
     from pythonosc.udp_client import SimpleUDPClient
 
-    player = session.attach_generator(device="cpu")
+    player = session.attach_player(device="cpu")
     assert [o.name for o in session.engine.outputs] == [d.name for d in player.latent_dims]
     assert player.bpm == 300
     player.start()
@@ -176,7 +176,7 @@ def test_tempo_and_transport_over_osc_are_saved_with_the_project(
 ):
     from pythonosc.udp_client import SimpleUDPClient
 
-    player = session.attach_generator(device="cpu")
+    player = session.attach_player(device="cpu")
     client = SimpleUDPClient("127.0.0.1", session.listen_address[1])
     client.send_message("/mapper/rhythm/start", [])
     wait_for(lambda: player.playing)
@@ -197,7 +197,7 @@ def test_tempo_and_transport_over_osc_are_saved_with_the_project(
 def test_while_stopped_the_pattern_follows_the_outputs_and_restarting_resends_it(
     session: Session,
 ):
-    player = session.attach_generator(device="cpu")
+    player = session.attach_player(device="cpu")
     rec = Recorder()
     player.add_sink(rec)
     assert not player.playing and player.step == -1
@@ -219,7 +219,7 @@ def test_playing_the_drum_model_on_the_cpu_never_loads_torch():
     import sys
 
     code = (
-        "import sys, mapper.headless, mapper.generators.player as p, numpy as np\n"
+        "import sys, mapper.cli.headless, mapper.generators.rhythm.player as p, numpy as np\n"
         "from mapper.generators.rhythm.generator import RhythmGenerator\n"
         "g = RhythmGenerator(device='auto'); g.decode(np.zeros(g.latent_size))\n"
         "print('torch' in sys.modules, g.device)\n"
@@ -235,7 +235,7 @@ def test_a_recorded_gesture_steers_the_drums_live_over_osc(session: Session, rec
     """Two poses recorded against two grooves, trained, run: each pose plays its groove."""
     from pythonosc.udp_client import SimpleUDPClient
 
-    player = session.attach_generator(device="cpu")
+    player = session.attach_player(device="cpu")
     gen = player.generator
     engine = session.engine
     for j in range(engine.n_outputs):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mapper.generators.rhythm.sequencer import Sequencer
+from mapper.generators.rhythm.sinks.audio import AudioRhythmSink, Mixer
+from mapper.generators.rhythm.sinks.midi import MidiRhythmSink
 from mapper.generators.rhythm.synth import RATE, make_samples, render_bars
 from mapper.generators.rhythm.voices import GM_NOTES
-from mapper.generators.sequencer import Sequencer
-from mapper.generators.sinks.audio import AudioRhythmSink, Mixer
-from mapper.generators.sinks.midi import MidiRhythmSink
 
 from .conftest import wait_for
 

@@ -23,7 +23,7 @@ def loaded_after_import(module: str) -> set[str]:
 
 def test_every_engine_module_imports_without_textual_or_rich():
     modules = engine_modules()
-    assert "mapper.engine" in modules and "mapper.osc.server" in modules
+    assert "mapper.core.engine" in modules and "mapper.osc.server" in modules
     for module in modules:
         if module == "mapper.__main__":
             continue
@@ -33,5 +33,5 @@ def test_every_engine_module_imports_without_textual_or_rich():
 
 
 def test_the_command_line_loads_no_heavy_libraries():
-    loaded = loaded_after_import("mapper.cli")
+    loaded = loaded_after_import("mapper.cli.main")
     assert not loaded & {"numpy", "sklearn", "scipy", "torch", "textual"}

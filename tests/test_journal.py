@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
-from mapper.engine import Engine
+from mapper.core.engine import Engine
+from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import (
     JOURNAL_FILE,
     Project,
@@ -24,7 +24,7 @@ from mapper.project import (
     save_project,
 )
 from mapper.project.files import COMMIT_NOTE, beside
-from mapper.saving import ProjectSaver
+from mapper.project.saver import ProjectSaver
 
 from .test_headless import READY, start
 
@@ -211,9 +211,9 @@ SAVE_LOOP = """
 import sys
 from pathlib import Path
 import numpy as np
-from mapper.examples import ExampleRows
+from mapper.core.examples import ExampleRows
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
+from mapper.core.outputs import Output
 from mapper.project import new_project, save_project
 
 folder = Path(sys.argv[1])

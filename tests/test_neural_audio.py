@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 import torch
 
-from mapper.engine import Engine
+from mapper.core.engine import Engine
+from mapper.core.outputs import Output
 from mapper.generators.base import GeneratorError
+from mapper.generators.latent import latent_outputs
 from mapper.generators.neural.model import load_model
-from mapper.generators.neural.outputs import ClockOutput, SpeakerOutput, WavRecorder, fill
 from mapper.generators.neural.player import NeuralPlayer, open_neural_player, spec_path
+from mapper.generators.neural.sound_out import ClockOutput, SpeakerOutput, WavRecorder, fill
 from mapper.generators.neural.streamer import Streamer
 from mapper.generators.neural.toy import loudness, pitch_hz, write_toy
-from mapper.generators.player import latent_outputs
-from mapper.outputs import Output
 
 from .conftest import Rig, wait_for
 

@@ -3,7 +3,6 @@ as a real subprocess, real /wek/inputs over UDP, a real WAV file; the project's 
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import shutil
@@ -14,14 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mapper.examples import ExampleStore
-from mapper.generators import headless as generator_options
+from mapper.core.examples import ExampleStore
 from mapper.generators.base import LatentDim
+from mapper.generators.latent import latent_outputs
 from mapper.generators.neural.toy import loudness, pitch_hz, write_toy
-from mapper.generators.player import latent_outputs
 from mapper.osc.settings import OSCSettings
 from mapper.project import load_project, new_project
-from mapper.session import Session
+from mapper.session.options import GeneratorChoice, PlayOptions
+from mapper.session.playing import settings_to_play
+from mapper.session.session import Session
 
 from .conftest import Receiver
 from .test_generator_cli import mapper
@@ -195,9 +195,10 @@ def test_a_model_inside_the_project_is_saved_by_a_relative_path(tmp_path: Path, 
     session = Session(project, ExampleStore(2, 2).snapshot(), osc, folder)
     session.create_folder()
     shutil.copy(toy, folder / "toy.ts")
-    args = argparse.Namespace(generator=f"torchscript:{folder / 'toy.ts'}", steer=None)
+    choice = GeneratorChoice.parse(f"torchscript:{folder / 'toy.ts'}")
     try:
-        player = session.attach_generator(generator_options.settings(session, args), "cpu")
+        spec = settings_to_play(PlayOptions(choice), session.project.generator, session.folder)
+        player = session.attach_player(spec, "cpu")
         assert player.steer == 2 and player.generator.path == folder / "toy.ts"
         session.save()
     finally:
@@ -208,7 +209,7 @@ def test_a_model_inside_the_project_is_saved_by_a_relative_path(tmp_path: Path, 
     assert reopened.generator == {"type": "torchscript", "path": "toy.ts", "steer": 2}
     session = Session(reopened, rows, osc, moved)
     try:
-        player = session.attach_generator(None, "cpu")
+        player = session.attach_player(None, "cpu")
         assert player.generator.path == moved / "toy.ts" and player.steer == 2
     finally:
         session.close()

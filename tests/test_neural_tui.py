@@ -7,10 +7,10 @@ import wave
 from argparse import Namespace
 from pathlib import Path
 
-from mapper.examples import ExampleStore
+from mapper.core.examples import ExampleStore
 from mapper.generators.base import LatentDim
 from mapper.generators.neural.toy import write_toy
-from mapper.generators.player import latent_outputs
+from mapper.generators.rhythm.player import latent_outputs
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from tui.app import MapperApp

@@ -8,8 +8,8 @@ import pytest
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from mapper.engine import Mode
-from mapper.outputs import Output, make_outputs
+from mapper.core.engine import Mode
+from mapper.core.outputs import Output, make_outputs
 
 from .conftest import wait_for
 

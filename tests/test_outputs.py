@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from mapper.outputs import Output, make_outputs
+from mapper.core.outputs import Output, make_outputs
 
 
 def test_soft_limits_let_values_through_and_hard_limits_clamp():

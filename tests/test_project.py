@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mapper.engine import Engine, Mode
+from mapper.core.engine import Engine, Mode
+from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import (
     SCHEMA_VERSION,
     Project,

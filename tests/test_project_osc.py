@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mapper.engine import Engine
+from mapper.core.engine import Engine
+from mapper.core.outputs import make_outputs
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import make_outputs
 from mapper.project import Project, load_project, project_from_engine, save_project
 
 from .test_headless import headless, record_round, wait_until  # noqa: F401 (a fixture)

@@ -7,21 +7,20 @@ from __future__ import annotations
 import json
 import shutil
 import wave
-from argparse import Namespace
 from pathlib import Path
 
 import pytest
 
-from mapper.engine import EngineError
-from mapper.examples import ExampleStore
+from mapper.core.engine import EngineError
+from mapper.core.examples import ExampleStore
 from mapper.generators.base import LatentDim
-from mapper.generators.headless import new_project_outputs
+from mapper.generators.latent import latent_outputs
 from mapper.generators.neural.toy import write_toy
-from mapper.generators.player import latent_outputs
+from mapper.generators.presets import generator_preset
 from mapper.generators.rhythm.decoder import shipped_weights
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, load_project, save_project
-from mapper.session import Session, rebase_model_path
+from mapper.session.session import Session, rebase_model_path
 
 from .conftest import Receiver, wait_for
 from .test_headless import Headless, start
@@ -49,6 +48,11 @@ def opened(project: Project, folder: Path) -> Session:
     return session
 
 
+def _drum_outputs():
+    preset = generator_preset("rhythm")
+    return preset.outputs, preset.values
+
+
 def saved_generator(folder: Path) -> dict:
     return json.loads((folder / "project.json").read_text())["generator"]
 
@@ -60,7 +64,7 @@ def test_save_as_keeps_a_model_inside_the_old_folder_findable(tmp_path: Path):
     spec = {"type": "torchscript", "path": "models/toy.ts", "steer": 2}
     session = opened(toy_project("a", spec), old)
     try:
-        assert session.attach_generator(None, "cpu").generator.path == old / "models/toy.ts"
+        assert session.attach_player(None, "cpu").generator.path == old / "models/toy.ts"
         session.save_as(new)
     finally:
         session.close()
@@ -68,7 +72,7 @@ def test_save_as_keeps_a_model_inside_the_old_folder_findable(tmp_path: Path):
     assert saved_generator(new)["path"] == str(model.resolve())  # not inside b: absolute
     again = Session(*load_project(new), OSCSettings(listen_port=0, send_port=9), new)
     try:
-        player = again.attach_generator(None, "cpu")
+        player = again.attach_player(None, "cpu")
         assert player.generator.path.resolve() == model.resolve()
     finally:
         again.close()
@@ -77,12 +81,12 @@ def test_save_as_keeps_a_model_inside_the_old_folder_findable(tmp_path: Path):
 def test_save_as_into_the_folder_that_holds_the_model_makes_the_path_relative(tmp_path):
     old, new = tmp_path / "a", tmp_path / "b"
     new.mkdir()
-    write_toy(new / "toy.ts")  # a folder holding only the model: "holds other files"
+    write_toy(new / "toy.ts")  # a folder holding only the model: "only other files"
     spec = {"type": "torchscript", "path": "../b/toy.ts", "steer": 2}
     session = opened(toy_project("a", spec), old)
     try:
-        session.attach_generator(None, "cpu")
-        with pytest.raises(EngineError, match="holds other files"):
+        session.attach_player(None, "cpu")
+        with pytest.raises(EngineError, match="only other files"):
             session.save_as(new)
         assert session.project.generator["path"] == "../b/toy.ts"  # refused: untouched
         (new / "project.json").write_text("{}")  # now it is (the start of) a project folder
@@ -97,7 +101,7 @@ def test_save_as_keeps_the_drum_models_weights_findable_even_after_a_tempo_chang
     old, new = tmp_path / "a", tmp_path / "b"
     old.mkdir()
     weights = Path(shutil.copy(shipped_weights(), old / "my-drums.npz"))
-    outputs, values = new_project_outputs(Namespace(outputs=None, type=None))
+    outputs, values = _drum_outputs()
     project = Project(
         "a",
         ["x", "y"],
@@ -108,7 +112,7 @@ def test_save_as_keeps_the_drum_models_weights_findable_even_after_a_tempo_chang
     )
     session = opened(project, old)
     try:
-        player = session.attach_generator(None, "cpu")
+        player = session.attach_player(None, "cpu")
         session.save_as(new)
         player.set_bpm(110.0)  # the player saves its tempo through the project's settings
         session.save()
@@ -121,7 +125,7 @@ def test_save_as_keeps_the_drum_models_weights_findable_even_after_a_tempo_chang
     }
     again = Session(*load_project(new), OSCSettings(listen_port=0, send_port=9), new)
     try:
-        assert again.attach_generator(None, "cpu").generator.weights == weights.resolve()
+        assert again.attach_player(None, "cpu").generator.weights == weights.resolve()
     finally:
         again.close()
 
@@ -192,11 +196,11 @@ def test_a_project_opened_over_osc_records_on_into_the_next_file(
 def test_sinks_that_do_not_fit_a_later_generator_are_skipped_with_a_reason(tmp_path):
     from mapper.generators.routing import Routing
 
-    outputs, _ = new_project_outputs(Namespace(outputs=None, type=None))
+    outputs, _ = _drum_outputs()
     drums = Project("d", ["x", "y"], outputs, OSCSettings(listen_port=0, send_port=9))
     session = opened(drums, None)
     try:
-        player = session.attach_generator({"type": "rhythm"}, "cpu")
+        player = session.attach_player({"type": "rhythm"}, "cpu")
         sinks = len(player.sequencer.sinks)
         routing = Routing(record_audio=str(tmp_path / "take.wav"))
         routing.follow(player)
@@ -207,7 +211,7 @@ def test_sinks_that_do_not_fit_a_later_generator_are_skipped_with_a_reason(tmp_p
         assert routing.take_news() == []  # once
         assert len(player.sequencer.sinks) == sinks and not (tmp_path / "take.wav").exists()
         model = write_toy(tmp_path / "toy.ts")
-        neural = session.attach_generator({"type": "torchscript", "path": str(model)}, "cpu")
+        neural = session.attach_player({"type": "torchscript", "path": str(model)}, "cpu")
         lines = Routing(midi="IAC Bus 1").apply(neural)
         assert lines[0] == "--midi IAC Bus 1: MIDI is for the drum model; not for this one"
         assert neural.sinks == ["clock"]
@@ -224,7 +228,7 @@ def test_a_recording_never_overwrites_an_earlier_take(tmp_path):
     model = write_toy(tmp_path / "toy.ts")
     session = opened(toy_project("t", {"type": "torchscript", "path": str(model)}), None)
     try:
-        player = session.attach_generator(None, "cpu")
+        player = session.attach_player(None, "cpu")
         lines = Routing(record_audio=str(take)).apply(player)
         assert lines[0].startswith(f"recording what plays to {tmp_path / 'take-2.wav'} ")
         assert player.sinks == ["clock", str(tmp_path / "take-2.wav")]

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from mapper.engine import Engine, EngineError, Mode
-from mapper.outputs import Output, make_outputs
+from mapper.core.engine import Engine, EngineError, Mode
+from mapper.core.outputs import Output, make_outputs
 from tests.conftest import wait_for
 
 

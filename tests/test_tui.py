@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
-from mapper.engine import Mode, ModelState
+from mapper.core.engine import Mode, ModelState
 from mapper.project import load_project
 from tests.tui_helpers import app_on, record, small_project, until
 from tui.app import MapperApp
@@ -21,9 +21,9 @@ from tui.screens.dialogs import AskFolder, Confirm
 from tui.screens.examples import ExamplesScreen
 from tui.screens.model import ModelScreen
 from tui.screens.new_project import NewProjectScreen
-from tui.widgets.inputs import InputsPanel
-from tui.widgets.outputs import OutputsPanel
-from tui.widgets.status import StatusBar
+from tui.widgets.inputs_panel import InputsPanel
+from tui.widgets.outputs_panel import OutputsPanel
+from tui.widgets.title_bar import StatusBar
 from tui.widgets.xypad import XYPad
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -254,8 +254,8 @@ async def test_the_drums_demo_shows_the_pattern_and_the_keys_play_it(receiver):
 async def test_open_replaces_the_project_on_the_same_port_and_asks_before_dropping(
     receiver, tmp_path
 ):
-    from mapper.engine import Engine
-    from mapper.outputs import make_outputs
+    from mapper.core.engine import Engine
+    from mapper.core.outputs import make_outputs
     from mapper.project import Project, project_from_engine, save_project
 
     other = Engine(["a", "b", "c"], make_outputs(1))

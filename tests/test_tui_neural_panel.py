@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from mapper.engine import Mode, ModelState
-from mapper.examples import ExampleStore
+from mapper.core.engine import Mode, ModelState
+from mapper.core.examples import ExampleStore
+from mapper.core.outputs import Output
 from mapper.generators.neural.toy import write_toy
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import Project
 from tests.tui_helpers import until
 from tui.app import MapperApp
 from tui.widgets.drums import DrumPanel
 from tui.widgets.neural import NeuralPanel, held_summary
-from tui.widgets.outputs import OutputsPanel
+from tui.widgets.outputs_panel import OutputsPanel
 from tui.widgets.xypad import XYPad
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from mapper.examples import ExampleStore
+from mapper.core.examples import ExampleStore
+from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import Project
 from tui.app import MapperApp
 
@@ -100,7 +100,7 @@ def neural_app(model) -> MapperApp:
     from argparse import Namespace
 
     from mapper.generators.base import LatentDim
-    from mapper.generators.player import latent_outputs
+    from mapper.generators.rhythm.player import latent_outputs
 
     dims = [LatentDim(f"latent-{k}", -2.0, 2.0) for k in range(1, 5)]
     project = Project(

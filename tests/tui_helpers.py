@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from mapper.engine import Engine
-from mapper.examples import ExampleRows, ExampleStore
+from mapper.core.engine import Engine
+from mapper.core.examples import ExampleRows, ExampleStore
+from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import Project
 from tui.app import MapperApp
 

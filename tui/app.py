@@ -26,8 +26,8 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from mapper.engine import Engine, EngineError, Mode
-from mapper.examples import ExampleRows, ExampleStore
+from mapper.core.engine import Engine, EngineError, Mode
+from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.generators import headless as generator_options
 from mapper.generators.base import GeneratorError
 from mapper.osc.settings import OSCSettings
@@ -41,10 +41,10 @@ from tui.screens.help import HelpScreen
 from tui.screens.model import ModelScreen
 from tui.screens.new_project import GeneratorOutputs, NewProjectScreen
 from tui.widgets.drums import DrumPanel
-from tui.widgets.inputs import InputsPanel
+from tui.widgets.inputs_panel import InputsPanel
 from tui.widgets.neural import NeuralPanel
-from tui.widgets.outputs import OutputsPanel
-from tui.widgets.status import RateMeter, StatusBar
+from tui.widgets.outputs_panel import OutputsPanel
+from tui.widgets.title_bar import RateMeter, StatusBar
 from tui.widgets.xypad import XYPad
 
 REFRESH = 0.2  # seconds between redraws of the live panels (actions redraw at once). Every

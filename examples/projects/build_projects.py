@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mapper.engine import Engine
-from mapper.examples import ExampleRows
-from mapper.generators.player import latent_outputs
+from mapper.core.engine import Engine
+from mapper.core.examples import ExampleRows
+from mapper.core.outputs import Output
 from mapper.generators.rhythm.generator import RhythmGenerator
+from mapper.generators.latent import latent_outputs
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 from mapper.project import new_project, project_from_engine, save_project
 
 HERE = Path(__file__).resolve().parent

@@ -8,9 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-
-class GeneratorError(Exception):
-    """A generator that cannot be loaded, trained or played; the message says what to do."""
+from mapper.errors import GeneratorError
 
 
 @dataclass(frozen=True)

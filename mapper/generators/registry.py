@@ -1,28 +1,41 @@
-"""Loading a generator by the settings a project saves, e.g. {"type": "rhythm", "bpm": 120} or
-{"type": "torchscript", "path": "model.ts", "steer": 8}."""
+"""Opening a player by the settings a project saves, e.g. {"type": "rhythm", "bpm": 120} or
+{"type": "torchscript", "path": "model.ts", "steer": 8}: the one place that knows every type."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mapper.generators.base import Generator, GeneratorError
+from mapper.core.engine import Engine
+from mapper.errors import GeneratorError
+from mapper.generators.controls import MessageSender
+from mapper.generators.player import Player
 
 TYPES = ("rhythm", "torchscript")
+MODEL_FILE_KEYS = {"torchscript": "path", "rhythm": "weights"}  # a generator's model file
 
 
-def load_generator(
-    spec: dict[str, Any] | None, folder: Path | None = None, device: str | None = "auto"
-) -> Generator:
-    """`weights` (rhythm; None: shipped) and `path` (torchscript) in the settings are paths
-    relative to the project `folder` (or absolute)."""
-    kind = (spec or {}).get("type", "rhythm")
+def open_player(
+    spec: dict[str, Any],
+    engine: Engine,
+    folder: Path | None,
+    device: str | None,
+    sender: MessageSender,
+    on_change: Callable[[dict[str, Any]], None] | None = None,
+) -> Player:
+    """A player for a project's generator settings, steered by `engine`'s outputs; model
+    paths in the settings are relative to `folder`. The drum model's hits and a neural model's
+    status replies go out through `sender`; `on_change(changes)` when the player changes some
+    of what the project saves (a tempo: {"bpm": 110.0}). GeneratorError says what is wrong."""
+    kind = spec.get("type", "rhythm")
     if kind == "rhythm":
-        from mapper.generators.rhythm.generator import load_generator as load_rhythm
+        from mapper.generators.rhythm.player import open_rhythm_player
+        from mapper.generators.rhythm.sinks.osc import OSCRhythmSink
 
-        return load_rhythm(spec, folder, device)
+        return open_rhythm_player(spec, engine, folder, device, [OSCRhythmSink(sender)], on_change)
     if kind == "torchscript":
-        from mapper.generators.neural.player import load_from_spec
+        from mapper.generators.neural.player import open_neural_player
 
-        return load_from_spec(spec or {}, folder, device)
+        return open_neural_player(spec, engine, folder, device, sender)
     raise GeneratorError(f"unknown generator type {kind!r}; this version knows {', '.join(TYPES)}")

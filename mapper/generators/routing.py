@@ -14,13 +14,16 @@ are skipped with a line that says so.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from mapper.generators.base import GeneratorError
+from mapper.errors import GeneratorError
+from mapper.generators.player import AudioPlayer, Player, Recording, StepPlayer
+
+if TYPE_CHECKING:
+    from mapper.session.options import PlayOptions
 
 log = logging.getLogger("mapper.generators")
 MAX_TAKES = 10_000
@@ -40,27 +43,24 @@ class Routing:
         self.record_audio = record_audio
         self.midi = midi
         self.device = device  # where later projects' models decode too
-        self.recorders: list[Any] = []  # every WAV recorder of this run, in order
+        self.recorders: list[Recording] = []  # every WAV recorder of this run, in order
         self.news: list[str] = []  # the lines of the latest follow, until taken
         self._news_lock = threading.Lock()  # follow runs on a switch's thread
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Routing:
-        return cls(
-            bool(getattr(args, "audio", False)),
-            getattr(args, "record_audio", None),
-            getattr(args, "midi", None),
-            getattr(args, "device", "auto"),
-        )
+    def from_options(cls, options: PlayOptions) -> Routing:
+        return cls(options.audio, options.record_audio, options.midi, options.device)
 
-    def apply(self, player: Any) -> list[str]:
+    def apply(self, player: Player) -> list[str]:
         """Add the sinks to this player (not started yet); returns the lines that say where it
         plays. GeneratorError (or OSError) if a device or file cannot be opened."""
-        if player.generator.type_name == "torchscript":
-            return self._neural(player)
-        return self._rhythm(player)
+        if player.audio is not None:
+            return self._audio(player.audio)
+        if player.steps is not None:
+            return self._steps(player.steps)
+        return []
 
-    def follow(self, player: Any) -> None:
+    def follow(self, player: Player) -> None:
         """apply() for the generator of a project opened later: its lines become the news
         (take_news); a sink that cannot open is news too (the generator plays on without it)."""
         try:
@@ -77,18 +77,18 @@ class Routing:
             news, self.news = self.news, []
         return news
 
-    def _neural(self, player: Any) -> list[str]:
-        gen = player.generator
+    def _audio(self, player: AudioPlayer) -> list[str]:
+        rate = player.sample_rate
         lines = []
         if self.midi:
             lines.append(f"--midi {self.midi}: MIDI is for the drum model; not for this one")
         if self.record_audio:  # first: speakers that fail to open must not cost the take
             path = self._next_take()
             self.recorders.append(player.record_to(path))
-            lines.append(f"recording what plays to {path} (16-bit WAV, {gen.sample_rate} Hz)")
+            lines.append(f"recording what plays to {path} (16-bit WAV, {rate} Hz)")
         if self.audio:
             player.play_to_speakers()
-            lines.append(f"sound on the default audio output at {gen.sample_rate} Hz")
+            lines.append(f"sound on the default audio output at {rate} Hz")
         if not self.audio and not self.record_audio:
             lines.append(
                 "nothing hears it: add --audio (the speakers) or --record-audio FILE.wav; it "
@@ -96,15 +96,15 @@ class Routing:
             )
         return lines
 
-    def _rhythm(self, player: Any) -> list[str]:
+    def _steps(self, player: StepPlayer) -> list[str]:
         lines = []
         if self.midi:
-            from mapper.generators.sinks.midi import MidiRhythmSink, open_midi_port
+            from mapper.generators.rhythm.sinks.midi import MidiRhythmSink, open_midi_port
 
             player.add_sink(MidiRhythmSink.for_port(open_midi_port(self.midi)))
             lines.append(f"MIDI notes on channel 10 of port {self.midi!r}")
         if self.audio:
-            from mapper.generators.sinks.audio import AudioRhythmSink
+            from mapper.generators.rhythm.sinks.audio import AudioRhythmSink
 
             player.add_sink(AudioRhythmSink.open())
             lines.append("sound from the built-in drum synth on the default audio output")

@@ -7,9 +7,7 @@ from typing import Any
 
 import numpy as np
 
-
-class ModelError(ValueError):
-    """A problem with model settings or training data, worded for a musician."""
+from mapper.errors import ModelError
 
 
 def check_examples(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,8 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
+from mapper.errors import OSCDecodeError
+
 __all__ = [
     "FloatEncoder",
     "Message",
@@ -28,10 +30,6 @@ __all__ = [
     "message_prefix",
     "parse_packet",
 ]
-
-
-class OSCDecodeError(ValueError):
-    """A datagram that is not valid OSC 1.0; the message says what is wrong."""
 
 
 Message = tuple[str, str, tuple]

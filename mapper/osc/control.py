@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mapper.engine import Engine, EngineError
+from mapper.core.engine import Engine, EngineError
 
 Handler = Callable[[Sequence[Any]], None]
 WEK = "/wekinator/control/"
@@ -60,7 +60,7 @@ def _model_settings(args: Sequence[Any]) -> dict[str, Any]:
 def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> dict[str, Handler]:
     """The address -> handler table for one engine. `save` saves the project, if there is one.
 
-    `save` must return at once (it runs on the receive thread): see mapper.saving.
+    `save` must return at once (it runs on the receive thread): see mapper.project.saver.
     """
 
     def simple(method: Callable[[], object]) -> Handler:

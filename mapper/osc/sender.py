@@ -6,7 +6,7 @@ import socket
 from collections.abc import Sequence
 from typing import Any
 
-from mapper.engine import Counters
+from mapper.core.engine import Counters
 from mapper.osc.codec import FloatEncoder, encode_message
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mapper.engine import Engine, EngineError
+from mapper.core.engine import Engine, EngineError
 from mapper.osc.codec import OSCDecodeError, message_prefix, parse_packet
 from mapper.osc.control import make_controls
 from mapper.osc.sender import OSCSender, resolve_udp

@@ -3,15 +3,17 @@
 Both are plain text a person can read, diff and edit. Trained models are not saved: they are
 retrained from the examples on load (seconds, by design), so nothing in a project folder is ever
 unpickled or executed. A save replaces both files together (mapper.project.files); examples
-recorded since the last save wait in `journal.csv` (mapper.journal).
+recorded since the last save wait in `journal.csv` (mapper.project.journal).
 """
 
-from .errors import ProjectError
+from mapper.errors import ProjectError
+
 from .folder import (
     EXAMPLES_FILE,
     JOURNAL_FILE,
     PROJECT_FILE,
     PROJECT_FILES,
+    holds_project,
     load_project,
     read_examples,
     save_project,
@@ -28,6 +30,7 @@ __all__ = [
     "Project",
     "ProjectError",
     "engine_from_project",
+    "holds_project",
     "load_project",
     "new_project",
     "project_from_engine",

@@ -1,7 +1,7 @@
 """A project folder: project.json and examples.csv, saved together, loaded with clear errors.
 
 Loading also finishes (or discards) a save a kill interrupted, and recovers the examples the
-journal holds beyond the last save (see mapper.journal).
+journal holds beyond the last save (see mapper.project.journal).
 """
 
 from __future__ import annotations
@@ -12,18 +12,15 @@ import logging
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from mapper.examples import ExampleRows
+from mapper.core.examples import ExampleRows
+from mapper.errors import MapperError, ProjectError
 
 from . import table
-from .errors import ProjectError
 from .files import commit, finish_interrupted_save, write_beside
+from .journal import Journal, StoreState, read_journal
 from .model import Project
 from .schema import project_doc, project_from_doc
-
-if TYPE_CHECKING:
-    from mapper.journal import Journal, StoreState
 
 PROJECT_FILE = "project.json"
 EXAMPLES_FILE = "examples.csv"
@@ -82,11 +79,25 @@ def save_project(
 
 
 # ---- loading --------------------------------------------------------------------------------
+def holds_project(folder: Path, error: type[MapperError] = ProjectError) -> bool:
+    """True when `folder` holds a project; False when it is new or empty, so that a project
+    can be made there. Raises `error` (the caller's kind) when it is a file, or a folder of
+    other files: a project is never written over someone's files."""
+    if folder.exists() and not folder.is_dir():
+        raise error(f"{folder} is a file, not a project folder")
+    if (folder / PROJECT_FILE).exists():
+        return True
+    if folder.exists() and any(folder.iterdir()):
+        raise error(
+            f"{folder} holds no {PROJECT_FILE}, only other files: not a project folder; "
+            "choose a project folder, or an empty or new one"
+        )
+    return False
+
+
 def load_project(folder: Path) -> tuple[Project, ExampleRows]:
     """Read a project folder, with the journal's examples recovered (`project.recovered`
     says how many). ProjectError says what is wrong, where, and what to do."""
-    from mapper.journal import read_journal
-
     path = folder / PROJECT_FILE
     try:
         done = finish_interrupted_save(folder, PROJECT_FILES)

@@ -6,10 +6,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapper.engine import Engine
-from mapper.examples import ExampleRows
+from mapper.core.engine import Engine
+from mapper.core.examples import ExampleRows
+from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 
 
 @dataclass

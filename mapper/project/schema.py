@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mapper.core.outputs import Output
+from mapper.errors import ProjectError
 from mapper.models import make_model
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output
 
-from .errors import ProjectError
 from .model import Project
 
 SCHEMA_VERSION = 2

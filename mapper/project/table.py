@@ -12,10 +12,9 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from mapper.examples import ExampleRows
-from mapper.outputs import Output
-
-from .errors import ProjectError
+from mapper.core.examples import ExampleRows
+from mapper.core.outputs import Output
+from mapper.errors import ProjectError
 
 
 def header(input_names: Iterable[str], output_names: Iterable[str]) -> list[str]:

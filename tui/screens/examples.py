@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from mapper.engine import Engine
+from mapper.core.engine import Engine
 from tui.drawing import number
 
 

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from mapper.engine import Engine, EngineError
+from mapper.core.engine import Engine, EngineError
 from mapper.models.registry import default_settings, model_types
 
 

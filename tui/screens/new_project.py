@@ -13,9 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
+from mapper.core.outputs import Output, make_outputs
 from mapper.models.registry import model_types
 from mapper.osc.settings import OSCSettings
-from mapper.outputs import Output, make_outputs
 from mapper.project import Project, new_project
 
 

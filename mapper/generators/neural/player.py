@@ -1,6 +1,7 @@
-"""A neural audio model steered by a running engine's outputs: the API the TUI and headless use.
+"""A neural audio model steered by a running engine's outputs: a Player
+(mapper.generators.player) with audio, no tempo and no steps.
 
-    player = session.attach_generator({"type": "torchscript", "path": "model.ts", "steer": 8})
+    player = session.attach_player({"type": "torchscript", "path": "model.ts", "steer": 8})
     player.generator      # the NeuralGenerator: .path, .sample_rate, .ratio, .channels,
                           # .latent_size, .device, .methods (get_methods()), .describe()
     player.latent         # the latent vector being decoded now (from the outputs), float64
@@ -33,18 +34,19 @@ from typing import Any
 
 import numpy as np
 
-from mapper.engine import Engine, EngineError
+from mapper.core.engine import Engine
 from mapper.generators.base import GeneratorError, LatentDim
+from mapper.generators.controls import MessageSender, no_args
+from mapper.generators.latent import LatentFromOutputs, output_numbers, steering
 from mapper.generators.neural.model import (
     LATENT_RANGE,
     NeuralGenerator,
     load_model,
     resolve_model_path,
 )
-from mapper.generators.neural.outputs import ClockOutput, SpeakerOutput, WavRecorder
+from mapper.generators.neural.sound_out import ClockOutput, SpeakerOutput, WavRecorder
 from mapper.generators.neural.streamer import DEFAULT_AHEAD, Streamer, StreamStats, check_ahead
-from mapper.generators.player import LatentFromOutputs, output_numbers
-from mapper.generators.sinks.osc import MessageSender
+from mapper.generators.player import AudioPlayer, StepPlayer, Tempo
 
 log = logging.getLogger("mapper.neural")
 
@@ -70,8 +72,13 @@ class NeuralPlayer:
         steer: int | None = None,
         ahead: int = DEFAULT_AHEAD,
         sender: MessageSender | None = None,
+        spec: dict[str, Any] | None = None,
     ) -> None:
         self.generator = generator
+        self.tempo: Tempo | None = None
+        self.steps: StepPlayer | None = None
+        self.audio: AudioPlayer | None = self
+        self._spec = dict(spec or {"type": "torchscript", "path": str(generator.path)})
         dims = generator.latent_dims
         if outputs is None:
             n = default_steer(len(dims)) if steer is None else steer
@@ -93,6 +100,30 @@ class NeuralPlayer:
         self._control_lock = threading.Lock()
 
     # ---- what a display shows --------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self.generator.type_name
+
+    def describe(self, output_names: Sequence[str], send: str) -> list[str]:
+        """What plays, how it is steered and how far ahead it decodes."""
+        gen = self.generator
+        threads = f" ({gen.threads} thread{'s' if gen.threads != 1 else ''})" if gen.threads else ""
+        ahead = self.streamer.ahead
+        steered = steering(self.latent_dims, self.outputs, output_names, compact=True)
+        return [
+            f"torchscript {gen.describe()}{threads}",
+            f"steering {self.steer} of {gen.latent_size} latent dimensions: {steered}",
+            f"{ahead} blocks decoded ahead ({1000 * ahead * gen.block_seconds:.0f} ms); "
+            "/mapper/neural/status answers playing, underruns, blocks, real-time factor",
+        ]
+
+    def settings(self) -> dict[str, Any]:
+        """What the project saves: the settings it was opened with, with how many dimensions
+        it steers (unless they name their outputs one by one)."""
+        if "outputs" in self._spec:
+            return dict(self._spec)
+        return {**self._spec, "steer": self.steer}
+
     @property
     def latent(self) -> np.ndarray:
         return self.source()
@@ -116,6 +147,10 @@ class NeuralPlayer:
     @property
     def stats(self) -> StreamStats:
         return self.streamer.stats()
+
+    @property
+    def sample_rate(self) -> int:
+        return self.generator.sample_rate
 
     @property
     def sinks(self) -> list[str]:
@@ -177,14 +212,6 @@ class NeuralPlayer:
         (tags iiifii) to the send target.
         """
 
-        def no_args(name: str, action: Callable[[], None]) -> Callable[[Sequence[Any]], None]:
-            def handler(args: Sequence[Any]) -> None:
-                if args:
-                    raise EngineError(f"{name} takes no arguments")
-                action()
-
-            return handler
-
         def status() -> None:
             if self._sender is not None:
                 self._sender.send_message(STATUS_REPLY, self.status_values(), "iiifii")
@@ -242,7 +269,7 @@ def open_neural_player(
     except ValueError as e:
         raise GeneratorError(f"generator 'ahead': {e}") from None
     outputs = output_numbers(spec, engine.n_outputs, generator.latent_size)
-    return NeuralPlayer(generator, engine, outputs, steer, ahead, sender)
+    return NeuralPlayer(generator, engine, outputs, steer, ahead, sender, spec)
 
 
 def load_from_spec(

@@ -1,0 +1,1 @@
+"""The `mapper` command: parsing into typed options, the headless console, the subcommands."""

@@ -1,0 +1,1 @@
+"""The instrument in memory: the engine, examples, outputs, takes, training. No sockets, no disk."""

@@ -1,0 +1,35 @@
+"""Every error gesture-mapper raises for the user: one root, `MapperError`, and one kind each.
+
+The message is for a musician: one line that says what is wrong and what to do. Callers that
+only need to report catch `MapperError`; the kinds let a command choose its exit status.
+"""
+
+from __future__ import annotations
+
+
+class MapperError(Exception):
+    """Something asked of gesture-mapper that cannot be done; the message says why."""
+
+
+class UsageError(MapperError):
+    """A command line that cannot work; the message says how to fix it."""
+
+
+class ProjectError(MapperError):
+    """A project folder or file that cannot be read or written as asked."""
+
+
+class EngineError(MapperError, ValueError):
+    """A control request that cannot be carried out (from OSC, the TUI or a script)."""
+
+
+class ModelError(MapperError, ValueError):
+    """Model settings that do not fit the model type, or data it cannot be fitted on."""
+
+
+class GeneratorError(MapperError):
+    """A generator that cannot be loaded, trained or played; the message says what to do."""
+
+
+class OSCDecodeError(MapperError, ValueError):
+    """A datagram that is not valid OSC (counted and dropped, never fatal)."""

@@ -1,0 +1,98 @@
+"""Saving a running engine's project without holding up the instrument, and its journal.
+
+The caller (often the OSC receive thread) only takes a snapshot; a worker thread formats and
+writes it. One writer at a time, and an older snapshot never overwrites a newer one. Between
+saves, the journal (mapper.project.journal) keeps every recorded example on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from mapper.core.engine import Engine
+from mapper.core.examples import ExampleRows
+from mapper.project import (
+    JOURNAL_FILE,
+    PROJECT_FILE,
+    Project,
+    project_from_engine,
+    save_project,
+)
+from mapper.project.journal import Journal, StoreState, read_store, store_state
+
+log = logging.getLogger("mapper.project.saver")
+
+
+class ProjectSaver:
+    """Saves one engine's project into one folder, in the background or right now, and
+    journals its new examples between saves (start() / stop())."""
+
+    def __init__(self, folder: Path, engine: Engine, project: Project) -> None:
+        self.folder = folder
+        self.engine = engine
+        self.project = project  # name, generator, and the project's own OSC settings (not
+        # one-off command-line overrides); the rest comes from the engine at each save
+        self._write_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._taken = 0
+        self._written = 0
+        state = store_state(engine.examples)
+        self.journal = Journal(folder / JOURNAL_FILE, engine, project.saved, state)
+
+    def start(self) -> None:
+        """Start journaling. Saves first when the folder needs it: a new project, one from an
+        older format, or one whose journal was just recovered (so it starts afresh)."""
+        if (
+            self.project.saved is None
+            or not (self.folder / PROJECT_FILE).exists()
+            or (self.folder / JOURNAL_FILE).exists()
+        ):
+            try:
+                self.save_now()
+            except OSError as e:  # the journal still holds everything: play on, and say so
+                self.engine.counters.save_errors += 1
+                log.warning("could not save %s: %s", self.folder, e)
+        self.journal.start()
+
+    def stop(self) -> None:
+        """Stop journaling, with every example written (call before a final save_now)."""
+        self.journal.stop()
+
+    def _snapshot(self) -> tuple[int, Project, StoreState, ExampleRows]:
+        with self._count_lock:
+            self._taken += 1
+            seq = self._taken
+        project = project_from_engine(self.engine, self.project)
+        state, rows = read_store(self.engine.examples, 0)
+        return seq, project, state, rows
+
+    def _write(self, seq: int, project: Project, state: StoreState, rows: ExampleRows) -> bool:
+        with self._write_lock:
+            if seq < self._written:
+                return False  # a newer snapshot is already on disk
+            save_project(self.folder, project, rows, self.journal, state)
+            self.project.saved = project.saved
+            self._written = seq
+            return True
+
+    def save_now(self) -> None:
+        """Save and return when it is on disk; OSError if it could not be written."""
+        self._write(*self._snapshot())
+
+    def save_soon(self) -> threading.Thread:
+        """Take a snapshot now and write it from a worker thread; failures are logged."""
+        seq, project, state, rows = self._snapshot()
+
+        def write() -> None:
+            try:
+                if self._write(seq, project, state, rows):
+                    log.info("saved %s (%d examples)", self.folder, len(rows))
+            except OSError as e:
+                self.engine.counters.save_errors += 1
+                log.warning("could not save %s: %s", self.folder, e)
+
+        thread = threading.Thread(target=write, name="mapper-save", daemon=False)
+        thread.start()
+        return thread

@@ -1,0 +1,83 @@
+"""The one factory from typed options to a playing instrument, for `mapper headless`, the TUI
+and the tests alike: the session listening, its folder written, its examples training, its
+generator playing where the options say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mapper.errors import GeneratorError, MapperError, ProjectError
+from mapper.session.opening import Opening, find_project
+from mapper.session.options import InstrumentOptions
+from mapper.session.session import Session
+
+
+class CannotListen(MapperError):
+    """The listening port is taken or cannot be bound."""
+
+
+@dataclass
+class Instrument:
+    """A started session, with what the performer should be told about it."""
+
+    session: Session
+    news: list[str] = field(default_factory=list)  # what happened: recovered, training, playing
+    problems: list[str] = field(default_factory=list)  # what could not be done (it plays on)
+    training: list[str] = field(default_factory=list)  # the outputs training from its examples
+
+
+def open_instrument(
+    options: InstrumentOptions, opening: Opening | None = None, strict: bool = True
+) -> Instrument:
+    """Open the project (`opening`, else the one the options name: see find_project), listen,
+    write its folder, train its examples and play its generator.
+
+    Raises before anything runs: UsageError, ProjectError, GeneratorError; CannotListen when
+    the port is taken (unless `network.fallback_port`: then a free port, said in `problems`);
+    ProjectError when the new project's folder cannot be written, if `strict` (else that is a
+    problem and it plays unsaved). Once playing, a generator that cannot play is a problem.
+    """
+    if opening is None:
+        opening = find_project(options)
+        if opening is None:
+            raise ProjectError(f"{options.folder} holds no project yet: make one first")
+    osc = options.network.apply(opening.project.osc)
+    try:
+        session = Session(
+            opening.project,
+            opening.rows,
+            osc,
+            opening.folder,
+            fallback_port=options.network.fallback_port,
+            allowed_dirs=options.network.allowed_dirs,
+        )
+    except OSError as e:
+        raise CannotListen(f"cannot listen on {osc.listen}: {e.strerror or e}") from e
+    instrument = Instrument(session)
+    if session.listen_problem:
+        port = session.listen_address[1]
+        instrument.problems.append(f"{session.listen_problem}; listening on port {port} instead")
+    try:
+        session.create_folder()
+    except OSError as e:
+        if strict:
+            session.close()
+            raise ProjectError(f"cannot create the project in {opening.folder}: {e}") from e
+        instrument.problems.append(f"cannot create {opening.folder}: {e}")
+    instrument.training = session.start(run=options.run)
+    if session.recovered:
+        instrument.news.append(
+            f"recovered {session.recovered} examples from the journal (recorded after the last "
+            "save)"
+        )
+    if instrument.training:
+        instrument.news.append(
+            f"training {', '.join(instrument.training)} from {len(session.engine.examples)} "
+            "examples"
+        )
+    if options.play.wanted(session.project.generator):
+        try:
+            instrument.news += session.play(options.play)
+        except (GeneratorError, OSError) as e:
+            instrument.problems.append(f"the generator cannot play: {e}")
+    return instrument

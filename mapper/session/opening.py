@@ -1,0 +1,122 @@
+"""The one way to find the project a run opens: a project folder, a new project made from the
+counts (or a generator's latent dimensions), or a built-in demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mapper.core.examples import ExampleRows, ExampleStore
+from mapper.core.outputs import make_outputs
+from mapper.errors import UsageError
+from mapper.osc.settings import OSCSettings
+from mapper.project import Project, holds_project, load_project, new_project
+from mapper.session.options import TORCHSCRIPT, InstrumentOptions, NewProjectOptions
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A project ready to play: its settings, its examples and where it is saved."""
+
+    project: Project
+    rows: ExampleRows
+    folder: Path | None  # None: not saved anywhere yet
+
+    @classmethod
+    def new(cls, project: Project, folder: Path | None) -> Opening:
+        """A project with no examples yet."""
+        rows = ExampleStore(len(project.input_names), len(project.outputs)).snapshot()
+        return cls(project, rows, folder)
+
+
+def find_project(options: InstrumentOptions) -> Opening | None:
+    """The project the options name: the folder's (the counts must fit it, or not be given),
+    a demo, or a new one made from the counts. None when the folder is new and the caller asks
+    for the counts itself (`ask_for_new`: the TUI's form). UsageError, ProjectError or
+    GeneratorError say what is wrong; the generator options are checked against the project."""
+    folder = options.folder
+    if folder is not None and holds_project(folder, UsageError):
+        project, rows = load_project(folder)
+        _refuse_counts(folder, project, options.new)
+        opening: Opening | None = Opening(project, rows, folder)
+    elif folder is None and options.demo:
+        opening = _demo(options)
+    elif options.ask_for_new:
+        opening = None
+    else:
+        opening = Opening.new(_new_project(options, folder), folder)
+    options.play.check(opening.project.generator if opening else None)
+    return opening
+
+
+def _refuse_counts(folder: Path, project: Project, new: NewProjectOptions) -> None:
+    for flag, have, want in (
+        ("--inputs", len(project.input_names), new.inputs),
+        ("--outputs", len(project.outputs), new.outputs),
+    ):
+        if want is not None and want != have:
+            raise UsageError(f"{folder} has {have} {flag[2:]}, not {want}; drop {flag}")
+    for flag, value in new.given():
+        if flag not in ("--inputs", "--outputs") and value is not None:
+            raise UsageError(
+                f"{folder} already defines its outputs; drop {flag} (change models over "
+                "OSC with /mapper/control/setModel)"
+            )
+
+
+def _demo(options: InstrumentOptions) -> Opening:
+    from mapper.session.demos import demo_project, drum_demo_project, neural_demo_project
+
+    choice, play = options.play.generator, options.play
+    if choice is not None and choice.kind == TORCHSCRIPT:
+        project, rows = neural_demo_project(str(choice.model), play.steer)
+    elif choice is not None:
+        project, rows = drum_demo_project(play.bpm)
+    else:
+        project, rows = demo_project()
+    return Opening(project, rows, None)
+
+
+def _new_project(options: InstrumentOptions, folder: Path | None) -> Project:
+    """A project from the counts, or, with a generator, from its latent dimensions."""
+    new, name = options.new, folder.name if folder is not None else "untitled"
+    play, choice = options.play, options.play.generator
+    if choice is not None:
+        if new.inputs is None or new.inputs < 1:
+            raise UsageError(
+                "say how many inputs, e.g. --inputs 3 (the generator sets the outputs)"
+            )
+        from mapper.generators.presets import generator_preset
+
+        preset = generator_preset(
+            choice.kind,
+            choice.model,
+            folder,
+            play.steer,
+            play.bpm,
+            new.outputs,
+            new.kind == "classifier",
+        )
+        project = new_project(name, new.inputs, preset.outputs, OSCSettings())
+        project.values = list(preset.values)  # a musical starting point, not a corner
+        project.generator = dict(preset.spec)
+        return project
+    if new.inputs is None or new.outputs is None:
+        raise UsageError("say how many inputs and outputs, e.g. --inputs 3 --outputs 2")
+    if new.inputs < 1 or new.outputs < 1:
+        raise UsageError("--inputs and --outputs must be at least 1")
+    classes = 2 if new.classes is None else new.classes
+    if classes < 1:
+        raise UsageError("--classes must be at least 1")
+    classifier = new.kind == "classifier"
+    outputs = make_outputs(new.outputs, "classifier" if classifier else "continuous", classes)
+    if new.model:
+        from mapper.models import make_model
+
+        try:
+            make_model({"type": new.model}, classifier)
+        except ValueError as e:
+            raise UsageError(f"--model: {e}") from e
+        for o in outputs:
+            o.model = {"type": new.model}
+    return new_project(name, new.inputs, outputs, OSCSettings())

@@ -1,0 +1,161 @@
+"""What to open and how to play it: typed, frozen options, parsed once at the edge.
+
+The command line (mapper.cli.parse) builds these; `mapper headless`, the TUI and the tests all
+hand them to the one factory (mapper.session.factory.open_instrument). Nothing here reads the
+disk or a socket: checks that need the project (does --bpm fit its generator?) are methods
+that take what they need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from mapper.errors import GeneratorError
+from mapper.generators.tempo import check_bpm
+from mapper.osc.settings import OSCSettings
+
+GeneratorKind = Literal["rhythm", "torchscript"]
+RHYTHM: GeneratorKind = "rhythm"
+TORCHSCRIPT: GeneratorKind = "torchscript"
+PREFIX = TORCHSCRIPT + ":"
+FORMS = "rhythm (the drum model) or torchscript:PATH.ts (a RAVE export)"
+
+
+@dataclass(frozen=True)
+class GeneratorChoice:
+    """`--generator`: the shipped drum model, or a TorchScript model file (a RAVE export)."""
+
+    kind: GeneratorKind
+    model: str | None = None  # torchscript: the .ts file as given
+
+    @classmethod
+    def parse(cls, value: str) -> GeneratorChoice:
+        """'rhythm' or 'torchscript:PATH.ts'; GeneratorError for anything else."""
+        if value == RHYTHM:
+            return cls(RHYTHM)
+        if value.startswith(PREFIX) and value[len(PREFIX) :].strip():
+            return cls(TORCHSCRIPT, value[len(PREFIX) :])
+        raise GeneratorError(f"--generator {value}: give {FORMS}")
+
+
+@dataclass(frozen=True)
+class PlayOptions:
+    """Which generator plays, and where its sound goes (for the whole run: a project opened
+    later plays there too)."""
+
+    generator: GeneratorChoice | None = None  # None: the project's own, if it has one
+    steer: int | None = None  # torchscript: how many latent dimensions the outputs steer
+    bpm: float | None = None  # rhythm: tempo
+    device: str = "auto"  # where the model runs: auto, cpu or cuda
+    midi: str | None = None  # rhythm: a MIDI port for the hits
+    audio: bool = False  # the speakers
+    record_audio: str | None = None  # torchscript: a WAV file of what plays
+
+    def kind(self, project_generator: dict[str, Any] | None) -> str | None:
+        """The generator type this run plays (the command line's, else the project's)."""
+        if self.generator is not None:
+            return self.generator.kind
+        if project_generator:
+            return str(project_generator.get("type", RHYTHM))
+        return None
+
+    def wanted(self, project_generator: dict[str, Any] | None) -> bool:
+        return self.generator is not None or bool(project_generator)
+
+    def check(self, project_generator: dict[str, Any] | None) -> None:
+        """GeneratorError for options that do not fit the generator (or its absence), a bad
+        tempo, a bad --steer or a --record-audio file that cannot be written."""
+        playing = self.kind(project_generator)
+        neural_only = (("--steer", self.steer), ("--record-audio", self.record_audio))
+        drums_only = (("--bpm", self.bpm), ("--midi", self.midi))
+        if playing is None:
+            for flag, value in (*drums_only, ("--audio", self.audio)):
+                if value:
+                    raise GeneratorError(f"{flag} plays a generator: add --generator rhythm")
+            for flag, value in neural_only:
+                if value:
+                    raise GeneratorError(
+                        f"{flag} is for a neural audio model: add --generator torchscript:MODEL.ts"
+                    )
+        elif playing == TORCHSCRIPT:
+            for flag, value in drums_only:
+                if value:
+                    raise GeneratorError(
+                        f"{flag} is for the drum model (--generator rhythm); a torchscript model "
+                        "plays audio blocks at its own sample rate"
+                    )
+        else:
+            for flag, value in neural_only:
+                if value:
+                    raise GeneratorError(
+                        f"{flag} is for a neural audio model (--generator torchscript:MODEL.ts), "
+                        f"not the {playing} generator"
+                    )
+        if self.steer is not None and self.steer < 1:
+            raise GeneratorError("--steer must be at least 1")
+        if self.record_audio:
+            path = Path(self.record_audio)
+            if path.is_dir() or not path.parent.is_dir():
+                raise GeneratorError(
+                    f"--record-audio {self.record_audio}: give a file in a folder that exists, "
+                    "e.g. take.wav"
+                )
+        if self.bpm is not None:
+            try:
+                check_bpm(self.bpm)
+            except ValueError as e:
+                raise GeneratorError(f"--bpm: {e}") from None
+
+
+@dataclass(frozen=True)
+class NewProjectOptions:
+    """The counts a new project is made from (`mapper headless DIR --inputs 3 --outputs 2`)."""
+
+    inputs: int | None = None
+    outputs: int | None = None
+    kind: Literal["continuous", "classifier"] | None = None
+    classes: int | None = None
+    model: str | None = None
+
+    def given(self) -> list[tuple[str, Any]]:
+        """The flags given, as (flag, value), for refusing them on an existing project."""
+        return [
+            (f"--{f.name if f.name != 'kind' else 'type'}", getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) is not None
+        ]
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """Where this run listens and sends (never saved: the project keeps its own)."""
+
+    listen: tuple[str, int] | None = None
+    send: tuple[str, int] | None = None
+    allowed_dirs: tuple[Path, ...] = ()  # where OSC may save and open projects by path
+    fallback_port: bool = False  # the listening port is taken: take a free one (the TUI)
+
+    def apply(self, saved: OSCSettings) -> OSCSettings:
+        """The project's settings with this run's --listen and --send."""
+        osc = dataclasses.replace(saved)
+        if self.listen is not None:
+            osc.listen_host, osc.listen_port = self.listen
+        if self.send is not None:
+            osc.send_host, osc.send_port = self.send
+        return osc
+
+
+@dataclass(frozen=True)
+class InstrumentOptions:
+    """Everything a run needs to open and play an instrument."""
+
+    folder: Path | None = None  # None: nothing on disk (the demo, or an untitled project)
+    new: NewProjectOptions = field(default_factory=NewProjectOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    play: PlayOptions = field(default_factory=PlayOptions)
+    run: bool = False  # start running once the examples are trained
+    demo: bool = False  # no folder: open the built-in demo (the TUI) rather than counts
+    ask_for_new: bool = False  # a new folder: the caller asks for the counts (the TUI's form)

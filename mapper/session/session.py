@@ -1,0 +1,285 @@
+"""One open instrument: a project's engine, its OSC server and its saver, started and stopped.
+
+Headless mode and the TUI both open projects through here, so they behave the same: same
+ports, same retraining at start, same save on close.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mapper.core.engine import Engine, EngineError
+from mapper.core.examples import ExampleRows
+from mapper.generators.player import Player
+from mapper.generators.registry import MODEL_FILE_KEYS
+from mapper.generators.routing import Routing
+from mapper.models.warmup import warm_up
+from mapper.osc.control import make_project_controls
+from mapper.osc.server import OSCServer
+from mapper.osc.settings import OSCSettings
+from mapper.project import (
+    PROJECT_FILE,
+    Project,
+    engine_from_project,
+    holds_project,
+    load_project,
+)
+from mapper.project.saver import ProjectSaver
+from mapper.session.options import PlayOptions
+
+log = logging.getLogger("mapper.session")
+
+
+class Session:
+    """The engine of one project, listening and sending over OSC, saving to its folder.
+
+    `folder` None means an unsaved project (the demo, or headless without PROJECT_DIR).
+    `osc` is this run's settings (command-line overrides included); the project keeps its own.
+    `fallback_port`: if the listening port is taken, listen on a free port instead of failing
+    (the TUI does this and says so; headless fails, because its peers expect the port).
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        rows: ExampleRows,
+        osc: OSCSettings,
+        folder: Path | None,
+        fallback_port: bool = False,
+        allowed_dirs: Sequence[Path] = (),
+    ) -> None:
+        self.allowed_dirs = list(allowed_dirs)  # where OSC may save and open projects by path
+        self.switches = 0  # how many times open_project replaced the engine (UIs: re-read it)
+        self._switch = threading.RLock()
+        self.project = project
+        self.folder = folder
+        self.engine: Engine = engine_from_project(project, rows)
+        self.saver = ProjectSaver(folder, self.engine, project) if folder is not None else None
+        self.recovered = project.recovered  # examples recovered from the journal at load
+        self.listen_problem = ""
+        try:
+            self.server = OSCServer(self.engine, osc, self._save_soon)
+        except OSError as e:
+            if not fallback_port:
+                raise
+            self.listen_problem = f"cannot listen on {osc.listen}: {e.strerror or e}"
+            osc = dataclasses.replace(osc, listen_port=0)
+            self.server = OSCServer(self.engine, osc, self._save_soon)
+        self.osc = osc
+        self._add_project_controls()
+        self.player: Player | None = None  # the generator playing, once attached
+        # where generators play: set by play(), applied to the player of every project opened
+        # later (open_project): the speakers, MIDI port and recording belong to the run
+        self.routing = Routing()
+
+    @property
+    def name(self) -> str:
+        return self.project.name
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        """The host and port actually bound (the port may differ from the settings')."""
+        return self.server.address
+
+    def create_folder(self) -> None:
+        """Write a new project's folder now, so the first save cannot surprise anyone later."""
+        if self.saver is not None and not (self.saver.folder / PROJECT_FILE).exists():
+            self.saver.save_now()
+
+    def start(self, run: bool = False) -> list[str]:
+        """Start listening, retrain from the loaded examples; with `run`, run once trained.
+
+        Returns the names of the outputs being trained (models are never loaded from disk).
+        """
+        warm_up(str(o.model.get("type", "")).lower() for o in self.engine.outputs)
+        if self.saver is not None:
+            self.saver.start()  # the journal: every recorded example on disk within 0.1 s
+        self.server.start()
+        names: list[str] = []
+        if len(self.engine.examples):
+            try:
+                names = self.engine.train()
+            except EngineError as e:
+                log.warning("%s", e)
+        if run:
+
+            def run_after_training() -> None:
+                self.engine.wait_for_training()
+                self.engine.start_running()
+
+            threading.Thread(target=run_after_training, name="mapper-run", daemon=True).start()
+        return names
+
+    def _save_soon(self) -> object:
+        """Save from a worker thread (for OSC's save: the receive thread must not wait)."""
+        if self.saver is None:
+            raise EngineError("no project folder to save to: start with a PROJECT_DIR")
+        return self.saver.save_soon()
+
+    def save(self) -> None:
+        """Save now; OSError if it cannot be written. No folder: EngineError."""
+        if self.saver is None:
+            raise EngineError("this project has no folder yet: save it as a new project")
+        self.saver.save_now()
+
+    def save_as(self, folder: Path) -> None:
+        """Save into another folder, which then becomes this project's folder. A generator's
+        model file named relative to the old folder is named from the new one (relative when
+        it lies inside it, else absolute), so the saved project still finds it."""
+        holds_project(folder, EngineError)  # never over someone's files
+        generator = self.project.generator
+        before = dict(generator or {})
+        rebase_model_path(generator, self.folder, folder)
+        self.project = dataclasses.replace(self.project, name=folder.name)
+        saver = ProjectSaver(folder, self.engine, self.project)
+        try:
+            saver.save_now()
+        except OSError:
+            if generator:  # still this folder's project: its model path as it was
+                generator.update(before)
+            raise
+        if self.saver is not None:
+            self.saver.stop()
+        saver.start()
+        self.folder, self.saver = folder, saver
+
+    def attach_player(
+        self, settings: dict[str, Any] | None = None, device: str | None = None
+    ) -> Player:
+        """Steer a generator with this project's outputs, in place of any player attached
+        (closed, its OSC addresses withdrawn). `settings` default: the project's generator,
+        else the shipped rhythm model; `device` default: the routing's. The new player's
+        control addresses (/mapper/rhythm/..., /mapper/neural/...) join the server's, its
+        hits and replies go to the OSC send target, and the project saves its settings.
+        Not started: see `play`. GeneratorError if it cannot be opened."""
+        from mapper.generators.registry import open_player
+
+        spec = dict(settings or self.project.generator or {"type": "rhythm"})
+        player = open_player(
+            spec,
+            self.engine,
+            self.folder,
+            device if device is not None else self.routing.device,
+            self.server.sender,
+            self._generator_changed,
+        )
+        old, self.player = self.player, player
+        if old is not None:
+            old.close()
+            for address in old.controls():
+                self.server.controls.pop(address, None)
+        self._set_generator_settings(player.settings())
+        self.server.controls.update(player.controls())
+        return player
+
+    def play(self, options: PlayOptions) -> list[str]:
+        """Attach the generator the options and the project name, send it where the options
+        say (for the rest of the run: projects opened later play there too) and start it.
+        Returns the lines that say what plays where. GeneratorError (or OSError for a sound
+        card or file) if it cannot."""
+        from mapper.session.playing import settings_to_play
+
+        self.routing = Routing.from_options(options)
+        spec = settings_to_play(options, self.project.generator, self.folder)
+        player = self.attach_player(spec, options.device)
+        where = self.routing.apply(player)
+        player.start()
+        return player.describe([o.name for o in self.engine.outputs], self.osc.send) + where
+
+    def _generator_changed(self, changes: dict[str, Any]) -> None:
+        """The player changed some of its saved settings (a tempo): the project follows."""
+        self._set_generator_settings({**(self.project.generator or {}), **changes})
+
+    def _set_generator_settings(self, spec: dict[str, Any]) -> None:
+        self.project.generator = spec
+        if self.saver is not None:
+            self.saver.project.generator = spec
+
+    def _add_project_controls(self) -> None:
+        """OSC's save [path], load path and runNewProject path, for this session."""
+        self.server.controls.update(
+            make_project_controls(
+                self.engine, self.allowed_dirs, self._save_soon, self._save_as, self.open_project
+            )
+        )
+
+    def _save_as(self, folder: Path) -> None:
+        with self._switch:
+            self.save_as(folder)
+
+    def open_project(self, folder: Path, run: bool = False, drop_unsaved: bool = False) -> None:
+        """Open another project folder in place of this one, on the same listening port
+        (OSC's load and runNewProject). This project is saved first if it has a folder; if it
+        has none, its examples are refused to be dropped unless `drop_unsaved` (the TUI asks).
+        ProjectError, EngineError or OSError before the switch leave this one playing.
+        The engine is a new one: read `session.engine` again (`switches` counts the swaps)."""
+        with self._switch:
+            project, rows = load_project(folder)
+            engine = engine_from_project(project, rows)
+            if self.saver is not None:
+                self.saver.save_now()
+            elif len(self.engine.examples) and not drop_unsaved:
+                raise EngineError(
+                    f"{len(self.engine.examples)} examples are not saved: save them first "
+                    "(/mapper/control/save PATH)"
+                )
+            port = self.listen_address[1]
+            self.close()
+            self.player = None  # closed with the old project
+            osc = dataclasses.replace(
+                self.osc,
+                listen_port=port,
+                input_address=project.osc.input_address,
+                output_address=project.osc.output_address,
+            )
+            self.project, self.folder, self.recovered = project, folder, project.recovered
+            self.engine = engine
+            self.saver = ProjectSaver(folder, engine, project)
+            self.server = OSCServer(engine, osc, self._save_soon)
+            self.osc = osc
+            self._add_project_controls()
+            self.switches += 1
+            self.start(run=run)
+            if project.generator:  # its generator plays on, as when it opens at start, where
+                try:  # the command line said (speakers, MIDI port, WAV file, device)
+                    player = self.attach_player()
+                    self.routing.follow(player)
+                    player.start()
+                except Exception as e:  # the project is open and plays: only its generator
+                    log.warning("%s: the generator cannot play: %s", folder, e)  # is silent
+            log.info("opened %s (%d examples)", folder, len(engine.examples))
+
+    def close(self) -> None:
+        """Stop training and listening. Does not save: call save() first if you want to.
+        Waits for a project switch under way (OSC's load), so it never closes half of one."""
+        with self._switch:  # reentrant: open_project closes the old project through here
+            if self.player is not None:
+                self.player.close()
+            self.engine.cancel_training()
+            self.engine.wait_for_training(timeout=5.0)
+            self.server.close()
+            if self.saver is not None:
+                self.saver.stop()  # the journal holds every example; a save still works
+
+
+def rebase_model_path(spec: dict[str, Any] | None, old: Path | None, new: Path) -> None:
+    """Rewrite, in place, a generator's relative model path (torchscript's "path", the drum
+    model's "weights") saved from folder `old` (None: the working directory) so that it names
+    the same file from folder `new`. Absolute paths are left as they are. In place: the
+    project and its saver hold the same dict."""
+    if not spec:
+        return
+    key = MODEL_FILE_KEYS.get(str(spec.get("type", "rhythm")))
+    value = spec.get(key) if key else None
+    if not key or not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
+        return
+    target = ((old if old is not None else Path.cwd()) / value).resolve()
+    try:
+        spec[key] = target.relative_to(new.expanduser().resolve()).as_posix()
+    except ValueError:
+        spec[key] = str(target)
