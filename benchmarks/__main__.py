@@ -3,7 +3,8 @@
     python -m benchmarks [--quick] [--only SECTION ...] [--json PATH]
 
 Sections: startup (`mapper --help`; `mapper headless` until its port answers), roundtrip
-(round-trip latency and sustained rate, mapper and the naive peer side by side), training
+(round-trip latency and sustained rate, mapper and the naive peer side by side), osc (decoding
+int, double, control and bundle datagrams in-process, mapper's codec and python-osc's), training
 (time and quality per model type and example count), rhythm (the drum model: decode time and
 sequencer step timing), gpu (MLP training on a CUDA GPU, where there is one). Prints tables
 and writes the same figures, with the machine and its load, as JSON (benchmarks/results.json
@@ -22,10 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import floor, machine, roundtrip, startup, training
+from benchmarks import floor, machine, osc_decode, roundtrip, startup, training
 from benchmarks.report import goals, print_report
 
-SECTIONS = ("startup", "roundtrip", "training", "rhythm", "gpu")  # roundtrip includes the floor
+# the sections, in the order they run (roundtrip includes the floor)
+SECTIONS = ("startup", "roundtrip", "osc", "training", "rhythm", "gpu")
 QUICK = roundtrip.Settings(
     examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
 )
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             results["roundtrip_settings"] = {
                 k: list(v) if isinstance(v, tuple) else v for k, v in vars(settings).items()
             }
+        elif section == "osc":
+            results["osc"] = osc_decode.run(quick=args.quick)
         elif section == "training":
             sizes = (100,) if args.quick else (100, 1000, 10_000)
             results["training"] = training.run(sizes, repeats=1 if args.quick else 3, log=log)

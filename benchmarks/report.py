@@ -13,6 +13,10 @@ GOAL_MLP_10000_S = 2.0
 GOAL_HELP_S = 0.3
 GOAL_DECODE_US = 50.0  # the drum model: one latent decoded to a pattern, on the CPU
 GOAL_STEP_P99_US = 1000.0  # the drum model's sequencer at 120 BPM
+# mapper's own OSC decoder must beat python-osc's this much on int and double input frames,
+# or give way to it (issue 13: "either measure a reason or let the library do it")
+GOAL_OSC_RATIO = 2.0
+OSC_HOT_FRAMES = ("/wek/inputs 8 ints", "/wek/inputs 8 doubles")
 DECODE = "numpy decode -> pattern (what plays)"
 LATENESS = "lateness at the sequencer"
 
@@ -53,6 +57,16 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     if LATENESS in rh.get("sequencer", {}):
         p = rh["sequencer"][LATENESS]["p99_us"]
         add("drum model: step timing p99 <= 1 ms at 120 BPM", _us(p), p <= GOAL_STEP_P99_US)
+    decoded = r.get("osc", {}).get("datagrams", {})
+    for name in OSC_HOT_FRAMES:
+        if name in decoded:
+            ratio = decoded[name]["python_osc_us"] / decoded[name]["mapper_us"]
+            add(f"OSC decode, {name}: >= {GOAL_OSC_RATIO:g}x faster than python-osc",
+                f"{ratio:.1f}x", ratio >= GOAL_OSC_RATIO)  # fmt: skip
+    if decoded:
+        differ = [name for name, d in decoded.items() if not d["same_values"]]
+        add(f"OSC decode: the values python-osc decodes ({len(decoded)} datagrams)",
+            f"different: {', '.join(differ)}" if differ else "same", not differ)  # fmt: skip
     if "startup" in r:
         s = r["startup"]["help"]["median_s"]
         add(f"mapper --help <= {GOAL_HELP_S:g} s", f"{s:.3f} s", s <= GOAL_HELP_S)
@@ -75,6 +89,10 @@ def print_report(r: dict[str, Any]) -> None:
         _roundtrip(r)
     if "sustained" in r:
         _sustained(r)
+    if "osc" in r:
+        from benchmarks.osc_decode import print_table
+
+        print_table(r["osc"])
     if "training" in r:
         _training(r["training"])
     if "rhythm" in r:

@@ -44,10 +44,16 @@ def test_quick_suite_writes_every_section(tmp_path):
     assert {"continuous mlp", "continuous knn", "classifier svm", "classifier mlp"} <= set(trained)
     assert all("100" in cells for cells in trained.values())
     assert "skipped" in r["gpu"] or "cuda" in r["gpu"]
+    decoded = r["osc"]["datagrams"]
+    assert {"/wek/inputs 8 ints", "/wek/inputs 8 doubles"} <= set(decoded)
+    assert any(name.startswith("bundle") for name in decoded)
+    for d in decoded.values():  # both parsers read every datagram alike
+        assert d["same_values"] and d["mapper_us"] > 0 and d["python_osc_us"] > 0
     rhythm = r["rhythm"]
     assert {"decode", "sequencer", "bare clock", "quality"} <= set(rhythm), rhythm.get("skipped")
     assert rhythm["sequencer"]["lateness at the sequencer"]["n"] > 10  # 3 s at 120 BPM
     assert rhythm["quality"]["passes"]["onset_f1"]
     assert r["goals"] and all({"goal", "measured", "met"} <= set(g) for g in r["goals"])
-    for table in ("floor", "round trip", "sustained rate", "training time", "drum model", "goals"):
+    tables = ("floor", "round trip", "sustained rate", "OSC decoding", "training time")
+    for table in (*tables, "drum model", "goals"):
         assert table in done.stdout

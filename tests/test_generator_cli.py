@@ -87,7 +87,7 @@ def test_generator_options_without_a_generator_are_refused(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    ("flag", "module", "extra"), [("--midi", "mido", "midi"), ("--audio", "sounddevice", "audio")]
+    ("flag", "module", "extra"), [("--midi", "rtmidi", "midi"), ("--audio", "sounddevice", "audio")]
 )
 def test_a_missing_back_end_names_the_extra_to_install(tmp_path: Path, flag, module, extra):
     try:

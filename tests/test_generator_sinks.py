@@ -6,6 +6,7 @@ here is everything up to them: the bytes sent on the drum channel, the samples m
 
 from __future__ import annotations
 
+import mido
 import numpy as np
 import pytest
 
@@ -48,8 +49,6 @@ def test_the_sequencer_drives_midi_with_the_patterns_notes():
 
 
 def test_a_mido_port_gets_mido_messages():
-    mido = pytest.importorskip("mido")
-
     class Port:
         def __init__(self) -> None:
             self.messages: list = []

@@ -140,9 +140,7 @@ def test_one_attach_path_withdraws_the_old_players_addresses(tmp_path: Path):
 def test_every_error_a_user_can_see_is_a_mapper_error():
     from mapper import errors
 
-    kinds = [
-        v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, Exception)
-    ]
+    kinds = [v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, Exception)]
     assert len(kinds) >= 7
     assert all(issubclass(k, MapperError) for k in kinds)
     assert issubclass(CannotListen, MapperError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mido
 import numpy as np
 import pytest
 
@@ -117,13 +118,67 @@ def test_a_file_that_is_not_midi_is_refused(tmp_path: Path):
         read_patterns(empty)
 
 
+def smf(*chunks: bytes, tracks: int | None = None, division: int = 480) -> bytes:
+    """A standard MIDI file of these chunks (format 1), the header counting `tracks`."""
+    count = sum(c.startswith(b"MTrk") for c in chunks) if tracks is None else tracks
+    head = b"MThd" + (6).to_bytes(4, "big") + b"\x00\x01" + count.to_bytes(2, "big")
+    return head + division.to_bytes(2, "big") + b"".join(chunks)
+
+
+def chunk(kind: bytes, body: bytes) -> bytes:
+    return kind + len(body).to_bytes(4, "big") + body
+
+
+KICK_AND_END = b"\x00\x99\x24\x64" + b"\x00\xff\x2f\x00"  # a kick at tick 0, end of track
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (smf(chunk(b"MTrk", KICK_AND_END))[:-3], "ends in the middle of an event"),
+        (smf(chunk(b"MTrk", b"\x00\x24\x64")), "not a readable MIDI file"),  # no status byte
+        (smf(chunk(b"MTrk", b"\x00\xf4" + KICK_AND_END)), "not a readable MIDI file"),
+        (smf(chunk(b"MTrk", b"\x00\xff\x59\x02\x40\x07" + KICK_AND_END)), "not a readable"),
+        (smf(chunk(b"MTrk", KICK_AND_END), division=0xE728), "SMPTE time division"),
+        (smf(chunk(b"MTrk", KICK_AND_END), division=0), "0 ticks per beat"),
+        (b"MThd\x00\x00\x00\x06\x00", "not a standard MIDI file"),
+    ],
+    ids=["cut", "running-status-first", "undefined-status", "odd-key", "smpte", "0-ticks", "head"],
+)
+def test_a_broken_midi_file_is_refused_in_one_line_naming_it(tmp_path: Path, data, problem):
+    path = tmp_path / "broken.mid"
+    path.write_bytes(data)
+    with pytest.raises(GeneratorError, match=problem) as info:
+        read_patterns(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+def test_other_chunks_and_a_missing_last_track_are_skipped_as_before(tmp_path: Path):
+    path = tmp_path / "odd.mid"
+    alien = chunk(b"XFIH", b"\x01\x02\x03")  # a vendor's chunk: readers skip it
+    path.write_bytes(smf(alien, chunk(b"MTrk", KICK_AND_END), tracks=2))  # the header says 2
+    (bar,) = read_midi_patterns(path)
+    assert bar.velocities[0, 0] == 100 and bar.onsets.sum() == 1
+
+
+def test_a_midi_file_without_drum_notes_holds_no_patterns(tmp_path: Path):
+    path = tmp_path / "piano.mid"
+    path.write_bytes(smf(chunk(b"MTrk", b"\x00\x90\x3c\x64\x60\x80\x3c\x00\x00\xff\x2f\x00")))
+    assert read_midi_patterns(path) == []
+    with pytest.raises(GeneratorError, match="holds no patterns"):
+        read_patterns(path)
+
+
 def test_mido_reads_our_midi_files_the_same(tmp_path: Path):
-    mido = pytest.importorskip("mido")
     (a,) = parse_patterns(GRID)[:1]
     path = tmp_path / "a.mid"
     path.write_bytes(midi_file_bytes([a.velocities], 120))
-    ons = [m for m in mido.MidiFile(path) if m.type == "note_on" and m.velocity > 0]
+    midi = mido.MidiFile(path)
+    ons = [m for m in midi if m.type == "note_on" and m.velocity > 0]
     assert sorted(m.note for m in ons) == sorted(
         GM_NOTES[v] for v, _ in zip(*np.nonzero(a.velocities))
     )
     assert all(m.channel == 9 for m in ons)
+    assert midi.type == 0 and midi.length == pytest.approx(2.0)  # one 4/4 bar at 120 BPM
+    (meter,) = [m for m in midi if m.type == "time_signature"]
+    assert (meter.numerator, meter.denominator) == (4, 4)

@@ -33,8 +33,8 @@ import numpy as np
 from mapper.core.engine import Engine
 from mapper.core.examples import ExampleRows
 from mapper.core.outputs import Output
-from mapper.generators.rhythm.generator import RhythmGenerator
 from mapper.generators.latent import latent_outputs
+from mapper.generators.rhythm.generator import RhythmGenerator
 from mapper.osc.settings import OSCSettings
 from mapper.project import new_project, project_from_engine, save_project
 

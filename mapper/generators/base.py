@@ -10,6 +10,8 @@ import numpy as np
 
 from mapper.errors import GeneratorError
 
+AUDIO_EXTRA_MISSING = "audio output needs the audio extra: pip install 'gesture-mapper[audio]'"
+
 
 @dataclass(frozen=True)
 class LatentDim:

@@ -17,13 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mapper.errors import GeneratorError
 from mapper.generators.player import AudioPlayer, Player, Recording, StepPlayer
-
-if TYPE_CHECKING:
-    from mapper.session.options import PlayOptions
 
 log = logging.getLogger("mapper.generators")
 MAX_TAKES = 10_000
@@ -46,10 +42,6 @@ class Routing:
         self.recorders: list[Recording] = []  # every WAV recorder of this run, in order
         self.news: list[str] = []  # the lines of the latest follow, until taken
         self._news_lock = threading.Lock()  # follow runs on a switch's thread
-
-    @classmethod
-    def from_options(cls, options: PlayOptions) -> Routing:
-        return cls(options.audio, options.record_audio, options.midi, options.device)
 
     def apply(self, player: Player) -> list[str]:
         """Add the sinks to this player (not started yet); returns the lines that say where it

@@ -57,10 +57,11 @@ def _model_settings(args: Sequence[Any]) -> dict[str, Any]:
     return settings
 
 
-def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> dict[str, Handler]:
-    """The address -> handler table for one engine. `save` saves the project, if there is one.
+def make_controls(engine: Engine) -> dict[str, Handler]:
+    """The address -> handler table for one engine: what needs no project folder.
 
-    `save` must return at once (it runs on the receive thread): see mapper.project.saver.
+    A server without a project leaves save, load and runNewProject unknown (counted and
+    logged); a Session adds them with `make_project_controls`.
     """
 
     def simple(method: Callable[[], object]) -> Handler:
@@ -96,16 +97,6 @@ def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> d
         if len(args) != 1:
             raise EngineError("deleteRound takes one round number")
         engine.delete_round(_index(args[0], "round") + 1)
-
-    def do_save(args: Sequence[Any]) -> None:
-        if save is None:
-            raise EngineError("no project folder to save to: start with `mapper headless DIR`")
-        if args:
-            raise EngineError("saving to another path is not supported yet; save takes no path")
-        save()
-
-    def run_new_project(args: Sequence[Any]) -> None:
-        raise EngineError("runNewProject is not supported yet: start `mapper headless DIR`")
 
     def transport(name: str) -> Handler:
         def handler(args: Sequence[Any]) -> None:
@@ -181,7 +172,6 @@ def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> d
         WEK + "setOutputNames": lambda args: engine.set_output_names(_strings(args)),
         WEK + "selectInputsForOutput": select_inputs,
         WEK + "outputs": set_outputs,
-        WEK + "runNewProject": run_new_project,
         OURS + "enableModelTraining": toggle("train", True),
         OURS + "disableModelTraining": toggle("train", False),
         OURS + "enableProbabilities": toggle("probabilities", True),
@@ -189,7 +179,6 @@ def make_controls(engine: Engine, save: Callable[[], object] | None = None) -> d
         OURS + "setModel": set_model,
         OURS + "randomize": simple(engine.randomize),
         OURS + "deleteRound": delete_round,
-        OURS + "save": do_save,
         OURS + "record": simple(engine.record_take),
         OURS + "setCountIn": transport("count_in"),
         OURS + "setRecordFor": transport("record_for"),
@@ -237,6 +226,7 @@ def make_project_controls(
 ) -> dict[str, Handler]:
     """`/mapper/control/save [path]`, `/mapper/control/load path` and Wekinator's
     `/wekinator/control/runNewProject path`, for a Session. Paths must lie inside `allowed`.
+    `save` (None without a project folder) must return at once: it runs on the receive thread.
     The disk work runs on a worker thread; a failure there is logged and counted as a control
     error of `engine` (the project still playing)."""
 

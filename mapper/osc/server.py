@@ -14,7 +14,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from mapper.core.engine import Engine, EngineError
@@ -56,14 +56,13 @@ class RateLimitedLog:
 
 
 class OSCServer:
-    """Listens for inputs and control messages; sends outputs and status to one target."""
+    """Listens for inputs and control messages; sends outputs and status to one target.
 
-    def __init__(
-        self,
-        engine: Engine,
-        settings: OSCSettings,
-        save: Callable[[], object] | None = None,
-    ) -> None:
+    A Session adds its project's controls (save, load: mapper.osc.control.
+    make_project_controls) and its player's to `controls`.
+    """
+
+    def __init__(self, engine: Engine, settings: OSCSettings) -> None:
         self.engine = engine
         self.settings = settings
         self.counters = engine.counters
@@ -74,7 +73,7 @@ class OSCServer:
             engine.n_outputs,
             engine.counters,
         )
-        self.controls = make_controls(engine, save)
+        self.controls = make_controls(engine)  # a Session adds its project's (save, load...)
         self._input_address = settings.input_address
         self._n_inputs = engine.n_inputs
         self._all_float_tags = "f" * engine.n_inputs

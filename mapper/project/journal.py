@@ -35,6 +35,7 @@ from typing import IO
 from mapper.core.engine import Engine
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.errors import ProjectError
+
 from . import table
 from .files import fsync_dir, write_atomic
 from .model import Project

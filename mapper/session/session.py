@@ -63,13 +63,13 @@ class Session:
         self.recovered = project.recovered  # examples recovered from the journal at load
         self.listen_problem = ""
         try:
-            self.server = OSCServer(self.engine, osc, self._save_soon)
+            self.server = OSCServer(self.engine, osc)
         except OSError as e:
             if not fallback_port:
                 raise
             self.listen_problem = f"cannot listen on {osc.listen}: {e.strerror or e}"
             osc = dataclasses.replace(osc, listen_port=0)
-            self.server = OSCServer(self.engine, osc, self._save_soon)
+            self.server = OSCServer(self.engine, osc)
         self.osc = osc
         self._add_project_controls()
         self.player: Player | None = None  # the generator playing, once attached
@@ -184,7 +184,7 @@ class Session:
         card or file) if it cannot."""
         from mapper.session.playing import settings_to_play
 
-        self.routing = Routing.from_options(options)
+        self.routing = Routing(options.audio, options.record_audio, options.midi, options.device)
         spec = settings_to_play(options, self.project.generator, self.folder)
         player = self.attach_player(spec, options.device)
         where = self.routing.apply(player)
@@ -240,7 +240,7 @@ class Session:
             self.project, self.folder, self.recovered = project, folder, project.recovered
             self.engine = engine
             self.saver = ProjectSaver(folder, engine, project)
-            self.server = OSCServer(engine, osc, self._save_soon)
+            self.server = OSCServer(engine, osc)
             self.osc = osc
             self._add_project_controls()
             self.switches += 1

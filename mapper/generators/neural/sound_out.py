@@ -23,9 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from mapper.generators.base import GeneratorError
+from mapper.generators.base import AUDIO_EXTRA_MISSING, GeneratorError
 from mapper.generators.neural.streamer import Streamer
-from mapper.generators.rhythm.sinks.audio import MISSING
 
 log = logging.getLogger("mapper.neural")
 
@@ -96,17 +95,14 @@ class SpeakerOutput:
         try:
             import sounddevice as sd
         except ImportError:
-            raise GeneratorError(MISSING) from None
+            raise GeneratorError(AUDIO_EXTRA_MISSING) from None
         except OSError as e:  # the PortAudio library itself is missing
             raise GeneratorError(
                 f"audio output: {e} (install PortAudio, e.g. libportaudio2)"
             ) from e
         self.streamer = streamer
-        self.device_underflows = 0  # blocks the sound card itself missed
 
         def callback(outdata: Any, frames: int, time: Any, status: Any) -> None:
-            if status and getattr(status, "output_underflow", False):
-                self.device_underflows += 1
             fill(streamer, outdata, frames)
 
         try:

@@ -1,15 +1,16 @@
 """Standard MIDI files for drum patterns: reading bars of hits, writing a rendered pattern.
 
-Hand-written on purpose: a drum loop needs only notes, tempo and time signature, this is about
-150 lines, and it lets `mapper generator train` read MIDI loops and `render` write them with
-no extra installed (mido, in the `midi` extra, is needed only for live MIDI ports).
+mido (a core dependency, pure Python) parses and writes the files; this module turns their
+notes into 16-step bars of the nine voices and back. Whatever mido cannot read becomes one
+GeneratorError naming the file, in words for a musician.
 """
 
 from __future__ import annotations
 
-import struct
+import io
 from pathlib import Path
 
+import mido
 import numpy as np
 
 from mapper.generators.base import GeneratorError
@@ -17,70 +18,50 @@ from mapper.generators.rhythm.patterns import Pattern
 from mapper.generators.rhythm.voices import GM_DRUM_CHANNEL, GM_NOTES, GM_TO_VOICE, STEPS
 
 TICKS_PER_QUARTER = 480
+# what mido's parser raises on a broken file: a cut (EOFError), a bad byte (OSError,
+# ValueError), a short or odd meta event (IndexError, KeyError, KeySignatureError)
+_BROKEN = (OSError, EOFError, ValueError, LookupError, TypeError, mido.KeySignatureError)
 
 
-class _Reader:
-    def __init__(self, data: bytes, where: str) -> None:
-        self.data, self.pos, self.where = data, 0, where
+def _track_chunks_only(data: bytes) -> bytes:
+    """The file with its header and track chunks only, the header counting the tracks present.
 
-    def take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise GeneratorError(f"{self.where}: the MIDI file ends in the middle of an event")
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def byte(self) -> int:
-        return self.take(1)[0]
-
-    def varlen(self) -> int:
-        value = 0
-        for _ in range(4):
-            b = self.byte()
-            value = (value << 7) | (b & 0x7F)
-            if not b & 0x80:
-                return value
-        raise GeneratorError(f"{self.where}: a variable-length number is too long")
+    Other chunk kinds may sit in a standard MIDI file and readers skip them (SMF 1.0); mido
+    refuses them, and a track the header counts but the file lacks: both are left out.
+    """
+    header_end = 8 + int.from_bytes(data[4:8], "big")
+    declared = int.from_bytes(data[10:12], "big")
+    tracks: list[bytes] = []
+    pos = header_end
+    while pos + 8 <= len(data) and len(tracks) < declared:
+        size = int.from_bytes(data[pos + 4 : pos + 8], "big")
+        if data[pos : pos + 4] == b"MTrk":
+            tracks.append(data[pos : pos + 8 + size])  # a cut one stays: mido reports it
+        pos += 8 + size
+    header = data[8:10] + len(tracks).to_bytes(2, "big") + data[12:14]
+    return b"MThd" + (6).to_bytes(4, "big") + header + b"".join(tracks)
 
 
-def _track_events(
-    data: bytes, where: str
-) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, float]]]:
-    """(tick, channel, note, velocity) note-ons, and (tick, bar length in quarters) changes."""
-    r = _Reader(data, where)
-    notes: list[tuple[int, int, int, int]] = []
-    meters: list[tuple[int, float]] = []
-    tick, status = 0, 0
-    while r.pos < len(data):
-        tick += r.varlen()
-        first = r.byte()
-        if first & 0x80:
-            status = first
-            first = -1
-        elif not status:
-            raise GeneratorError(f"{where}: running status without a status byte")
-        if status == 0xFF:
-            kind = r.byte() if first < 0 else first
-            body = r.take(r.varlen())
-            status = 0  # meta events cancel running status
-            if kind == 0x58 and len(body) >= 2:
-                meters.append((tick, body[0] * 4 / (2 ** body[1])))
-            if kind == 0x2F:
-                break
-            continue
-        if status in (0xF0, 0xF7):
-            length = r.varlen() if first < 0 else first
-            r.take(length)
-            status = 0
-            continue
-        kind, channel = status & 0xF0, status & 0x0F
-        size = 1 if kind in (0xC0, 0xD0) else 2
-        args = [first] if first >= 0 else []
-        while len(args) < size:
-            args.append(r.byte())
-        if kind == 0x90 and args[1] > 0:
-            notes.append((tick, channel, args[0], args[1]))
-    return notes, meters
+def _load(path: Path) -> mido.MidiFile:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise GeneratorError(f"{path}: cannot be read: {e}") from e
+    if data[:4] != b"MThd" or len(data) < 14:
+        raise GeneratorError(f"{path}: not a standard MIDI file")
+    try:
+        # clip: a data byte over 127 is read as 127 rather than refusing the whole file
+        midi = mido.MidiFile(file=io.BytesIO(_track_chunks_only(data)), clip=True)
+    except EOFError as e:
+        raise GeneratorError(f"{path}: the MIDI file ends in the middle of an event") from e
+    except _BROKEN as e:
+        why = str(e) or type(e).__name__
+        raise GeneratorError(f"{path}: not a readable MIDI file ({why})") from e
+    if midi.ticks_per_beat < 0:
+        raise GeneratorError(f"{path}: SMPTE time division is not supported; save in beats")
+    if midi.ticks_per_beat == 0:
+        raise GeneratorError(f"{path}: not a readable MIDI file (0 ticks per beat)")
+    return midi
 
 
 def read_midi_patterns(path: Path) -> list[Pattern]:
@@ -89,31 +70,22 @@ def read_midi_patterns(path: Path) -> list[Pattern]:
     Notes on channel 10 are used when the file has any; otherwise every channel's notes.
     Bars are 4/4 unless the file says otherwise (its first time signature).
     """
-    where = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise GeneratorError(f"{path}: cannot be read: {e}") from e
-    if data[:4] != b"MThd" or len(data) < 14:
-        raise GeneratorError(f"{path}: not a standard MIDI file")
-    length, _fmt, n_tracks, division = struct.unpack(">IHHH", data[4:14])
-    if division & 0x8000:
-        raise GeneratorError(f"{path}: SMPTE time division is not supported; save in beats")
-    pos = 8 + length
-    notes: list[tuple[int, int, int, int]] = []
-    meters: list[tuple[int, float]] = []
-    for _ in range(n_tracks):
-        if pos + 8 > len(data):
-            break
-        kind, size = data[pos : pos + 4], struct.unpack(">I", data[pos + 4 : pos + 8])[0]
-        if kind == b"MTrk":
-            n, m = _track_events(data[pos + 8 : pos + 8 + size], where)
-            notes += n
-            meters += m
-        pos += 8 + size
+    midi = _load(path)
+    notes: list[tuple[int, int, int, int]] = []  # (tick, channel, note, velocity)
+    meters: list[tuple[int, float]] = []  # (tick, bar length in quarters)
+    for track in midi.tracks:
+        tick = 0
+        for message in track:
+            tick += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                notes.append((tick, message.channel, message.note, message.velocity))
+            elif message.type == "time_signature":
+                meters.append((tick, message.numerator * 4 / message.denominator))
+            elif message.type == "end_of_track":
+                break
     drums = [n for n in notes if n[1] == GM_DRUM_CHANNEL] or notes
     bar_quarters = min(meters)[1] if meters else 4.0
-    step_ticks = division * bar_quarters / STEPS
+    step_ticks = midi.ticks_per_beat * bar_quarters / STEPS
     bars: dict[int, np.ndarray] = {}
     for tick, _channel, note, velocity in drums:
         voice = GM_TO_VOICE.get(note)
@@ -126,38 +98,33 @@ def read_midi_patterns(path: Path) -> list[Pattern]:
     return [Pattern(f"{style}-bar{b + 1}", style, bars[b]) for b in sorted(bars)]
 
 
-def _varlen(value: int) -> bytes:
-    out = [value & 0x7F]
-    value >>= 7
-    while value:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    return bytes(reversed(out))
-
-
 def midi_file_bytes(bars: list[np.ndarray], bpm: float) -> bytes:
     """A format-0 file: the bars' hits as notes on channel 10 at `bpm`, in 4/4."""
     step = TICKS_PER_QUARTER // 4
-    events: list[tuple[int, int, bytes]] = []  # (tick, order: offs before ons, bytes)
+    events: list[tuple[int, int, str, int, int]] = []  # (tick, offs before ons, type, note, vel)
     for b, grid in enumerate(bars):
         for voice, k in zip(*np.nonzero(grid)):
             tick = (b * STEPS + int(k)) * step
-            note, vel = GM_NOTES[voice], int(grid[voice, k])
-            events.append((tick, 1, bytes([0x90 | GM_DRUM_CHANNEL, note, vel])))
-            events.append((tick + step // 2, 0, bytes([0x80 | GM_DRUM_CHANNEL, note, 0])))
+            note, velocity = GM_NOTES[voice], int(grid[voice, k])
+            events.append((tick, 1, "note_on", note, velocity))
+            events.append((tick + step // 2, 0, "note_off", note, 0))
     events.sort(key=lambda e: (e[0], e[1]))
-    tempo = round(60_000_000 / bpm)
-    track = bytearray()
-    track += b"\x00\xff\x51\x03" + tempo.to_bytes(3, "big")
-    track += b"\x00\xff\x58\x04\x04\x02\x18\x08"
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("set_tempo", tempo=round(60_000_000 / bpm)))
+    track.append(mido.MetaMessage("time_signature", numerator=4, denominator=4))
     last = 0
-    for tick, _, body in events:
-        track += _varlen(tick - last) + body
+    for tick, _, kind, note, velocity in events:
+        track.append(
+            mido.Message(
+                kind, channel=GM_DRUM_CHANNEL, note=note, velocity=velocity, time=tick - last
+            )
+        )
         last = tick
     end = len(bars) * STEPS * step
-    track += _varlen(max(0, end - last)) + b"\xff\x2f\x00"
-    header = b"MThd" + struct.pack(">IHHH", 6, 0, 1, TICKS_PER_QUARTER)
-    return header + b"MTrk" + struct.pack(">I", len(track)) + bytes(track)
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end - last)))
+    out = io.BytesIO()
+    mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_QUARTER, tracks=[track]).save(file=out)
+    return out.getvalue()
 
 
 def write_midi(path: Path, bars: list[np.ndarray], bpm: float) -> None:

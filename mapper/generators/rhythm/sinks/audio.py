@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from mapper.generators.base import GeneratorError
+from mapper.generators.base import AUDIO_EXTRA_MISSING, GeneratorError
 from mapper.generators.rhythm.synth import RATE, make_samples
 
-MISSING = "audio output needs the audio extra: pip install 'gesture-mapper[audio]'"
 BLOCK = 256
 
 
@@ -52,7 +51,7 @@ def open_audio_stream(mixer: Mixer) -> Any:
     try:
         import sounddevice as sd
     except ImportError:
-        raise GeneratorError(MISSING) from None
+        raise GeneratorError(AUDIO_EXTRA_MISSING) from None
     except OSError as e:  # the PortAudio library itself is missing
         raise GeneratorError(f"audio output: {e} (install PortAudio, e.g. libportaudio2)") from e
 

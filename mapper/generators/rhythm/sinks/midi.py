@@ -1,7 +1,8 @@
 """The sequencer's hits as MIDI notes on the General MIDI drum channel (10), live.
 
-Needs the `midi` extra (mido and python-rtmidi). Opens the named output port if it exists,
-otherwise creates a virtual port with that name for a DAW or a drum machine to listen to.
+Needs the `midi` extra (python-rtmidi, the back end of mido's live ports). Opens the named
+output port if it exists, otherwise creates a virtual port with that name for a DAW or a drum
+machine to listen to.
 """
 
 from __future__ import annotations
