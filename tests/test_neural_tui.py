@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 import wave
-from argparse import Namespace
 from pathlib import Path
 
 from mapper.core.examples import ExampleStore
 from mapper.generators.base import LatentDim
+from mapper.generators.latent import latent_outputs
 from mapper.generators.neural.toy import write_toy
-from mapper.generators.rhythm.player import latent_outputs
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
-from tui.app import MapperApp
 
-from .tui_helpers import until
+from .tui_helpers import app_for, until
 
 
 async def test_the_ui_plays_a_torchscript_model_and_the_drum_keys_stay_harmless(
@@ -33,12 +31,10 @@ async def test_the_ui_plays_a_torchscript_model_and_the_drum_keys_stay_harmless(
         generator={"type": "torchscript", "path": str(model), "steer": 2},
     )
     take = tmp_path / "take.wav"
-    args = Namespace(
-        generator=None, bpm=None, device="cpu", midi=None, audio=False, record_audio=str(take)
-    )
-    app = MapperApp((project, ExampleStore(2, 2).snapshot()), None, None, generator=args)
+    opening = (project, ExampleStore(2, 2).snapshot())
+    app = app_for(opening, None, "--device", "cpu", "--record-audio", str(take))
     async with app.run_test(size=(100, 40)) as pilot:
-        player = app.session.generator
+        player = app.session.player
         assert player is not None and player.playing and player.steer == 2
         await until(pilot, lambda: player.recorders[0].frames > 4000)
         assert not app.query_one(DrumPanel).display

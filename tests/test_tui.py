@@ -13,11 +13,11 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from mapper.core.engine import Mode, ModelState
 from mapper.project import load_project
-from tests.tui_helpers import app_on, record, small_project, until
-from tui.app import MapperApp
-from tui.demo import demo_project
+from mapper.session.demos import demo_project
+from tests.tui_helpers import app_for, app_on, record, small_project, until
+from tui.dialogs.ask_folder import AskFolder
+from tui.dialogs.confirm import Confirm
 from tui.keys import MAIN_KEYS, display
-from tui.screens.dialogs import AskFolder, Confirm
 from tui.screens.examples import ExamplesScreen
 from tui.screens.model import ModelScreen
 from tui.screens.new_project import NewProjectScreen
@@ -72,7 +72,7 @@ async def test_record_train_run_with_an_osc_sensor(receiver, tmp_path):
 async def test_record_train_run_with_the_xy_pad_alone(receiver):
     project, rows = demo_project()
     project.osc.listen_port, project.osc.send_port = 0, receiver.port
-    app = MapperApp((project, rows), None, None, pad_on=True)
+    app = app_for((project, rows), pad_on=True)
     async with app.run_test(size=(100, 30)) as pilot:
         engine = app.engine
         await until(pilot, lambda: engine.counters.frames_in > 5)  # the pad streams at once
@@ -149,6 +149,19 @@ async def test_examples_screen_deletes_rows_and_rounds(receiver):
         assert len(engine.examples) == 5
 
 
+async def test_the_main_screens_keys_act_on_the_main_screen_only(receiver):
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        await pilot.press("e")
+        assert isinstance(app.screen, ExamplesScreen)
+        await pilot.press("r", "p")  # record, run: not keys of the examples screen
+        assert engine.mode is Mode.IDLE and isinstance(app.screen, ExamplesScreen)
+        await pilot.press("escape", "r")  # back on the main screen, with its keys
+        assert engine.mode is Mode.RECORDING
+        assert "RECORDING" in str(app.query_one(StatusBar).content)
+
+
 async def test_model_settings_apply_and_evaluate(receiver):
     app = app_on(small_project(receiver.port), None)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -188,7 +201,7 @@ async def test_save_and_save_as(receiver, tmp_path):
 
 async def test_a_new_folder_asks_for_the_project_then_plays(receiver, tmp_path):
     folder = tmp_path / "fresh"
-    app = MapperApp(None, folder, None)
+    app = app_for(None, folder)
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, NewProjectScreen)
         app.screen.query_one("#inputs").value = "3"
@@ -225,17 +238,14 @@ async def test_help_lists_every_key_and_the_palette_runs_actions(receiver):
 
 
 async def test_the_drums_demo_shows_the_pattern_and_the_keys_play_it(receiver):
-    from argparse import Namespace
-
-    from tui.demo import drum_demo_project
+    from mapper.session.demos import drum_demo_project
     from tui.widgets.drums import DrumPanel
 
     project, rows = drum_demo_project(100.0)
     project.osc.listen_port, project.osc.send_port = 0, receiver.port
-    args = Namespace(generator="rhythm", bpm=100.0, device="cpu", midi=None, audio=False)
-    app = MapperApp((project, rows), None, None, generator=args)
+    app = app_for((project, rows), None, "--generator", "rhythm", "--bpm", "100", "--device", "cpu")
     async with app.run_test(size=(100, 40)) as pilot:
-        player = app.session.generator
+        player = app.session.player
         assert player is not None and player.playing
         panel = app.query_one(DrumPanel)
         await until(pilot, lambda: panel.display and "kick" in str(panel.content))

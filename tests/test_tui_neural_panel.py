@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from argparse import Namespace
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from mapper.core.outputs import Output
 from mapper.generators.neural.toy import write_toy
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
-from tests.tui_helpers import until
+from tests.tui_helpers import app_for, until
 from tui.app import MapperApp
 from tui.widgets.drums import DrumPanel
 from tui.widgets.neural import NeuralPanel, held_summary
@@ -29,17 +28,9 @@ from tui.widgets.xypad import XYPad
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def plays(model: Path, **generator: object) -> Namespace:
+def plays(model: Path, record_audio: str | None = None) -> list[str]:
     """The command line of `mapper PROJECT [--record-audio FILE]`: the project's model plays."""
-    return Namespace(
-        generator=None,
-        bpm=None,
-        device="cpu",
-        midi=None,
-        audio=False,
-        record_audio=generator.get("record_audio"),
-        steer=None,
-    )
+    return ["--device", "cpu", *(["--record-audio", record_audio] if record_audio else [])]
 
 
 def pitch_project(model: Path, send_port: int, **spec: object) -> Project:
@@ -55,9 +46,9 @@ def pitch_project(model: Path, send_port: int, **spec: object) -> Project:
     )
 
 
-def app_for(project: Project, model: Path, **kwargs: object) -> MapperApp:
+def neural_app(project: Project, model: Path, record_audio: str | None = None) -> MapperApp:
     rows = ExampleStore(len(project.input_names), len(project.outputs)).snapshot()
-    return MapperApp((project, rows), None, None, generator=plays(model, **kwargs))
+    return app_for((project, rows), None, *plays(model, record_audio))
 
 
 def shown(panel: NeuralPanel) -> str:
@@ -67,9 +58,9 @@ def shown(panel: NeuralPanel) -> str:
 async def test_the_panel_shows_the_model_and_b_stops_and_starts_it(receiver, tmp_path):
     model = write_toy(tmp_path / "toy.ts", latent_size=4, ratio=512, sample_rate=16000)
     take = tmp_path / "take.wav"
-    app = app_for(pitch_project(model, receiver.port), model, record_audio=str(take))
+    app = neural_app(pitch_project(model, receiver.port), model, record_audio=str(take))
     async with app.run_test(size=(100, 40)) as pilot:
-        player = app.session.generator
+        player = app.session.player
         panel = app.query_one(NeuralPanel)
         await until(pilot, lambda: panel.display and "▶ playing" in shown(panel))
         assert not app.query_one(DrumPanel).display
@@ -91,9 +82,9 @@ async def test_the_panel_shows_the_model_and_b_stops_and_starts_it(receiver, tmp
 
 async def test_the_latent_lines_follow_an_output_moved_by_keyboard(receiver, tmp_path):
     model = write_toy(tmp_path / "toy.ts", latent_size=4)
-    app = app_for(pitch_project(model, receiver.port), model)
+    app = neural_app(pitch_project(model, receiver.port), model)
     async with app.run_test(size=(100, 40)) as pilot:
-        player = app.session.generator
+        player = app.session.player
         panel = app.query_one(NeuralPanel)
         await until(pilot, lambda: "latent-1 ← pitch" in shown(panel))
         assert "+0.00" in panel.dims.content.plain  # pitch 0.5 of 0..1: the latent's centre
@@ -112,9 +103,9 @@ async def test_underruns_show_in_red_while_they_rise(receiver, tmp_path):
     # 16-sample blocks with one decoded ahead: the clock reads 10 ms (160 samples) at a time,
     # more than is ever ready, so the player really runs short on every read
     model = write_toy(tmp_path / "tiny-blocks.ts", latent_size=2, ratio=16)
-    app = app_for(pitch_project(model, receiver.port, ahead=1), model)
+    app = neural_app(pitch_project(model, receiver.port, ahead=1), model)
     async with app.run_test(size=(100, 40)) as pilot:
-        player = app.session.generator
+        player = app.session.player
         panel = app.query_one(NeuralPanel)
         await until(pilot, lambda: player.stats.underruns >= 3 and "underruns" in shown(panel))
         await pilot.pause(0.5)  # a couple of redraws while the count keeps rising
@@ -131,7 +122,7 @@ async def test_a_model_that_fails_while_playing_says_why(receiver, tmp_path):
     from tests.neural_models import write_fragile_toy
 
     model = write_fragile_toy(tmp_path / "fragile.ts")
-    app = app_for(pitch_project(model, receiver.port), model)
+    app = neural_app(pitch_project(model, receiver.port), model)
     async with app.run_test(size=(100, 40)) as pilot:
         panel = app.query_one(NeuralPanel)
         await until(pilot, lambda: "▶ playing" in shown(panel))
@@ -142,7 +133,7 @@ async def test_a_model_that_fails_while_playing_says_why(receiver, tmp_path):
         assert last == (
             "decode failed: builtins.RuntimeError: the fragile toy breaks above latent-1 = 1.5"
         )
-        assert app.session.generator.stats.error  # the panel says what the player says
+        assert app.session.player.stats.error  # the panel says what the player says
 
 
 async def test_opening_another_project_records_on_into_the_next_file(receiver, tmp_path):
@@ -153,7 +144,7 @@ async def test_opening_another_project_records_on_into_the_next_file(receiver, t
     other = pitch_project(second, receiver.port)
     save_project(tmp_path / "other", other, ExampleStore(2, 2).snapshot())
     take = tmp_path / "take.wav"
-    app = app_for(pitch_project(first, receiver.port), first, record_audio=str(take))
+    app = neural_app(pitch_project(first, receiver.port), first, record_audio=str(take))
     async with app.run_test(size=(100, 40)) as pilot:
         panel = app.query_one(NeuralPanel)
         await until(pilot, lambda: "→ clock, take.wav" in shown(panel))
@@ -162,7 +153,7 @@ async def test_opening_another_project_records_on_into_the_next_file(receiver, t
         await pilot.press("enter")
         await until(pilot, lambda: "second.ts · 8 kHz" in str(panel.border_title))
         await until(pilot, lambda: "→ clock, take-2.wav" in shown(panel))
-        assert app.session.generator.sinks == ["clock", str(tmp_path / "take-2.wav")]
+        assert app.session.player.sinks == ["clock", str(tmp_path / "take-2.wav")]
 
 
 def test_the_short_forms():
@@ -174,17 +165,17 @@ def test_the_short_forms():
 
 
 async def test_the_neural_demo_trains_and_plays_from_the_xy_pad(receiver, tmp_path):
-    from tui.demo import neural_demo_project
+    from mapper.session.demos import neural_demo_project
 
     model = write_toy(tmp_path / "toy.ts", latent_size=8)
     project, rows = neural_demo_project(str(model), None)
     assert [o.name for o in project.outputs] == [f"latent-{k}" for k in range(1, 9)]
     assert len(set(rows.rounds.tolist())) == 5  # recorded rounds come with it
     project.osc.listen_port, project.osc.send_port = 0, receiver.port
-    args = Namespace(**{**vars(plays(model)), "generator": f"torchscript:{model}"})
-    app = MapperApp((project, rows), None, None, pad_on=True, generator=args)
+    argv = [*plays(model), "--generator", f"torchscript:{model}"]
+    app = app_for((project, rows), None, *argv, pad_on=True)
     async with app.run_test(size=(100, 40)) as pilot:
-        engine, player = app.engine, app.session.generator
+        engine, player = app.engine, app.session.player
         panel = app.query_one(NeuralPanel)
         assert player.steer == 8 and player.playing
         await until(
@@ -239,14 +230,13 @@ async def test_a_new_folder_for_a_model_asks_only_for_the_inputs_and_plays_it(re
     the inputs and the model type, not the outputs, which are the steered latent dimensions;
     the project saves its generator and plays it at once."""
     from mapper.project import load_project
-    from tui.main import generator_outputs
     from tui.screens.new_project import NewProjectScreen
 
     model = write_toy(tmp_path / "toy.ts", latent_size=6)
     folder = tmp_path / "fresh"
-    args = Namespace(**{**vars(plays(model)), "generator": f"torchscript:{model}", "steer": 3})
-    osc = OSCSettings(listen_port=0, send_port=receiver.port)
-    app = MapperApp(None, folder, osc, generator=args, new_outputs=generator_outputs(args, folder))
+    argv = [*plays(model), "--generator", f"torchscript:{model}", "--steer", "3"]
+    send = ["--listen", "127.0.0.1:0", "--send", f"127.0.0.1:{receiver.port}"]
+    app = app_for(None, folder, *argv, *send)
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, NewProjectScreen)
         assert not app.screen.query("#outputs") and not app.screen.query("#kind")
@@ -254,10 +244,10 @@ async def test_a_new_folder_for_a_model_asks_only_for_the_inputs_and_plays_it(re
         assert "outputs: 3" in about and "latent-1..latent-3" in about and "-2..2" in about
         app.screen.query_one("#inputs").value = "4"
         await pilot.press("ctrl+n")
-        await until(pilot, lambda: app.session is not None and app.session.generator is not None)
+        await until(pilot, lambda: app.session is not None and app.session.player is not None)
         assert app.engine.n_inputs == 4
         assert [o.name for o in app.engine.outputs] == ["latent-1", "latent-2", "latent-3"]
-        player = app.session.generator
+        player = app.session.player
         assert player.steer == 3 and player.outputs[:4] == [0, 1, 2, None]
         await until(pilot, lambda: player.playing)
     project, _ = load_project(folder)

@@ -15,6 +15,7 @@ from mapper.core.examples import ExampleStore
 from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
+from tests.tui_helpers import app_for, until
 from tui.app import MapperApp
 
 T0 = 1_780_000_000.0  # a fixed moment for the examples' times
@@ -54,19 +55,29 @@ def recorded_app() -> MapperApp:
         values=[0.4, 0.5, 3.0],
         transport={"count_in": 1.0, "record_for": 2.0, "smoothing": 0.1},
     )
-    return MapperApp((project, store.snapshot()), None, None)
+    return app_for((project, store.snapshot()))
+
+
+TRAINING_ENDED = ("training done", "training failed", "training cancelled")
 
 
 async def settle(pilot) -> None:
-    """Training at start done, its notifications gone, panels redrawn."""
+    """Training at start finished and said so, every notification gone, panels redrawn.
+
+    The engine goes idle a moment before it reports the end of training, and the app shows
+    that report on its next tick: so wait for the report itself on screen, not for the clock.
+    """
     app = pilot.app
-    for _ in range(500):
-        if not app.engine.is_training:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause(0.3)
+    await until(pilot, lambda: not app.engine.is_training, timeout=60)
+    if app.engine.training.total:  # it trained at start: wait until the app says it ended
+        await until(
+            pilot,
+            lambda: any(n.message.startswith(TRAINING_ENDED) for n in app._notifications),
+            timeout=30,
+        )
+    await pilot.pause()  # every notification posted so far has arrived
     app.clear_notifications()
-    await pilot.pause(0.3)
+    await pilot.pause()
 
 
 def test_main_screen_at_80x24(snap_compare):
@@ -81,14 +92,15 @@ def test_main_screen_at_80x24(snap_compare):
 
 def test_examples_screen(snap_compare):
     """The examples table after `e`: 12 rows in rounds 1-3 (rows 1-4 each), times 20:26:50.000
-    onwards (UTC), the tilt/roll inputs and the three outputs; footer: d, D, escape."""
+    onwards (UTC), the tilt/roll inputs and the three outputs; footer: this screen's keys only
+    (d, D, escape; the main screen's keys belong to the main screen)."""
     assert snap_compare(recorded_app(), terminal_size=(100, 30), press=["e"], run_before=settle)
 
 
 def test_model_settings_screen(snap_compare):
     """Model settings of the second output (down, then m): brightness (continuous 0..1), model
     knn with k 3 and weighted false, inputs tilt and roll ticked, min 0 / max 1, hard limits
-    unticked, Apply and Evaluate buttons."""
+    unticked, Apply and Evaluate buttons; footer: this screen's keys only (^a, ^e, escape)."""
     assert snap_compare(
         recorded_app(), terminal_size=(100, 30), press=["down", "m"], run_before=settle
     )
@@ -97,10 +109,8 @@ def test_model_settings_screen(snap_compare):
 def neural_app(model) -> MapperApp:
     """A toy neural audio model (latent size 6) steered by four outputs set by hand, no
     examples; 32 blocks (1 s) decoded ahead, so that a busy machine does not count underruns."""
-    from argparse import Namespace
-
     from mapper.generators.base import LatentDim
-    from mapper.generators.rhythm.player import latent_outputs
+    from mapper.generators.latent import latent_outputs
 
     dims = [LatentDim(f"latent-{k}", -2.0, 2.0) for k in range(1, 5)]
     project = Project(
@@ -112,8 +122,7 @@ def neural_app(model) -> MapperApp:
         transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1},
         generator={"type": "torchscript", "path": str(model), "steer": 4, "ahead": 32},
     )
-    args = Namespace(generator=None, bpm=None, device="cpu", midi=None, audio=False)
-    return MapperApp((project, ExampleStore(2, 4).snapshot()), None, None, generator=args)
+    return app_for((project, ExampleStore(2, 4).snapshot()), None, "--device", "cpu")
 
 
 def test_neural_audio_panel_at_80x24(snap_compare, tmp_path):

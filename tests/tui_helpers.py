@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from mapper.cli.main import build_tui_parser
+from mapper.cli.parse import tui_options
 from mapper.core.engine import Engine
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
+from mapper.session.opening import Opening
 from tui.app import MapperApp
+from tui.main import new_project_preset
 
 
 def small_project(send_port: int, listen_port: int = 0) -> tuple[Project, ExampleRows]:
@@ -33,10 +37,25 @@ def small_project(send_port: int, listen_port: int = 0) -> tuple[Project, Exampl
     return project, ExampleStore(2, 2).snapshot()
 
 
+def app_for(
+    opening: tuple[Project, ExampleRows] | None,
+    folder: Path | None = None,
+    *argv: str,
+    pad_on: bool = False,
+) -> MapperApp:
+    """The app as `mapper [FOLDER] ARGV...` makes it (the command line parsed into options,
+    tui.main's path), on this project (None: the new-project form for FOLDER)."""
+    args = build_tui_parser().parse_args([*([str(folder)] if folder else []), *argv])
+    options = tui_options(args)
+    if opening is None:
+        return MapperApp(options, None, new_project_preset(options), pad_on=pad_on)
+    return MapperApp(options, Opening(*opening, folder), pad_on=pad_on)
+
+
 def app_on(
     project: tuple[Project, ExampleRows], folder: Path | None, pad_on: bool = False
 ) -> MapperApp:
-    return MapperApp(project, folder, None, pad_on=pad_on)
+    return app_for(project, folder, pad_on=pad_on)
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -1,1 +1,2 @@
-"""The Textual terminal UI: screens and widgets over mapper's public API, nothing more."""
+"""The Textual terminal UI over mapper's public API, nothing more: the App (app.py), its
+screens/, dialogs/ and widgets/ (the panels), what the keys do (actions/, keys.py)."""

@@ -1,5 +1,6 @@
-"""Every key of the main screen, in one table: the app binds them, the help screen and the
-README list them (a test checks the README against this table)."""
+"""Every key of the main screen, in one table: the main screen (and, for quitting, the app)
+binds them, the help screen, the command palette and the README list them (a test checks the
+README against this table)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,22 @@ def display(key: str) -> str:
     return NAMES.get(key, key)
 
 
-def main_bindings() -> list[BindingType]:
+APP_ACTIONS = ("quit",)  # bound by the app, so they work on every screen
+
+
+def _bindings(on_app: bool) -> list[BindingType]:
     return [
         Binding(key, action, label or desc, show=label is not None, key_display=display(key))
         for key, action, label, desc in MAIN_KEYS
+        if (action in APP_ACTIONS) == on_app
     ]
+
+
+def main_bindings() -> list[BindingType]:
+    """The main screen's keys: every action of the table but the app's."""
+    return _bindings(on_app=False)
+
+
+def app_bindings() -> list[BindingType]:
+    """The keys that work on every screen (quit)."""
+    return _bindings(on_app=True)

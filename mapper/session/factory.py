@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mapper.core.engine import EventSink
 from mapper.errors import GeneratorError, MapperError, ProjectError
 from mapper.session.opening import Opening, find_project
 from mapper.session.options import InstrumentOptions
@@ -27,7 +28,10 @@ class Instrument:
 
 
 def open_instrument(
-    options: InstrumentOptions, opening: Opening | None = None, strict: bool = True
+    options: InstrumentOptions,
+    opening: Opening | None = None,
+    strict: bool = True,
+    events: EventSink | None = None,
 ) -> Instrument:
     """Open the project (`opening`, else the one the options name: see find_project), listen,
     write its folder, train its examples and play its generator.
@@ -36,6 +40,8 @@ def open_instrument(
     the port is taken (unless `network.fallback_port`: then a free port, said in `problems`);
     ProjectError when the new project's folder cannot be written, if `strict` (else that is a
     problem and it plays unsaved). Once playing, a generator that cannot play is a problem.
+    `events(name, detail)` hears the engine's events (training-done, ...) from the start, and
+    those of every project opened later in the session.
     """
     if opening is None:
         opening = find_project(options)
@@ -53,6 +59,8 @@ def open_instrument(
         )
     except OSError as e:
         raise CannotListen(f"cannot listen on {osc.listen}: {e.strerror or e}") from e
+    if events is not None:
+        session.add_event_sink(events)
     instrument = Instrument(session)
     if session.listen_problem:
         port = session.listen_address[1]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mapper.core.engine import Engine, EngineError
+from mapper.core.engine import Engine, EngineError, EventSink
 from mapper.core.examples import ExampleRows
 from mapper.generators.player import Player
 from mapper.generators.registry import MODEL_FILE_KEYS
@@ -72,10 +72,17 @@ class Session:
             self.server = OSCServer(self.engine, osc)
         self.osc = osc
         self._add_project_controls()
+        self._event_sinks: list[EventSink] = []  # kept for the engines of later projects
         self.player: Player | None = None  # the generator playing, once attached
         # where generators play: set by play(), applied to the player of every project opened
         # later (open_project): the speakers, MIDI port and recording belong to the run
         self.routing = Routing()
+
+    def add_event_sink(self, sink: EventSink) -> None:
+        """Hear the engine's events (training-done, ...), this engine's and those of every
+        project opened later (open_project), from before each one starts training."""
+        self._event_sinks.append(sink)
+        self.engine.add_event_sink(sink)
 
     @property
     def name(self) -> str:
@@ -221,6 +228,8 @@ class Session:
         with self._switch:
             project, rows = load_project(folder)
             engine = engine_from_project(project, rows)
+            for sink in self._event_sinks:
+                engine.add_event_sink(sink)
             if self.saver is not None:
                 self.saver.save_now()
             elif len(self.engine.examples) and not drop_unsaved:

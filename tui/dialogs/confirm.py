@@ -1,14 +1,12 @@
-"""Small dialogs: a yes/no confirmation and a folder prompt."""
+"""A yes/no question before something that cannot be undone."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Label
 
 
 class Confirm(ModalScreen[bool]):
@@ -38,26 +36,3 @@ class Confirm(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
-
-
-class AskFolder(ModalScreen[Path | None]):
-    """Asks for a project folder: enter accepts, escape cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
-
-    def __init__(self, question: str, start: str = "") -> None:
-        super().__init__()
-        self.question = question
-        self.start = start
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.question)
-            yield Input(value=self.start, placeholder="folder, e.g. ~/instruments/theremin")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        self.dismiss(Path(text).expanduser() if text else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

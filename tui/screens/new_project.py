@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,21 +11,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from mapper.core.outputs import Output, make_outputs
+from mapper.core.outputs import make_outputs
+from mapper.generators.presets import GeneratorPreset
 from mapper.models.registry import model_types
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, new_project
-
-
-@dataclass(frozen=True)
-class GeneratorOutputs:
-    """A new project for a generator (`mapper DIR --generator ...`): its outputs are the
-    generator's latent dimensions, so the form asks only for the inputs and the model."""
-
-    outputs: list[Output]
-    values: list[float]
-    spec: dict[str, Any]  # the generator settings the project saves
-    about: str  # one line for the form, e.g. "8 outputs: latent-1..8 of model.ts"
 
 
 def build_project(
@@ -55,7 +43,7 @@ def build_project(
 
 
 def build_generator_project(
-    folder: Path, inputs: str, model: str, osc: OSCSettings, preset: GeneratorOutputs
+    folder: Path, inputs: str, model: str, osc: OSCSettings, preset: GeneratorPreset
 ) -> Project:
     """A new project whose outputs steer a generator; ValueError says which field is wrong."""
     if not inputs.strip().isdigit() or int(inputs) < 1:
@@ -76,7 +64,7 @@ class NewProjectScreen(Screen[Project | None]):
     ]
 
     def __init__(
-        self, folder: Path, osc: OSCSettings, preset: GeneratorOutputs | None = None
+        self, folder: Path, osc: OSCSettings, preset: GeneratorPreset | None = None
     ) -> None:
         super().__init__()
         self.folder = folder
@@ -90,7 +78,7 @@ class NewProjectScreen(Screen[Project | None]):
                 yield Label("inputs", classes="field")
                 yield Input("2", id="inputs")
             if self.preset is not None:
-                yield Static(self.preset.about, id="generator-outputs", markup=False)
+                yield Static(self.preset.about(), id="generator-outputs", markup=False)
             else:
                 with Horizontal(classes="row"):
                     yield Label("outputs", classes="field")

@@ -1,0 +1,163 @@
+"""The main screen: the panels of one open project, redrawn from the engine's state.
+
+The UI never sits on the hot path: it reads the engine's state on a 5 Hz timer (and at once
+after every key) and acts through the engine's and the session's public methods, the ones OSC
+control messages call. The keys' actions live in tui/actions/, by concern.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.widgets import Footer
+
+from mapper.core.engine import Engine, Mode
+from mapper.session.session import Session
+from tui.actions.base import listening
+from tui.actions.generator import GeneratorActions
+from tui.actions.instrument import InstrumentActions
+from tui.actions.project import ProjectActions
+from tui.keys import main_bindings
+from tui.screens.help import HelpScreen
+from tui.widgets.drums import DrumPanel
+from tui.widgets.inputs_panel import InputsPanel
+from tui.widgets.neural import NeuralPanel
+from tui.widgets.outputs_panel import OutputsPanel
+from tui.widgets.title_bar import RateMeter, StatusBar
+from tui.widgets.xypad import XYPad
+
+REFRESH = 0.2  # seconds between redraws of the live panels (actions redraw at once). Every
+# redraw holds the interpreter lock the OSC receive thread needs: at 10 Hz, the p99 round trip
+# was 6x headless's; at 5 Hz it is within 1.2x (python -m benchmarks.tui_latency)
+WARNING_SECONDS = 3.0  # how long a rejected-frame warning stays up after the last reject
+
+
+class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
+    """Title bar, inputs, XY pad, outputs and the generator's panel, over the app's session."""
+
+    BINDINGS = main_bindings()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rates = RateMeter()
+        self._shown: Engine | None = None  # the engine the panels show
+        self._rejected_seen = 0
+        self._frames_seen = 0
+        self._warning_until = 0.0
+        self._examples_version = -1
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="top"):
+            yield InputsPanel(id="inputs")
+            yield XYPad(id="pad")
+        yield OutputsPanel(None, id="outputs")
+        yield DrumPanel(id="drums")
+        yield NeuralPanel(id="neural")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH, self.tick)
+        self.tick()
+        self.query_one(OutputsPanel).focus()
+
+    # ---- the live view ------------------------------------------------------------------
+    def tick(self) -> None:
+        """Catch up with the session (see MapperApp.catch_up) and redraw the panels."""
+        session = self.mapper.session
+        if session is None or not self.is_attached:
+            return
+        with contextlib.suppress(NoMatches):  # not composed yet, or the app is closing
+            self._redraw(session)
+
+    def _show(self, e: Engine) -> None:
+        """A new engine (a project opened): its inputs and outputs, its counters from zero."""
+        self.query_one(InputsPanel).reset(e.n_inputs)
+        self.query_one(OutputsPanel).set_engine(e)
+        self._shown = e
+        self._examples_version = -1
+        self._rejected_seen = self._frames_seen = 0
+
+    def _redraw(self, session: Session) -> None:
+        status = self.query_one(StatusBar)  # before anything changes: NoMatches if not composed
+        self.mapper.catch_up(session)
+        e = session.engine
+        if e is not self._shown:
+            self._show(e)
+        c = e.counters
+        rates = self.rates.sample(c.frames_in, c.outputs_sent)
+        pad = self.mapper.pad
+        streaming = bool(pad and pad.on)
+        status.show(e, session.name, rates, listening(session), session.osc.send, streaming)
+        inputs = self.query_one(InputsPanel)
+        inputs.border_title = f"Inputs · {rates.inputs:.0f}/s"
+        if c.frames_in != self._frames_seen:  # the history moves with the frames, not the clock
+            self._frames_seen = c.frames_in
+            inputs.sample(e.last_inputs)
+        now = time.monotonic()
+        if c.rejected_total > self._rejected_seen:
+            self._rejected_seen = c.rejected_total
+            self._warning_until = now + WARNING_SECONDS
+        warning = ""
+        if now < self._warning_until:
+            warning = f"{c.rejected_total} frames rejected · last: {c.last_reject}"
+        outputs = self.query_one(OutputsPanel)
+        nearest = None
+        if e.mode is Mode.RUNNING:
+            j = outputs.selected
+            neighbours = e.nearest(j)
+            if neighbours:
+                nearest = (e.outputs[j].name, neighbours)
+        inputs.show(e, warning, nearest)
+        outputs.refresh()
+        self._update_pad(e, streaming)
+        player = session.player  # its panel: steps (the drums) or audio blocks (neural audio)
+        steps = player is not None and player.steps is not None
+        audio = player is not None and player.audio is not None
+        drums = self.query_one(DrumPanel)
+        drums.set_class(steps, "playing-model")
+        if steps:
+            drums.show_player(player)
+        neural = self.query_one(NeuralPanel)
+        neural.set_class(audio, "playing-model")
+        if audio:
+            neural.show_player(player, [o.name for o in e.outputs])
+
+    def _update_pad(self, e: Engine, streaming: bool) -> None:
+        pad = self.query_one(XYPad)
+        rounds = pad.rounds
+        if e.examples.version != self._examples_version and e.n_inputs >= 2:
+            self._examples_version = e.examples.version
+            rows = e.examples.snapshot()
+            rounds = [
+                (
+                    int(r),
+                    float(rows.inputs[rows.rounds == r, 0].mean()),
+                    float(rows.inputs[rows.rounds == r, 1].mean()),
+                )
+                for r in sorted(set(rows.rounds.tolist()))
+            ]
+        x, y = pad.x, pad.y
+        if not streaming and len(e.last_inputs) >= 2:
+            x, y = e.last_inputs[0], e.last_inputs[1]
+        pad.show(x, y, streaming, rounds)
+
+    def on_xypad_moved(self, message: XYPad.Moved) -> None:
+        pad = self.mapper.pad
+        if pad is not None and self.engine.n_inputs >= 2:
+            pad.move_to(message.x, message.y)
+            pad.set_on(True)
+
+    def on_outputs_panel_problem(self, message: OutputsPanel.Problem) -> None:
+        self.notify(message.text, severity="warning")
+
+    def action_help(self) -> None:
+        s = self.mapper.session
+        where = str(s.folder) if s and s.folder else "not saved yet (S saves it as a folder)"
+        addresses = sorted(s.server.controls) if s else []
+        send = s.osc.send if s else "-"
+        self.app.push_screen(HelpScreen(where, listening(s), send, addresses))
