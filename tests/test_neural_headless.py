@@ -163,9 +163,10 @@ def test_options_that_do_not_fit_a_torchscript_model_are_refused(tmp_path: Path,
         r = mapper(*base, *extra, cwd=tmp_path)
         assert r.returncode == code and message in r.stderr, (extra, r.stderr)
         assert "Traceback" not in r.stderr
-    r = mapper("new-folder", "--generator", model, "--steer", "-8", cwd=tmp_path)  # the TUI
-    assert r.returncode == 2 and "--steer -8: toy.ts has 8 latent" in r.stderr, r.stderr
-    assert "Traceback" not in r.stderr and not (tmp_path / "new-folder").exists()
+    for steer, message in (("9", "--steer 9: toy.ts has 8 latent"), ("-8", "at least 1")):
+        r = mapper("new-folder", "--generator", model, "--steer", steer, cwd=tmp_path)  # the TUI
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and not (tmp_path / "new-folder").exists()
 
 
 def test_rtf_measures_a_model_and_toy_ts_writes_one(tmp_path: Path):

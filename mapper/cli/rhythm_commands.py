@@ -11,10 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from mapper.generators.base import GeneratorError
+from mapper.errors import GeneratorError, ProjectError
 from mapper.generators.rhythm.decoder import WEIGHTS_FILE
-
-PROJECT_FILE = "project.json"
+from mapper.project import PROJECT_FILE, holds_project
 
 
 def _fail(message: str) -> int:
@@ -29,7 +28,10 @@ def train(args: argparse.Namespace) -> int:
     from mapper.generators.rhythm.train import train as fit
 
     out = Path(args.out)
-    project = out if (out / PROJECT_FILE).is_file() else None
+    try:
+        project = out if holds_project(out) else None
+    except ProjectError:  # a file, or a folder of other files: not a project
+        project = None
     if project is None and (out.is_dir() or out.suffix != ".npz"):
         return _fail(f"--out {out}: give a project folder (with {PROJECT_FILE}) or a FILE.npz")
     try:

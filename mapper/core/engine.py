@@ -3,97 +3,50 @@
 Every control method (the ones OSC control messages and the TUI call) is safe from any thread.
 `process_frame` is the hot path: it reads state without locks, never waits on training, the disk
 or a UI, and hands the outputs to the sinks (the OSC sender) on the caller's thread.
+
+The engine keeps the state the hot path reads and every public method; the work behind some of
+them lives beside it: training (training.py), timed takes (takes.py), deleting and putting back
+examples (example_edits.py), and the queries (evaluation.py, neighbours.py).
 """
 
 from __future__ import annotations
 
-import math
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import numpy as np
 
-from mapper.core.evaluation import DEFAULT_FOLDS, Evaluation, cross_validate
+from mapper.core.evaluation import DEFAULT_FOLDS, Evaluation, evaluate_output
+from mapper.core.example_edits import ExampleEdits
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.core.frame_plan import FramePlan
+from mapper.core.neighbours import nearest_examples
 from mapper.core.outputs import Output
+from mapper.core.state import Counters, Mode, ModelState, Neighbour, Trained, TrainingStatus
+from mapper.core.takes import Take
+from mapper.core.training import EventSink, Trainer
 from mapper.core.transport import Smoother, Transport
 from mapper.errors import EngineError
 from mapper.models import make_model
 
+__all__ = [
+    "Counters",
+    "Engine",
+    "EngineError",
+    "EventSink",
+    "MessageSink",
+    "Mode",
+    "ModelState",
+    "Neighbour",
+    "OutputSink",
+    "Trained",
+    "TrainingStatus",
+]
+
 OutputSink = Callable[[list[float]], None]
 MessageSink = Callable[[str, list[float]], None]
-EventSink = Callable[[str, str], None]
-
-
-class Mode(str, Enum):
-    IDLE = "idle"
-    COUNT_IN = "counting in"
-    RECORDING = "recording"
-    RUNNING = "running"
-
-
-class ModelState(str, Enum):
-    UNTRAINED = "untrained"
-    TRAINED = "trained"
-    STALE = "needs training"
-    TRAINING = "training"
-
-
-@dataclass
-class Counters:
-    """Running totals; rates are their differences over time (see mapper.cli.status_line)."""
-
-    frames_in: int = 0
-    recorded: int = 0
-    outputs_sent: int = 0
-    rejected: dict[str, int] = field(default_factory=dict)
-    last_reject: str = ""
-    unknown_addresses: int = 0
-    malformed: int = 0
-    control_errors: int = 0
-    send_errors: int = 0
-    save_errors: int = 0
-    internal_errors: int = 0
-    last_control_error: str = ""
-    last_latency: float = 0.0  # seconds from a frame handed to the engine to its outputs sent
-
-    @property
-    def rejected_total(self) -> int:
-        return sum(self.rejected.values())
-
-
-@dataclass(frozen=True)
-class Trained:
-    """A fitted model with the input selection and the example ids it was trained on."""
-
-    model: Any
-    input_idx: np.ndarray | None  # None = every input, in order
-    example_ids: np.ndarray
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """One recorded example behind a kNN output: where it is and how much it counts."""
-
-    example_id: int
-    round: int
-    row: int  # 1-based position within its round
-    share: float  # 0..1, the shares of one output's neighbours sum to 1
-
-
-@dataclass(frozen=True)
-class TrainingStatus:
-    active: bool = False
-    done: int = 0
-    total: int = 0
-    output: str = ""
-    error: str = ""
 
 
 class Engine:
@@ -113,27 +66,21 @@ class Engine:
         self.mode = Mode.IDLE
         self.round = 0
         self.counters = Counters()
-        self.training = TrainingStatus()
-        self.model_states = [ModelState.UNTRAINED for _ in self.outputs]
-        self._trained: tuple[Trained | None, ...] = (None,) * len(self.outputs)
         self._frame_plan = FramePlan((), self.n_inputs)
         self._record_mask: list[bool] = []
         self._recording_any = False
         self._update_record_mask()
-        self._changed_while_training: set[int] = set()
         self._output_sinks: list[OutputSink] = []
         self._message_sinks: list[MessageSink] = []
         self._event_sinks: list[EventSink] = []
         self._lock = threading.RLock()
-        self._idle = threading.Event()  # set while no training is under way
-        self._idle.set()
-        self._cancel = threading.Event()
+        self._trainer = Trainer(
+            self.n_inputs, self.n_outputs, self._lock, self._rebuild_runners, self._event
+        )
         self.transport = Transport()
         self._smoother = Smoother(0.0, self.outputs)
-        self._take: threading.Event | None = None  # set to cancel a pending timed take
-        self.count_in_ends = 0.0  # time.monotonic() when the count-in ends (while counting in)
-        self.take_ends = 0.0  # time.monotonic() when a timed take stops itself (0: untimed)
-        self.deleted_rounds: list[ExampleRows] = []  # newest last: what restore_round puts back
+        self._take: Take | None = None  # the timed take under way, if any
+        self._edits = ExampleEdits(self.examples, self._lock, self._trainer.mark_changed)
 
     # ---- wiring -------------------------------------------------------------------------
     @property
@@ -214,7 +161,7 @@ class Engine:
             if self.mode is not Mode.RECORDING:
                 return
             self.mode = Mode.IDLE
-            self._mark_stale([j for j, o in enumerate(self.outputs) if o.record])
+            self._trainer.mark_changed([j for j, o in enumerate(self.outputs) if o.record])
 
     def record_take(self) -> None:
         """Record one take as the transport says: count in, then record, then stop by itself
@@ -225,40 +172,28 @@ class Engine:
             if count_in <= 0 and length <= 0:
                 self._begin_round()
                 return
-            take = threading.Event()
-            self._take = take
             if count_in > 0:
                 self.mode = Mode.COUNT_IN
-                self.count_in_ends = time.monotonic() + count_in
-            else:
-                self._begin_round()
-                self.take_ends = time.monotonic() + length
-        threading.Thread(
-            target=self._take_worker, args=(take, count_in, length), name="mapper-take", daemon=True
-        ).start()
+            self._take = Take(count_in, length, self._lock, self._begin_round, self.stop_recording)
+            self._take.start()
 
-    def _take_worker(self, take: threading.Event, count_in: float, length: float) -> None:
-        if count_in > 0:
-            if take.wait(count_in):
-                return
-            with self._lock:
-                if take.is_set():
-                    return
-                self.count_in_ends = 0.0
-                self._begin_round()
-                if length > 0:
-                    self.take_ends = time.monotonic() + length
-        if length > 0 and not take.wait(length):
-            with self._lock:
-                if not take.is_set():
-                    self.stop_recording()
+    @property
+    def count_in_ends(self) -> float:
+        """time.monotonic() when the count-in ends (0 unless counting in)."""
+        take = self._take
+        return take.count_in_ends if take is not None else 0.0
+
+    @property
+    def take_ends(self) -> float:
+        """time.monotonic() when a timed take stops itself (0: untimed, or no take)."""
+        take = self._take
+        return take.ends if take is not None else 0.0
 
     def _cancel_take(self) -> None:
         """Forget a pending count-in or timed stop (lock held)."""
         if self._take is not None:
-            self._take.set()
+            self._take.cancel()
             self._take = None
-        self.count_in_ends = self.take_ends = 0.0
 
     def set_transport(
         self,
@@ -297,9 +232,7 @@ class Engine:
         if len(values) != self.n_outputs:
             raise EngineError(f"expected {self.n_outputs} output values, got {len(values)}")
         for output, v in zip(self.outputs, values):
-            problem = output.check_value(float(v))
-            if problem:
-                raise EngineError(problem)
+            _refuse(output.check_value(float(v)))
         with self._lock:
             self.values = [o.shape(float(v)) for o, v in zip(self.outputs, values)]
             self._update_record_mask()
@@ -317,71 +250,41 @@ class Engine:
 
     def randomize(self) -> None:
         """Random values within each output's range (classes 1..K), sent at once."""
-        values = []
-        for o in self.outputs:
-            if o.is_classifier:
-                values.append(float(random.randint(1, o.classes)))
-            else:
-                values.append(random.uniform(o.min, o.max))
-        self.set_values(values)
+        self.set_values([o.random_value() for o in self.outputs])
 
-    # ---- examples -----------------------------------------------------------------------
+    # ---- examples (mapper.core.example_edits) -------------------------------------------
     def delete_all_examples(self) -> int:
-        with self._lock:
-            n = self.examples.clear()
-            self._mark_stale(range(self.n_outputs))
-            return n
+        return self._edits.delete_all()
 
     def delete_examples_for_output(self, j: int) -> int:
         self.check_output(j)
-        with self._lock:
-            n = self.examples.clear_output(j)
-            self._mark_stale([j])
-            return n
+        return self._edits.delete_output(j)
 
     def delete_round(self, round_: int) -> ExampleRows:
         """Delete one recording round; returns its rows, which restore_round can put back."""
-        with self._lock:
-            rows = self.examples.delete_round(round_)
-            if len(rows):
-                self._mark_stale(np.flatnonzero(rows.mask.any(axis=0)).tolist())
-                self.deleted_rounds.append(rows)
-            return rows
+        return self._edits.delete_round(round_)
 
     def delete_last_round(self) -> int:
         """Delete the most recent round still there; returns its number."""
-        last = self.examples.last_round()
-        if last == 0:
-            raise EngineError("no examples to delete")
-        self.delete_round(last)
-        return last
+        return self._edits.delete_last_round()
 
     def restore_round(self) -> int:
         """Put back the most recently deleted round; returns its number."""
         with self._lock:
-            if not self.deleted_rounds:
-                raise EngineError("no deleted round to put back")
-            rows = self.deleted_rounds.pop()
+            rows = self._edits.take_back_round()
             self.add_examples(rows)
             return int(rows.rounds[0])
 
     def delete_examples(self, ids: Sequence[int]) -> int:
         """Delete single examples by id (the examples table); returns how many went."""
-        with self._lock:
-            snap = self.examples.snapshot()
-            hit = np.isin(snap.ids, np.asarray(list(ids), dtype=np.int64))
-            n = self.examples.delete_ids(list(ids))
-            if n:
-                self._mark_stale(np.flatnonzero(snap.mask[hit].any(axis=0)).tolist())
-            return n
+        return self._edits.delete_ids(ids)
 
     def add_examples(self, rows: ExampleRows) -> None:
         """Put rows back (undo) or load them from a project."""
         with self._lock:
-            self.examples.extend(rows)
+            self._edits.add(rows)
             if len(rows):
                 self.round = max(self.round, int(rows.rounds.max()))
-                self._mark_stale(np.flatnonzero(rows.mask.any(axis=0)).tolist())
 
     # ---- per-output settings ------------------------------------------------------------
     def set_enabled(self, what: str, outputs: Sequence[int], on: bool) -> None:
@@ -421,16 +324,13 @@ class Engine:
         chosen = sorted(set(inputs))
         with self._lock:
             self.outputs[j].inputs = None if len(chosen) == self.n_inputs else chosen
-            self._mark_stale([j])
+            self._trainer.mark_changed([j])
 
     def set_limits(self, j: int, low: float, high: float, hard: bool | None = None) -> None:
         """A continuous output's range (sliders, randomize) and whether it is clipped to it."""
         self.check_output(j)
         output = self.outputs[j]
-        if output.is_classifier:
-            raise EngineError(f"{output.name} is a classifier: set its classes, not limits")
-        if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise EngineError(f"{output.name}: min ({low}) must be below max ({high})")
+        _refuse(output.check_limits(low, high))
         with self._lock:
             output.min, output.max = float(low), float(high)
             if hard is not None:
@@ -442,22 +342,13 @@ class Engine:
         """A classifier's class count; refused while examples or the value use a higher class."""
         self.check_output(j)
         output = self.outputs[j]
-        if not output.is_classifier:
-            raise EngineError(f"{output.name} is continuous: set its limits, not classes")
-        if classes < 1:
-            raise EngineError(f"{output.name}: a classifier needs at least 1 class")
-        snap = self.examples.snapshot()
-        used = snap.outputs[snap.mask[:, j], j]
-        highest = max([int(used.max())] if len(used) else [0])
-        highest = max(highest, int(self.values[j]))
-        if highest > classes:
-            raise EngineError(
-                f"{output.name}: class {highest} is in use (examples or the current value); "
-                f"delete those examples first"
-            )
+        _refuse(output.check_classes(classes))
+        rows = self.examples.snapshot()
+        used = [*rows.outputs[rows.mask[:, j], j].tolist(), self.values[j]]
+        _refuse(output.check_classes(classes, in_use=int(max(used))))
         with self._lock:
             output.classes = classes
-            self._mark_stale([j])
+            self._trainer.mark_changed([j])
             self._rebuild_runners()  # a model may now name a class beyond the new count
 
     def set_model(self, j: int, settings: dict[str, Any]) -> None:
@@ -470,138 +361,33 @@ class Engine:
             raise EngineError(f"{output.name}: {e}") from e
         with self._lock:
             output.model = dict(settings)
-            self._mark_stale([j])
+            self._trainer.mark_changed([j])
 
-    # ---- training -----------------------------------------------------------------------
+    # ---- training (mapper.core.training) ------------------------------------------------
     @property
     def is_training(self) -> bool:
-        return not self._idle.is_set()
+        return self._trainer.active
+
+    @property
+    def training(self) -> TrainingStatus:
+        return self._trainer.status
+
+    @property
+    def model_states(self) -> list[ModelState]:
+        return self._trainer.states
 
     def train(self) -> list[str]:
-        """Start training every train-enabled output that has examples, in the background.
-
-        Returns the names of the outputs being trained. The running models keep answering
-        until the new ones are swapped in, all at once, when training finishes.
-        """
-        with self._lock:
-            if not self._idle.is_set():
-                raise EngineError("already training")
-            counts = self.examples.counts()
-            plan = [
-                (j, Output(**vars(o)), o.input_indices(self.n_inputs))
-                for j, o in enumerate(self.outputs)
-                if o.train and counts[j] > 0
-            ]
-            if not plan:
-                raise EngineError("nothing to train: record examples for a train-enabled output")
-            snapshot = self.examples.snapshot()
-            for j, _, _ in plan:
-                self.model_states[j] = ModelState.TRAINING
-            self._cancel = threading.Event()
-            self._changed_while_training = set()
-            self._idle.clear()
-            self.training = TrainingStatus(active=True, total=len(plan), output=plan[0][1].name)
-            threading.Thread(
-                target=self._train_worker,
-                args=(plan, snapshot, self._cancel),
-                name="mapper-training",
-                daemon=True,
-            ).start()
-            return [spec.name for _, spec, _ in plan]
+        """Train every train-enabled output that has examples, in the background; returns their
+        names. The old models play until the new ones are swapped in, all at once."""
+        return self._trainer.start(self.outputs, self.examples)
 
     def cancel_training(self) -> bool:
-        """Stop training at once (an MLP within one iteration); keeps the old models.
-
-        Returns True if training was under way.
-        """
-        with self._lock:
-            if self._idle.is_set():
-                return False
-            self._cancel.set()
-            return True
+        """Stop training at once, keeping the old models; True if training was under way."""
+        return self._trainer.cancel()
 
     def wait_for_training(self, timeout: float | None = None) -> bool:
         """Block until training finishes (for tests, scripts and shutdown). True if idle."""
-        return self._idle.wait(timeout)
-
-    def _train_worker(
-        self,
-        plan: list[tuple[int, Output, list[int]]],
-        snapshot: ExampleRows,
-        cancel: threading.Event,
-    ) -> None:
-        event, detail = "training-failed", "training stopped unexpectedly"
-        try:
-            event, detail = self._fit_and_swap(plan, snapshot, cancel)
-        finally:
-            with self._lock:
-                if self.training.active:  # an unexpected error: leave a usable state
-                    for j, _, _ in plan:
-                        self.model_states[j] = self._state_without_training(j)
-                    self.training = TrainingStatus(error=detail)
-                self._idle.set()
-            self._event(event, detail)
-
-    def _fit_and_swap(
-        self,
-        plan: list[tuple[int, Output, list[int]]],
-        snapshot: ExampleRows,
-        cancel: threading.Event,
-    ) -> tuple[str, str]:
-        """Fit each planned output, then swap the new models in at once; returns the event."""
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):  # leave the other cores to the receive thread
-            fitted, errors = self._fit_outputs(plan, snapshot, cancel)
-        with self._lock:
-            if cancel.is_set():
-                for j, _, _ in plan:
-                    self.model_states[j] = self._state_without_training(j)
-                self.training = TrainingStatus(error="training cancelled")
-                return "training-cancelled", ""
-            trained = list(self._trained)
-            for j, t in fitted.items():
-                trained[j] = t
-                changed = j in self._changed_while_training
-                self.model_states[j] = ModelState.STALE if changed else ModelState.TRAINED
-            for j, _, _ in plan:
-                if j not in fitted:
-                    self.model_states[j] = self._state_without_training(j)
-            self._trained = tuple(trained)
-            self._rebuild_runners()
-            error = "; ".join(errors)
-            self.training = TrainingStatus(done=len(fitted), total=len(plan), error=error)
-        return ("training-done" if fitted else "training-failed"), error
-
-    def _fit_outputs(
-        self,
-        plan: list[tuple[int, Output, list[int]]],
-        snapshot: ExampleRows,
-        cancel: threading.Event,
-    ) -> tuple[dict[int, Trained], list[str]]:
-        """Fit a fresh model per planned output (stopping early if cancelled)."""
-        fitted: dict[int, Trained] = {}
-        errors: list[str] = []
-        for done, (j, spec, idx) in enumerate(plan):
-            if cancel.is_set():
-                break
-            self.training = TrainingStatus(True, done, len(plan), spec.name)
-            X, y = snapshot.for_output(j, idx)
-            ids = snapshot.ids[snapshot.mask[:, j]]
-            if spec.is_classifier:  # class 0 is "no class": nothing to learn from
-                keep = y != 0
-                X, y, ids = X[keep], y[keep], ids[keep]
-            try:
-                model = make_model(spec.model, spec.is_classifier).fit(X, y, cancel.is_set)
-            except Exception as e:  # a training failure is reported, never fatal
-                errors.append(f"{spec.name}: {e}")
-                continue
-            all_inputs = idx == list(range(self.n_inputs))
-            fitted[j] = Trained(model, None if all_inputs else np.asarray(idx), ids)
-        return fitted, errors
-
-    def _state_without_training(self, j: int) -> ModelState:
-        return ModelState.UNTRAINED if self._trained[j] is None else ModelState.STALE
+        return self._trainer.wait(timeout)
 
     def _update_record_mask(self) -> None:
         """Which outputs a recorded frame carries: recording on, and not a class of 0 (none)."""
@@ -613,22 +399,15 @@ class Engine:
     def _rebuild_runners(self) -> None:
         runners = tuple(
             (j, t, self.outputs[j])
-            for j, t in enumerate(self._trained)
+            for j, t in enumerate(self._trainer.trained)
             if t is not None and self.outputs[j].run
         )
         # one assignment: the hot path never sees half a plan
         self._frame_plan = FramePlan(runners, self.n_inputs, self._send_probabilities)
 
-    def _mark_stale(self, outputs: Sequence[int] | range) -> None:
-        for j in outputs:
-            if self.model_states[j] is ModelState.TRAINED:
-                self.model_states[j] = ModelState.STALE
-            elif self.model_states[j] is ModelState.TRAINING:
-                self._changed_while_training.add(j)
-
     def trained_model(self, j: int) -> Trained | None:
         """Output j's running model, or None when it has never been trained."""
-        return self._trained[j]
+        return self._trainer.trained[j]
 
     def evaluate(self, j: int, folds: int = DEFAULT_FOLDS) -> Evaluation:
         """Cross-validate output j's model on its examples (seconds for big sets: call it from
@@ -636,45 +415,27 @@ class Engine:
         self.check_output(j)
         with self._lock:
             spec = Output(**vars(self.outputs[j]))
-            idx = spec.input_indices(self.n_inputs)
-            snap = self.examples.snapshot()
-        X, y = snap.for_output(j, idx)
-        from threadpoolctl import threadpool_limits
-
-        try:
-            with threadpool_limits(limits=1):
-                return cross_validate(spec, X, y, folds)
-        except ValueError as e:
-            raise EngineError(str(e)) from e
+            rows = self.examples.snapshot()
+        X, y = rows.for_output(j, spec.input_indices(self.n_inputs))
+        return evaluate_output(spec, X, y, folds)
 
     def nearest(self, j: int, frame: Sequence[float] | None = None) -> list[Neighbour]:
         """The recorded examples a kNN output follows for `frame` (default: the last input
         frame), nearest first; [] for other models or before training or input."""
         self.check_output(j)
-        trained = self._trained[j]
+        trained = self._trainer.trained[j]
         frame = self.last_inputs if frame is None else frame
         if trained is None or len(frame) != self.n_inputs:
             return []
-        neighbours = getattr(trained.model, "neighbours", None)
-        if neighbours is None:
-            return []
-        x = np.asarray(frame, dtype=np.float64)
-        idx, shares = neighbours(x if trained.input_idx is None else x[trained.input_idx])
-        snap = self.examples.snapshot()
-        result = []
-        for i, share in zip(idx, shares):
-            example_id = int(trained.example_ids[i])
-            where = np.flatnonzero(snap.ids == example_id)
-            if not len(where):  # deleted since training: still playing, no longer listed
-                result.append(Neighbour(example_id, 0, 0, float(share)))
-                continue
-            k = int(where[0])
-            round_ = int(snap.rounds[k])
-            row = int(np.count_nonzero(snap.rounds[: k + 1] == round_))
-            result.append(Neighbour(example_id, round_, row, float(share)))
-        return result
+        return nearest_examples(trained, frame, self.examples)
 
     def check_output(self, j: int) -> None:
         """EngineError unless j (0-based) names an output."""
         if not 0 <= j < self.n_outputs:
             raise EngineError(f"no output {j + 1}: there are {self.n_outputs} outputs")
+
+
+def _refuse(problem: str | None) -> None:
+    """EngineError with the problem's words, if there is one."""
+    if problem:
+        raise EngineError(problem)

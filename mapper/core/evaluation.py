@@ -8,12 +8,12 @@ worker thread), never touching the models that are playing.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from mapper.core.outputs import Output
+from mapper.errors import EngineError
 from mapper.models import make_model
 
 DEFAULT_FOLDS = 5
@@ -41,7 +41,6 @@ def cross_validate(
     X: np.ndarray,
     y: np.ndarray,
     folds: int = DEFAULT_FOLDS,
-    stop: Callable[[], bool] | None = None,
 ) -> Evaluation:
     """Split the examples into `folds` parts (fewer when there are fewer examples), train on
     all but one and score on that one, for each part. ValueError when it cannot be done."""
@@ -56,10 +55,8 @@ def cross_validate(
     parts = np.array_split(order, folds)
     predictions = np.empty(n)
     for part in parts:
-        if stop is not None and stop():
-            raise ValueError("evaluation cancelled")
         train = np.setdiff1d(order, part, assume_unique=True)
-        model = make_model(output.model, output.is_classifier).fit(X[train], y[train], stop)
+        model = make_model(output.model, output.is_classifier).fit(X[train], y[train])
         for i in part:
             predictions[i] = output.shape(model.predict_one(X[i]))
     if output.is_classifier:
@@ -67,3 +64,17 @@ def cross_validate(
     else:
         value = math.sqrt(float(np.mean((predictions - y) ** 2)))
     return Evaluation(output.name, output.is_classifier, value, n, folds)
+
+
+def evaluate_output(
+    output: Output, X: np.ndarray, y: np.ndarray, folds: int = DEFAULT_FOLDS
+) -> Evaluation:
+    """cross_validate on one core, leaving the others to the instrument; EngineError (the
+    words a musician sees) when it cannot be done."""
+    from threadpoolctl import threadpool_limits
+
+    try:
+        with threadpool_limits(limits=1):
+            return cross_validate(output, X, y, folds)
+    except ValueError as e:
+        raise EngineError(str(e)) from e

@@ -34,6 +34,10 @@ class ExampleRows:
         rows = self.mask[:, j]
         return self.inputs[rows][:, list(input_idx)], self.outputs[rows, j]
 
+    def recorded_outputs(self) -> list[int]:
+        """The outputs (0-based) that at least one of these rows carries."""
+        return np.flatnonzero(self.mask.any(axis=0)).tolist()
+
 
 class ExampleStore:
     """Growable column arrays of examples; every method is safe to call from any thread."""
@@ -114,11 +118,6 @@ class ExampleStore:
             n = self._n
             start = int(np.searchsorted(self._ids[:n], after_id, side="right"))
             return self.version, n, self._next_id - 1, self._rows(slice(start, None))
-
-    def count_for_output(self, j: int) -> int:
-        """How many rows carry a recorded value for output j."""
-        with self._lock:
-            return int(self._mask[: self._n, j].sum())
 
     def counts(self) -> list[int]:
         """Examples per output, in output order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -83,6 +84,34 @@ class Output:
         if self.is_classifier and not (value == int(value) and 0 <= value <= self.classes):
             return f"{self.name}: class must be a whole number 0..{self.classes}, not {value}"
         return None
+
+    def check_limits(self, low: float, high: float) -> str | None:
+        """Why a new range is not acceptable for this output, or None when it is."""
+        if self.is_classifier:
+            return f"{self.name} is a classifier: set its classes, not limits"
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            return f"{self.name}: min ({low}) must be below max ({high})"
+        return None
+
+    def check_classes(self, classes: int, in_use: int = 0) -> str | None:
+        """Why a new class count is not acceptable, or None when it is; `in_use` is the
+        highest class the examples or the current value use."""
+        if not self.is_classifier:
+            return f"{self.name} is continuous: set its limits, not classes"
+        if classes < 1:
+            return f"{self.name}: a classifier needs at least 1 class"
+        if in_use > classes:
+            return (
+                f"{self.name}: class {in_use} is in use (examples or the current value); "
+                f"delete those examples first"
+            )
+        return None
+
+    def random_value(self) -> float:
+        """A random value within the range (a class 1..classes), to audition."""
+        if self.is_classifier:
+            return float(random.randint(1, self.classes))
+        return random.uniform(self.min, self.max)
 
     def input_indices(self, n_inputs: int) -> list[int]:
         """The 0-based inputs feeding this output's model."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mapper.core.engine import EngineError
-from mapper.project import PROJECT_FILE
+from mapper.errors import ProjectError
+from mapper.project import PROJECT_FILE, holds_project
 from tui.actions.base import Actions
 from tui.dialogs.ask_folder import AskFolder
 from tui.dialogs.confirm import Confirm
@@ -49,8 +50,11 @@ class ProjectActions(Actions):
             session = self.mapper.session
             if folder is None or session is None:
                 return
-            if not (folder / PROJECT_FILE).exists():
-                self.notify(f"{folder} holds no {PROJECT_FILE}", severity="error")
+            try:
+                if not holds_project(folder):
+                    raise ProjectError(f"{folder} holds no {PROJECT_FILE}: nothing to open")
+            except ProjectError as e:
+                self.notify(str(e), severity="error")
                 return
             unsaved = len(session.engine.examples) if session.saver is None else 0
             if not unsaved:
