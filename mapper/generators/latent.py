@@ -120,3 +120,30 @@ def steering(
     line = ", ".join(f"{d.name} <- {names[j]}" for d, j in pairs if j is not None)
     held = sum(j is None for _, j in pairs)
     return line + (f"; the other {held} held at 0" if held else "")
+
+
+class Steered:
+    """What every player steered by the outputs shows: the latent point, its dimensions, and
+    which output drives each (a base class: `generator` and `source` are set by the player)."""
+
+    generator: Any
+    source: LatentFromOutputs
+
+    @property
+    def latent(self) -> np.ndarray:
+        """The latent vector being played (from the outputs)."""
+        return self.source()
+
+    @property
+    def latent_dims(self) -> list[LatentDim]:
+        return list(self.generator.latent_dims)
+
+    @property
+    def outputs(self) -> list[int | None]:
+        """Which output (0-based) drives each latent dimension; None: held at 0."""
+        return list(self.source.outputs)
+
+    @property
+    def kind(self) -> str:
+        """The generator type it plays: "rhythm", "torchscript"."""
+        return str(self.generator.type_name)

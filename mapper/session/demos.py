@@ -11,7 +11,7 @@ import time
 
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.core.outputs import Output
-from mapper.generators.presets import generator_preset
+from mapper.generators.presets import GeneratorPreset, generator_preset
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 
@@ -38,17 +38,22 @@ def demo_project(osc: OSCSettings | None = None) -> tuple[Project, ExampleRows]:
 def drum_demo_project(bpm: float | None) -> tuple[Project, ExampleRows]:
     """The XY pad steering the shipped drum model: one output per latent dimension."""
     preset = generator_preset("rhythm", bpm=bpm)
-    outputs, values = preset.outputs, preset.values
-    project = Project(
-        "drums demo (unsaved)",
+    return _pad_project("drums demo (unsaved)", preset), ExampleStore(
+        2, len(preset.outputs)
+    ).snapshot()
+
+
+def _pad_project(name: str, preset: GeneratorPreset) -> Project:
+    """The XY pad's two inputs steering a generator, takes of 2 s, a short glide."""
+    return Project(
+        name,
         ["x", "y"],
-        outputs,
+        preset.outputs,
         OSCSettings(),
-        values=values,
+        values=list(preset.values),
         transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1},
-        generator=preset.spec,
+        generator=dict(preset.spec),
     )
-    return project, ExampleStore(2, len(outputs)).snapshot()
 
 
 # where the neural demo's rounds were "recorded" on the XY pad: the centre, then the corners
@@ -66,7 +71,7 @@ def neural_demo_project(model: str, steer: int | None) -> tuple[Project, Example
     the dimension. With the toy model (`mapper generator toy-ts`), x is the pitch and y the
     loudness. GeneratorError if the model cannot be loaded."""
     preset = generator_preset("torchscript", model, None, steer)
-    outputs, values = preset.outputs, preset.values
+    outputs = preset.outputs
     store = ExampleStore(2, len(outputs))
     start = time.time() - 60.0
     for round_, (x, y) in enumerate(NEURAL_POSES, start=1):
@@ -79,13 +84,4 @@ def neural_demo_project(model: str, steer: int | None) -> tuple[Project, Example
             wobble = 0.01 * (f % 4 - 1.5)  # a held pose is never quite still
             frame = [min(max(x + wobble, 0.0), 1.0), min(max(y - wobble, 0.0), 1.0)]
             store.append(frame, target, [True] * len(outputs), round_, start + round_ + 0.05 * f)
-    project = Project(
-        "neural demo (unsaved)",
-        ["x", "y"],
-        outputs,
-        OSCSettings(),
-        values=values,
-        transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1},
-        generator=preset.spec,
-    )
-    return project, store.snapshot()
+    return _pad_project("neural demo (unsaved)", preset), store.snapshot()

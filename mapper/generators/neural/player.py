@@ -32,12 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mapper.core.engine import Engine
-from mapper.generators.base import GeneratorError, LatentDim
+from mapper.generators.base import GeneratorError
 from mapper.generators.controls import MessageSender, no_args
-from mapper.generators.latent import LatentFromOutputs, output_numbers, steering
+from mapper.generators.latent import LatentFromOutputs, Steered, output_numbers, steering
 from mapper.generators.neural.model import (
     LATENT_RANGE,
     NeuralGenerator,
@@ -61,8 +59,10 @@ def default_steer(latent_size: int) -> int:
     return min(latent_size, DEFAULT_STEER)
 
 
-class NeuralPlayer:
+class NeuralPlayer(Steered):
     """A NeuralGenerator decoded block by block at the latent point the outputs name."""
+
+    generator: NeuralGenerator
 
     def __init__(
         self,
@@ -100,10 +100,6 @@ class NeuralPlayer:
         self._control_lock = threading.Lock()
 
     # ---- what a display shows --------------------------------------------------------------
-    @property
-    def kind(self) -> str:
-        return self.generator.type_name
-
     def describe(self, output_names: Sequence[str], send: str) -> list[str]:
         """What plays, how it is steered and how far ahead it decodes."""
         gen = self.generator
@@ -123,18 +119,6 @@ class NeuralPlayer:
         if "outputs" in self._spec:
             return dict(self._spec)
         return {**self._spec, "steer": self.steer}
-
-    @property
-    def latent(self) -> np.ndarray:
-        return self.source()
-
-    @property
-    def latent_dims(self) -> list[LatentDim]:
-        return self.generator.latent_dims
-
-    @property
-    def outputs(self) -> list[int | None]:
-        return list(self.source.outputs)
 
     @property
     def steer(self) -> int:

@@ -23,9 +23,8 @@ import numpy as np
 
 from mapper.core.engine import Engine, EngineError
 from mapper.errors import GeneratorError
-from mapper.generators.base import LatentDim
 from mapper.generators.controls import no_args
-from mapper.generators.latent import LatentFromOutputs, output_numbers, steering
+from mapper.generators.latent import LatentFromOutputs, Steered, output_numbers, steering
 from mapper.generators.player import AudioPlayer, StepPlayer, StepSink, Tempo
 from mapper.generators.rhythm.generator import RhythmGenerator, load_generator
 from mapper.generators.rhythm.sequencer import Sequencer
@@ -35,8 +34,10 @@ DEFAULT_BPM = 120.0
 RHYTHM = "/mapper/rhythm/"
 
 
-class RhythmPlayer:
+class RhythmPlayer(Steered):
     """The rhythm generator steered by an engine's outputs and played by a sequencer."""
+
+    generator: RhythmGenerator
 
     def __init__(
         self,
@@ -62,10 +63,6 @@ class RhythmPlayer:
 
     # ---- what the TUI shows ----------------------------------------------------------------
     @property
-    def kind(self) -> str:
-        return self.generator.type_name
-
-    @property
     def pattern(self) -> np.ndarray:
         """Playing: the pattern being played. Stopped: the latest latent point's, decoded now."""
         return self.sequencer.current_pattern()
@@ -83,20 +80,8 @@ class RhythmPlayer:
         return self.sequencer.playing
 
     @property
-    def latent(self) -> np.ndarray:
-        return self.source()
-
-    @property
-    def latent_dims(self) -> list[LatentDim]:
-        return self.generator.latent_dims
-
-    @property
     def voices(self) -> tuple[str, ...]:
         return self.generator.voices
-
-    @property
-    def outputs(self) -> list[int | None]:
-        return list(self.source.outputs)
 
     # ---- what the TUI and OSC change -------------------------------------------------------
     def set_bpm(self, bpm: float) -> None:
