@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from mapper.cli.console import problem
-from mapper.cli.headless import SWITCH_INTERVAL
 from mapper.cli.parse import tui_options
 from mapper.errors import MapperError, ProjectError
 from mapper.generators.presets import GeneratorPreset, generator_preset
+from mapper.osc.server import SWITCH_INTERVAL
 from mapper.session.opening import find_project
 from mapper.session.options import InstrumentOptions
 

@@ -14,12 +14,12 @@ from mapper.cli.parse import headless_options
 from mapper.cli.status_line import StatusLine
 from mapper.errors import MapperError, ProjectError
 from mapper.osc.sender import resolve_udp
+from mapper.osc.server import SWITCH_INTERVAL
 from mapper.session.factory import CannotListen, open_instrument
 from mapper.session.opening import find_project
 from mapper.session.session import Session
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the SSH session dropped
-SWITCH_INTERVAL = 0.0005  # seconds: how soon the receive thread gets the GIL back from training
 
 
 def run_headless(args: argparse.Namespace) -> int:

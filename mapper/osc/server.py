@@ -39,6 +39,9 @@ TYPE_NAMES = {
     "r": "a colour",
 }
 RECEIVE_BUFFER = 4 * 1024 * 1024  # absorb bursts of thousands of frames without loss
+# seconds: how soon the receive thread gets the GIL back from training (sys.setswitchinterval,
+# set by `mapper headless` and the TUI before they start)
+SWITCH_INTERVAL = 0.0005
 
 
 class RateLimitedLog:
