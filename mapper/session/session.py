@@ -1,7 +1,9 @@
-"""One open instrument: a project's engine, its OSC server and its saver, started and stopped.
+"""One open instrument: a project's engine, its OSC server, its saver and its player, started
+and stopped.
 
-Headless mode and the TUI both open projects through here, so they behave the same: same
-ports, same retraining at start, same save on close.
+Headless mode, the TUI and the tests all open it through one factory
+(mapper.session.factory.open_instrument), so they behave the same: same ports, same retraining
+at start, same generator, same save on close.
 """
 
 from __future__ import annotations
