@@ -155,5 +155,6 @@ def open_rhythm_player(
     except (TypeError, ValueError) as e:
         raise GeneratorError(f"generator 'bpm': {e}") from None
     outputs = output_numbers(spec, engine.n_outputs, generator.latent_size)
-    spec = {"weights": None, **spec}
+    spec = dict(spec)
+    spec.setdefault("weights", None)  # the shipped model
     return RhythmPlayer(generator, engine, bpm, outputs, sinks, on_change, spec)
