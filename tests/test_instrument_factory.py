@@ -93,11 +93,28 @@ def test_a_taken_port_is_an_error_for_headless_and_a_free_port_for_the_tui(tmp_p
         instrument = open_instrument(options, strict=False)  # the built-in demo
         try:
             assert instrument.session.listen_address[1] != port
-            assert "listening on port" in instrument.problems[0]
+            assert "listening on port" in instrument.warnings[0]
         finally:
             instrument.session.close()
     finally:
         taken.close()
+
+
+def test_an_unexpected_failure_while_opening_closes_what_was_opened(monkeypatch):
+    """A sound card driver raising something odd must not leave a port and threads behind."""
+    import threading
+
+    from mapper.session.session import Session
+
+    def broken(self, options):
+        raise RuntimeError("the driver said no")
+
+    monkeypatch.setattr(Session, "play", broken)
+    before = {t.name for t in threading.enumerate()}
+    options = headless("--inputs", "2", "--generator", "rhythm", "--listen", ":0")
+    with pytest.raises(RuntimeError, match="the driver said no"):
+        open_instrument(options)
+    wait_for(lambda: {t.name for t in threading.enumerate()} <= before)
 
 
 def test_every_player_is_a_player_with_its_capabilities_declared(tmp_path: Path):
@@ -131,6 +148,9 @@ def test_one_attach_path_withdraws_the_old_players_addresses(tmp_path: Path):
         assert "/mapper/neural/status" in session.server.controls
         session.attach_player({"type": "rhythm"}, "cpu")  # and back: the drift of two copies
         assert "/mapper/neural/status" not in session.server.controls
+        # the hot path calls the OSC sender and the playing player's latent source, no more:
+        # a closed player's listener is gone, however often players are replaced
+        assert len(session.engine._output_sinks) == 2
         assert session.project.generator is not None
         assert session.project.generator["type"] == "rhythm"
     finally:

@@ -162,6 +162,20 @@ async def test_the_main_screens_keys_act_on_the_main_screen_only(receiver):
         assert "RECORDING" in str(app.query_one(StatusBar).content)
 
 
+async def test_enter_on_the_outputs_panel_opens_model_settings(receiver):
+    """Enter on the outputs panel (tui.keys.PANEL_KEYS) opens the selected output's model."""
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        app.main.query_one(OutputsPanel).focus()
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, ModelScreen)
+        title = str(app.screen.query_one("#model-title").content)
+        assert "pose" in title  # the second output's settings
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
 async def test_model_settings_apply_and_evaluate(receiver):
     app = app_on(small_project(receiver.port), None)
     async with app.run_test(size=(100, 40)) as pilot:

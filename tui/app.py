@@ -126,9 +126,10 @@ class MapperApp(App[int]):
             return
         session = self.session = instrument.session
         self._wire(session, pad_on=self.pad_on_start)
+        for line in instrument.warnings:  # recovered examples, another port
+            self.notify(line, severity="warning", timeout=15)
         for line in instrument.news:
-            warn = line.startswith("recovered")
-            self.notify(line, severity="warning" if warn else "information", timeout=8)
+            self.notify(line, timeout=8)
         for line in instrument.problems:
             self.notify(line, severity="error", timeout=15)
         self.main.tick()

@@ -60,7 +60,7 @@ def run_headless(args: argparse.Namespace) -> int:
     code = 0
     try:
         _say_ready(session, console)
-        for line in instrument.news:
+        for line in instrument.warnings + instrument.news:  # recovered examples first
             console.say(line)
         for line in instrument.problems:  # a generator that cannot play: not the run asked for
             problem(line)

@@ -93,7 +93,12 @@ class Engine:
 
     def add_output_sink(self, sink: OutputSink) -> None:
         """Call `sink(values)` with every output vector sent (on the sending thread)."""
-        self._output_sinks.append(sink)
+        self._output_sinks = [*self._output_sinks, sink]  # a new list: the hot path never
+        # iterates one being changed
+
+    def remove_output_sink(self, sink: OutputSink) -> None:
+        """Stop calling `sink` (a player closed: its latent source no longer listens)."""
+        self._output_sinks = [s for s in self._output_sinks if s != sink]
 
     def add_message_sink(self, sink: MessageSink) -> None:
         """Call `sink(address, floats)` for extra messages: class probabilities."""

@@ -61,6 +61,10 @@ class LatentFromOutputs:
         self._current = self._to_latent(engine.values)
         engine.add_output_sink(self._on_sent)
 
+    def detach(self) -> None:
+        """Stop listening to the engine's outputs (the player closed): no work left per frame."""
+        self._engine.remove_output_sink(self._on_sent)
+
     def _on_sent(self, values: list[float]) -> None:
         """On the sending thread, with every output vector sent: store it, nothing more."""
         self._sent = values

@@ -14,6 +14,7 @@ from mapper.core.outputs import Output
 from mapper.generators.presets import GeneratorPreset, generator_preset
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
+from mapper.session.opening import generator_project
 
 DEMO_NAME = "demo (unsaved)"
 
@@ -45,15 +46,10 @@ def drum_demo_project(bpm: float | None) -> tuple[Project, ExampleRows]:
 
 def _pad_project(name: str, preset: GeneratorPreset) -> Project:
     """The XY pad's two inputs steering a generator, takes of 2 s, a short glide."""
-    return Project(
-        name,
-        ["x", "y"],
-        preset.outputs,
-        OSCSettings(),
-        values=list(preset.values),
-        transport={"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1},
-        generator=dict(preset.spec),
-    )
+    project = generator_project(name, 2, preset)
+    project.input_names = ["x", "y"]
+    project.transport = {"count_in": 0.0, "record_for": 2.0, "smoothing": 0.1}
+    return project
 
 
 # where the neural demo's rounds were "recorded" on the XY pad: the centre, then the corners

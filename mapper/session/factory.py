@@ -22,7 +22,8 @@ class Instrument:
     """A started session, with what the performer should be told about it."""
 
     session: Session
-    news: list[str] = field(default_factory=list)  # what happened: recovered, training, playing
+    news: list[str] = field(default_factory=list)  # what happened: training, what plays where
+    warnings: list[str] = field(default_factory=list)  # worth a look: recovered, another port
     problems: list[str] = field(default_factory=list)  # what could not be done (it plays on)
     training: list[str] = field(default_factory=list)  # the outputs training from its examples
 
@@ -37,7 +38,7 @@ def open_instrument(
     write its folder, train its examples and play its generator.
 
     Raises before anything runs: UsageError, ProjectError, GeneratorError; CannotListen when
-    the port is taken (unless `network.fallback_port`: then a free port, said in `problems`);
+    the port is taken (unless `network.fallback_port`: then a free port, said in `warnings`);
     ProjectError when the new project's folder cannot be written, if `strict` (else that is a
     problem and it plays unsaved). Once playing, a generator that cannot play is a problem.
     `events(name, detail)` hears the engine's events (training-done, ...) from the start, and
@@ -59,22 +60,35 @@ def open_instrument(
         )
     except OSError as e:
         raise CannotListen(f"cannot listen on {osc.listen}: {e.strerror or e}") from e
+    try:  # from here on, whatever fails closes what was opened (threads, sockets, devices)
+        return _start(session, opening, options, strict, events)
+    except BaseException:
+        session.close()
+        raise
+
+
+def _start(
+    session: Session,
+    opening: Opening,
+    options: InstrumentOptions,
+    strict: bool,
+    events: EventSink | None,
+) -> Instrument:
     if events is not None:
         session.add_event_sink(events)
     instrument = Instrument(session)
     if session.listen_problem:
         port = session.listen_address[1]
-        instrument.problems.append(f"{session.listen_problem}; listening on port {port} instead")
+        instrument.warnings.append(f"{session.listen_problem}; listening on port {port} instead")
     try:
         session.create_folder()
     except OSError as e:
         if strict:
-            session.close()
             raise ProjectError(f"cannot create the project in {opening.folder}: {e}") from e
         instrument.problems.append(f"cannot create {opening.folder}: {e}")
     instrument.training = session.start(run=options.run)
     if session.recovered:
-        instrument.news.append(
+        instrument.warnings.append(
             f"recovered {session.recovered} examples from the journal (recorded after the last "
             "save)"
         )

@@ -3,12 +3,14 @@ counts (or a generator's latent dimensions), or a built-in demo."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.core.outputs import make_outputs
 from mapper.errors import UsageError
+from mapper.generators.presets import GeneratorPreset
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, holds_project, load_project, new_project
 from mapper.session.options import TORCHSCRIPT, InstrumentOptions, NewProjectOptions
@@ -47,6 +49,25 @@ def find_project(options: InstrumentOptions) -> Opening | None:
         opening = Opening.new(_new_project(options, folder), folder)
     options.play.check(opening.project.generator if opening else None)
     return opening
+
+
+def generator_project(
+    name: str,
+    inputs: int,
+    preset: GeneratorPreset,
+    osc: OSCSettings | None = None,
+    model: str | None = None,
+) -> Project:
+    """A new project whose outputs steer a generator: the preset's outputs (each with `model`
+    when given), their first values (a musical starting point, not a corner) and the
+    generator settings it saves. The one builder for headless, the TUI's form and the demos."""
+    outputs = preset.outputs
+    if model is not None:
+        outputs = [dataclasses.replace(o, model={"type": model}) for o in outputs]
+    project = new_project(name, inputs, list(outputs), osc or OSCSettings())
+    project.values = list(preset.values)
+    project.generator = dict(preset.spec)
+    return project
 
 
 def _refuse_counts(folder: Path, project: Project, new: NewProjectOptions) -> None:
@@ -97,10 +118,7 @@ def _new_project(options: InstrumentOptions, folder: Path | None) -> Project:
             new.outputs,
             new.kind == "classifier",
         )
-        project = new_project(name, new.inputs, preset.outputs, OSCSettings())
-        project.values = list(preset.values)  # a musical starting point, not a corner
-        project.generator = dict(preset.spec)
-        return project
+        return generator_project(name, new.inputs, preset)
     if new.inputs is None or new.outputs is None:
         raise UsageError("say how many inputs and outputs, e.g. --inputs 3 --outputs 2")
     if new.inputs < 1 or new.outputs < 1:

@@ -195,8 +195,18 @@ class Session:
 
         self.routing = Routing(options.audio, options.record_audio, options.midi, options.device)
         spec = settings_to_play(options, self.project.generator, self.folder)
-        player = self.attach_player(spec, options.device)
-        where = self.routing.apply(player)
+        return self._play(spec, later=False)
+
+    def _play(self, spec: dict[str, Any] | None, later: bool) -> list[str]:
+        """Attach, route and start a player: the one sequence for the first project (`later`
+        False: a sink that cannot open is an error) and for one opened later (the generator
+        plays on without it, and the routing's news says so)."""
+        player = self.attach_player(spec)
+        if later:
+            self.routing.follow(player)
+            where: list[str] = []
+        else:
+            where = self.routing.apply(player)
         player.start()
         return player.describe([o.name for o in self.engine.outputs], self.osc.send) + where
 
@@ -258,9 +268,7 @@ class Session:
             self.start(run=run)
             if project.generator:  # its generator plays on, as when it opens at start, where
                 try:  # the command line said (speakers, MIDI port, WAV file, device)
-                    player = self.attach_player()
-                    self.routing.follow(player)
-                    player.start()
+                    self._play(None, later=True)
                 except Exception as e:  # the project is open and plays: only its generator
                     log.warning("%s: the generator cannot play: %s", folder, e)  # is silent
             log.info("opened %s (%d examples)", folder, len(engine.examples))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -16,6 +15,7 @@ from mapper.generators.presets import GeneratorPreset
 from mapper.models.registry import model_types
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, new_project
+from mapper.session.opening import generator_project
 
 
 def build_project(
@@ -50,11 +50,7 @@ def build_generator_project(
         raise ValueError(f"inputs must be a whole number of at least 1, not {inputs!r}")
     if model not in model_types(False):
         raise ValueError(f"{model} is not a model for continuous outputs")
-    outs = [dataclasses.replace(o, model={"type": model}) for o in preset.outputs]
-    project = new_project(folder.name, int(inputs), outs, osc)
-    project.values = list(preset.values)
-    project.generator = dict(preset.spec)
-    return project
+    return generator_project(folder.name, int(inputs), preset, osc, model)
 
 
 class NewProjectScreen(Screen[Project | None]):

@@ -50,7 +50,7 @@ class OutputsPanel(Widget, can_focus=True):
         Binding("shift+left", "step(-10)", show=False),
         Binding("shift+right", "step(10)", show=False),
         *(Binding(str(d), f"pick_class({d})", show=False) for d in range(10)),
-        Binding("enter", "app.model", "model settings", show=False),
+        Binding("enter", "screen.model", "model settings", show=False),
     ]
 
     class Problem(Message):

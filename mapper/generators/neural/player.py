@@ -172,6 +172,7 @@ class NeuralPlayer(Steered):
         if control is not None:
             control.shutdown(wait=True, cancel_futures=True)
         self.stop()
+        self.source.detach()
         self._output.close()
         for recorder in self.recorders:
             recorder.close()

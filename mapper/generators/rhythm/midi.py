@@ -12,6 +12,7 @@ from pathlib import Path
 
 import mido
 import numpy as np
+from mido.midifiles import meta
 
 from mapper.generators.base import GeneratorError
 from mapper.generators.rhythm.patterns import Pattern
@@ -21,6 +22,32 @@ TICKS_PER_QUARTER = 480
 # what mido's parser raises on a broken file: a cut (EOFError), a bad byte (OSError,
 # ValueError), a short or odd meta event (IndexError, KeyError, KeySignatureError)
 _BROKEN = (OSError, EOFError, ValueError, LookupError, TypeError, mido.KeySignatureError)
+
+
+class _ForgivingKeySignature(meta.MetaSpec_key_signature):
+    """A key signature, which a drum loop never needs: an impossible one (real files have
+    them) reads as C instead of refusing the whole file."""
+
+    type = "key_signature"
+
+    def decode(self, message: mido.MetaMessage, data: list[int]) -> None:
+        try:
+            super().decode(message, data)
+        except (mido.KeySignatureError, IndexError, KeyError):
+            message.key = "C"
+
+
+class _ForgivingTimeSignature(meta.MetaSpec_time_signature):
+    """A time signature cut short reads its missing fields as 4/4's, as the old reader did."""
+
+    type = "time_signature"
+
+    def decode(self, message: mido.MetaMessage, data: list[int]) -> None:
+        super().decode(message, [*data[:4], *[4, 2, 24, 8][len(data) :]])
+
+
+for _spec in (_ForgivingKeySignature, _ForgivingTimeSignature):
+    meta.add_meta_spec(_spec)  # mido reads every file of this process through these
 
 
 def _track_chunks_only(data: bytes) -> bytes:

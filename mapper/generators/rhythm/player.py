@@ -112,6 +112,7 @@ class RhythmPlayer(Steered):
 
     def close(self) -> None:
         self.sequencer.stop()
+        self.source.detach()
         for sink in self.sequencer.sinks:
             close = getattr(sink, "close", None)
             if close is not None:
