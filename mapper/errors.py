@@ -19,6 +19,10 @@ class ProjectError(MapperError):
     """A project folder or file that cannot be read or written as asked."""
 
 
+class CannotListen(MapperError):
+    """The listening port is taken or cannot be bound (another mapper, Wekinator, ...)."""
+
+
 class EngineError(MapperError, ValueError):
     """A control request that cannot be carried out (from OSC, the TUI or a script)."""
 

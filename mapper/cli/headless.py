@@ -12,10 +12,10 @@ from types import FrameType
 from mapper.cli.console import Console, Watch, problem, summary
 from mapper.cli.parse import headless_options
 from mapper.cli.status_line import StatusLine
-from mapper.errors import MapperError, ProjectError
+from mapper.errors import CannotListen, MapperError, ProjectError
 from mapper.osc.sender import resolve_udp
 from mapper.osc.server import SWITCH_INTERVAL
-from mapper.session.factory import CannotListen, open_instrument
+from mapper.session.factory import open_instrument
 from mapper.session.opening import find_project
 from mapper.session.session import Session
 

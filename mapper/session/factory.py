@@ -7,14 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mapper.core.engine import EventSink
-from mapper.errors import GeneratorError, MapperError, ProjectError
+from mapper.errors import CannotListen, GeneratorError, ProjectError
 from mapper.session.opening import Opening, find_project
 from mapper.session.options import InstrumentOptions
 from mapper.session.session import Session
-
-
-class CannotListen(MapperError):
-    """The listening port is taken or cannot be bound."""
 
 
 @dataclass
