@@ -5,8 +5,9 @@ Every control method (the ones OSC control messages and the TUI call) is safe fr
 or a UI, and hands the outputs to the sinks (the OSC sender) on the caller's thread.
 
 The engine keeps the state the hot path reads and every public method; the work behind some of
-them lives beside it: training (training.py), timed takes (takes.py), deleting and putting back
-examples (example_edits.py), and the queries (evaluation.py, neighbours.py).
+them lives beside it: per-output settings (output_settings.py, a base class), training
+(training.py), timed takes (takes.py), deleting and putting back examples (example_edits.py),
+and the queries (evaluation.py, neighbours.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -23,13 +23,13 @@ from mapper.core.example_edits import ExampleEdits
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.core.frame_plan import FramePlan
 from mapper.core.neighbours import nearest_examples
+from mapper.core.output_settings import OutputSettings, refuse
 from mapper.core.outputs import Output
 from mapper.core.state import Counters, Mode, ModelState, Neighbour, Trained, TrainingStatus
 from mapper.core.takes import Take
 from mapper.core.training import EventSink, Trainer
 from mapper.core.transport import Smoother, Transport
 from mapper.errors import EngineError
-from mapper.models import make_model
 
 __all__ = [
     "Counters",
@@ -49,7 +49,7 @@ OutputSink = Callable[[list[float]], None]
 MessageSink = Callable[[str, list[float]], None]
 
 
-class Engine:
+class Engine(OutputSettings):
     """Holds the examples, the output values and the trained models; runs the loop."""
 
     def __init__(self, input_names: Sequence[str], outputs: Sequence[Output]) -> None:
@@ -83,14 +83,6 @@ class Engine:
         self._edits = ExampleEdits(self.examples, self._lock, self._trainer.mark_changed)
 
     # ---- wiring -------------------------------------------------------------------------
-    @property
-    def n_inputs(self) -> int:
-        return len(self.input_names)
-
-    @property
-    def n_outputs(self) -> int:
-        return len(self.outputs)
-
     def add_output_sink(self, sink: OutputSink) -> None:
         """Call `sink(values)` with every output vector sent (on the sending thread)."""
         self._output_sinks = [*self._output_sinks, sink]  # a new list: the hot path never
@@ -237,7 +229,7 @@ class Engine:
         if len(values) != self.n_outputs:
             raise EngineError(f"expected {self.n_outputs} output values, got {len(values)}")
         for output, v in zip(self.outputs, values):
-            _refuse(output.check_value(float(v)))
+            refuse(output.check_value(float(v)))
         with self._lock:
             self.values = [o.shape(float(v)) for o, v in zip(self.outputs, values)]
             self._update_record_mask()
@@ -290,83 +282,6 @@ class Engine:
             self._edits.add(rows)
             if len(rows):
                 self.round = max(self.round, int(rows.rounds.max()))
-
-    # ---- per-output settings ------------------------------------------------------------
-    def set_enabled(self, what: str, outputs: Sequence[int], on: bool) -> None:
-        """Turn recording, running, training or class probabilities on/off (outputs 0-based)."""
-        if what not in ("record", "run", "train", "probabilities"):
-            raise EngineError(f"unknown toggle {what!r}: use record, run, train or probabilities")
-        for j in outputs:
-            self.check_output(j)
-            if what == "probabilities" and on and not self.outputs[j].is_classifier:
-                raise EngineError(f"{self.outputs[j].name} is not a classifier: no probabilities")
-        with self._lock:
-            for j in outputs:
-                setattr(self.outputs[j], what, on)
-            self._update_record_mask()
-            self._rebuild_runners()
-
-    def set_input_names(self, names: Sequence[str]) -> None:
-        if len(names) != self.n_inputs:
-            raise EngineError(f"expected {self.n_inputs} input names, got {len(names)}")
-        self.input_names = [str(n) for n in names]
-
-    def set_output_names(self, names: Sequence[str]) -> None:
-        if len(names) != self.n_outputs:
-            raise EngineError(f"expected {self.n_outputs} output names, got {len(names)}")
-        with self._lock:
-            for o, n in zip(self.outputs, names):
-                o.name = str(n)
-
-    def select_inputs(self, j: int, inputs: Sequence[int]) -> None:
-        """Choose which inputs (0-based) feed output j's model; it then needs training."""
-        self.check_output(j)
-        if not inputs:
-            raise EngineError("an output needs at least one input")
-        bad = [i for i in inputs if not 0 <= i < self.n_inputs]
-        if bad:
-            raise EngineError(f"no input {bad[0] + 1}: there are {self.n_inputs} inputs")
-        chosen = sorted(set(inputs))
-        with self._lock:
-            self.outputs[j].inputs = None if len(chosen) == self.n_inputs else chosen
-            self._trainer.mark_changed([j])
-
-    def set_limits(self, j: int, low: float, high: float, hard: bool | None = None) -> None:
-        """A continuous output's range (sliders, randomize) and whether it is clipped to it."""
-        self.check_output(j)
-        output = self.outputs[j]
-        _refuse(output.check_limits(low, high))
-        with self._lock:
-            output.min, output.max = float(low), float(high)
-            if hard is not None:
-                output.hard_limits = hard
-            self.values[j] = output.shape(self.values[j])
-            self._rebuild_runners()
-
-    def set_classes(self, j: int, classes: int) -> None:
-        """A classifier's class count; refused while examples or the value use a higher class."""
-        self.check_output(j)
-        output = self.outputs[j]
-        _refuse(output.check_classes(classes))
-        rows = self.examples.snapshot()
-        used = [*rows.outputs[rows.mask[:, j], j].tolist(), self.values[j]]
-        _refuse(output.check_classes(classes, in_use=int(max(used))))
-        with self._lock:
-            output.classes = classes
-            self._trainer.mark_changed([j])
-            self._rebuild_runners()  # a model may now name a class beyond the new count
-
-    def set_model(self, j: int, settings: dict[str, Any]) -> None:
-        """Change output j's model type or parameters (checked now); it then needs training."""
-        self.check_output(j)
-        output = self.outputs[j]
-        try:
-            make_model(settings, output.is_classifier)
-        except ValueError as e:
-            raise EngineError(f"{output.name}: {e}") from e
-        with self._lock:
-            output.model = dict(settings)
-            self._trainer.mark_changed([j])
 
     # ---- training (mapper.core.training) ------------------------------------------------
     @property
@@ -433,14 +348,3 @@ class Engine:
         if trained is None or len(frame) != self.n_inputs:
             return []
         return nearest_examples(trained, frame, self.examples)
-
-    def check_output(self, j: int) -> None:
-        """EngineError unless j (0-based) names an output."""
-        if not 0 <= j < self.n_outputs:
-            raise EngineError(f"no output {j + 1}: there are {self.n_outputs} outputs")
-
-
-def _refuse(problem: str | None) -> None:
-    """EngineError with the problem's words, if there is one."""
-    if problem:
-        raise EngineError(problem)

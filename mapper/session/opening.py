@@ -77,8 +77,8 @@ def _refuse_counts(folder: Path, project: Project, new: NewProjectOptions) -> No
     ):
         if want is not None and want != have:
             raise UsageError(f"{folder} has {have} {flag[2:]}, not {want}; drop {flag}")
-    for flag, value in new.given():
-        if flag not in ("--inputs", "--outputs") and value is not None:
+    for flag, value in (("--type", new.kind), ("--classes", new.classes), ("--model", new.model)):
+        if value is not None:
             raise UsageError(
                 f"{folder} already defines its outputs; drop {flag} (change models over "
                 "OSC with /mapper/control/setModel)"

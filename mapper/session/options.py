@@ -120,14 +120,6 @@ class NewProjectOptions:
     classes: int | None = None
     model: str | None = None
 
-    def given(self) -> list[tuple[str, Any]]:
-        """The flags given, as (flag, value), for refusing them on an existing project."""
-        return [
-            (f"--{f.name if f.name != 'kind' else 'type'}", getattr(self, f.name))
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) is not None
-        ]
-
 
 @dataclass(frozen=True)
 class NetworkOptions:

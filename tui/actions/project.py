@@ -51,10 +51,12 @@ class ProjectActions(Actions):
             if folder is None or session is None:
                 return
             try:
-                if not holds_project(folder):
-                    raise ProjectError(f"{folder} holds no {PROJECT_FILE}: nothing to open")
-            except ProjectError as e:
+                found = holds_project(folder)
+            except ProjectError as e:  # a file, or a folder of other files
                 self.notify(str(e), severity="error")
+                return
+            if not found:
+                self.notify(f"{folder} holds no {PROJECT_FILE}: nothing to open", severity="error")
                 return
             unsaved = len(session.engine.examples) if session.saver is None else 0
             if not unsaved:
