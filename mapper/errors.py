@@ -37,3 +37,13 @@ class GeneratorError(MapperError):
 
 class OSCDecodeError(MapperError, ValueError):
     """A datagram that is not valid OSC (counted and dropped, never fatal)."""
+
+
+class ModelNotTrusted(GeneratorError):
+    """A project names a model file that may not run: outside its folder, or a program (a
+    TorchScript model) nobody allowed. The TUI asks when a yes would do (`askable`); headless
+    says which flag allows it."""
+
+    def __init__(self, message: str, askable: bool = False) -> None:
+        super().__init__(message)
+        self.askable = askable  # a yes to the models inside the project's folder lets it load

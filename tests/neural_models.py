@@ -36,3 +36,32 @@ def write_fragile_toy(path: Path, latent_size: int = 4, ratio: int = 512) -> Pat
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.jit.script(FragileToy(latent_size, ratio, 16000)).save(str(path))
     return path
+
+
+CANARY = "CANARY-DECODE-RAN"  # what the canary model prints the first time its decode runs
+
+
+class CanaryToy(torch.nn.Module):
+    """The toy's interface and sound, but its first decode prints CANARY to stdout: proof
+    that a project's model ran (a stranger's model could do worse)."""
+
+    def __init__(self, latent_size: int, ratio: int, sample_rate: int) -> None:
+        super().__init__()
+        self.toy = ToyRave(latent_size, ratio, sample_rate, 1, 2, 220.0)
+        self.register_buffer("decode_params", torch.tensor([latent_size, ratio, 1, 1]))
+        self.sr = sample_rate
+        self.register_buffer("decodes", torch.zeros(1))
+
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        if bool(self.decodes[0] == 0):
+            print("CANARY-DECODE-RAN")
+        self.decodes += 1
+        return self.toy.decode(z)
+
+
+def write_canary(path: Path, latent_size: int = 2, ratio: int = 512) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.script(CanaryToy(latent_size, ratio, 16000)).save(str(path))
+    return path

@@ -127,3 +127,36 @@ def test_csv_export_is_examples_csv_and_nothing_is_overwritten(project_dir, tmp_
     done = mapper("export", str(project_dir), str(tmp_path / "x.arff"))
     assert done.returncode == 1 and "project.json: invalid JSON" in done.stderr
     assert not (tmp_path / "x.arff").exists()
+
+
+def test_csv_export_neutralises_names_a_spreadsheet_would_run(tmp_path):
+    import csv
+    import io
+
+    from mapper.project.export import text_cell
+
+    assert [text_cell(t) for t in ("\tcell", "\rcell", "a=b", "")] == [
+        "'\tcell",
+        "'\rcell",
+        "a=b",
+        "",
+    ]
+    names = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)"]
+    outputs = [Output("=cmd|' /C calc'!A0"), Output("plain-name")]
+    engine = Engine(names, outputs)
+    engine.set_values([-0.5, 0.25], send=False)
+    engine.start_recording()
+    engine.process_frame([-0.5, 1.0, -2.0, -1e-9])
+    engine.stop_recording()
+    folder = tmp_path / "p"
+    save_project(
+        folder,
+        project_from_engine(engine, Project("p", [], [], OSCSettings())),
+        engine.examples.snapshot(),
+    )
+    done = mapper("export", str(folder), str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    head, row = list(csv.reader(io.StringIO((tmp_path / "out.csv").read_text(), newline="")))
+    assert head[2:] == ["'" + n for n in names] + ["'=cmd|' /C calc'!A0", "plain-name"]
+    assert row[2:] == ["-0.5", "1.0", "-2.0", "-1e-09", "-0.5", "0.25"]  # numbers stay numbers
+    assert (folder / "examples.csv").read_text().startswith('round,time,"=HYPERLINK(')  # ours

@@ -97,6 +97,7 @@ def test_the_engine_runs_its_plan_and_rebuilds_it_when_limits_change():
     engine.start_running()
     engine.process_frame((0.5, 0.5))
     assert sent[-1] == [8.0, 9.0]
+    engine.delete_examples_for_output(1)  # hard limits never leave examples outside
     engine.set_limits(1, 0.0, 5.0, hard=True)
     engine.process_frame((0.5, 0.5))
     assert sent[-1] == [8.0, 5.0]

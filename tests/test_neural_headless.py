@@ -126,9 +126,11 @@ def test_gestures_steer_a_rave_model_into_a_wav_file(tmp_path: Path, receiver: R
         ("latent-2", -2.0, 2.0),
     ]
 
-    again = tmp_path / "again.wav"  # reopened: its model plays again, with its examples
-    proc = start(
-        str(folder), "--run", "--record-audio", str(again), "--send", f"127.0.0.1:{receiver.port}"
+    again = tmp_path / "again.wav"  # reopened: its model plays again, with its examples (a
+    proc = start(  # model outside the project's folder loads only when the command line names it)
+        str(folder),
+        *("--run", "--generator", f"torchscript:{toy}", "--record-audio", str(again)),
+        *("--send", f"127.0.0.1:{receiver.port}"),
     )
     try:
         h = Headless(proc)
@@ -193,10 +195,11 @@ def test_a_model_inside_the_project_is_saved_by_a_relative_path(tmp_path: Path, 
     dims = [LatentDim(f"latent-{k}", -2.0, 2.0) for k in (1, 2)]
     project = new_project("inside", 2, latent_outputs(dims), OSCSettings())
     osc = OSCSettings(listen_port=0, send_port=9)
-    session = Session(project, ExampleStore(2, 2).snapshot(), osc, folder)
+    choice = GeneratorChoice.parse(f"torchscript:{folder / 'toy.ts'}")
+    consent = PlayOptions(choice).consent()  # the command line named it
+    session = Session(project, ExampleStore(2, 2).snapshot(), osc, folder, consent=consent)
     session.create_folder()
     shutil.copy(toy, folder / "toy.ts")
-    choice = GeneratorChoice.parse(f"torchscript:{folder / 'toy.ts'}")
     try:
         spec = settings_to_play(PlayOptions(choice), session.project.generator, session.folder)
         player = session.attach_player(spec, "cpu")
@@ -208,7 +211,7 @@ def test_a_model_inside_the_project_is_saved_by_a_relative_path(tmp_path: Path, 
     folder.rename(moved)  # a relative path travels with the folder
     reopened, rows = load_project(moved)
     assert reopened.generator == {"type": "torchscript", "path": "toy.ts", "steer": 2}
-    session = Session(reopened, rows, osc, moved)
+    session = Session(reopened, rows, osc, moved, consent=PlayOptions(trust_models=True).consent())
     try:
         player = session.attach_player(None, "cpu")
         assert player.generator.path == moved / "toy.ts" and player.steer == 2

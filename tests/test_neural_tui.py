@@ -32,7 +32,10 @@ async def test_the_ui_plays_a_torchscript_model_and_the_drum_keys_stay_harmless(
     )
     take = tmp_path / "take.wav"
     opening = (project, ExampleStore(2, 2).snapshot())
-    app = app_for(opening, None, "--device", "cpu", "--record-audio", str(take))
+    app = app_for(
+        opening, None, "--generator", f"torchscript:{model}", "--device", "cpu",
+        "--record-audio", str(take),
+    )  # fmt: skip
     async with app.run_test(size=(100, 40)) as pilot:
         player = app.session.player
         assert player is not None and player.playing and player.steer == 2

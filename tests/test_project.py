@@ -142,10 +142,6 @@ def edit_line(folder: Path, line: int, text: str) -> None:
             lambda f: edit_line(f, 2, "1,2026-01-01T00:00:00+00:00,zero,0.1,1,1"),
             "line 2: input 1 is 'zero', not a number",
         ),
-        (
-            lambda f: edit_line(f, 2, "1,2026-01-01T00:00:00+00:00,0,0.1,1,7"),
-            "class must be a whole number 0..3",
-        ),
     ],
 )
 def test_broken_files_give_clear_errors(saved, breakage, message):
@@ -155,11 +151,26 @@ def test_broken_files_give_clear_errors(saved, breakage, message):
     assert message in str(caught.value)
 
 
-def test_values_outside_hard_limits_are_refused(saved):
+def test_values_outside_hard_limits_are_clamped_with_a_warning(saved):
+    """A file from before hard limits were checked when set still opens: nothing is refused,
+    the values are clamped and the warning says how many, from which line."""
     edit_json(saved, lambda d: d["outputs"][0].update(hard_limits=True))
     edit_line(saved, 2, "1,2026-01-01T00:00:00+00:00,0,0.1,5000,1")
-    with pytest.raises(ProjectError, match=r"line 2: cutoff: 5000.0 is outside its hard limits"):
-        load_project(saved)
+    project, rows = load_project(saved)
+    assert rows.outputs[:, 0].tolist() == [2000.0, 440.0, 880.0]
+    (warning,) = project.warnings
+    assert "cutoff: 1 example (the first on line 2) outside its hard limits [20, 2000]" in warning
+
+
+def test_a_class_beyond_the_count_raises_it_and_no_class_is_left_unrecorded(saved):
+    edit_line(saved, 2, "1,2026-01-01T00:00:00+00:00,0,0.1,1,7")
+    edit_line(saved, 3, "1,2026-01-01T00:00:00+00:00,0,0.1,1,2.5")
+    project, rows = load_project(saved)
+    assert project.outputs[1].classes == 7
+    assert rows.mask[:, 1].tolist() == [True, False, False]
+    assert rows.outputs[0, 1] == 7.0
+    assert any("pose: classes up to 7 in 1 example" in w for w in project.warnings)
+    assert any("pose: 1 example (the first on line 3) with no class" in w for w in project.warnings)
 
 
 def test_an_engine_starts_idle_with_the_saved_values(saved):

@@ -14,13 +14,15 @@ import pytest
 from mapper.core.engine import EngineError
 from mapper.core.examples import ExampleStore
 from mapper.generators.base import LatentDim
+from mapper.generators.consent import ModelConsent
 from mapper.generators.latent import latent_outputs
 from mapper.generators.neural.toy import write_toy
 from mapper.generators.presets import generator_preset
 from mapper.generators.rhythm.decoder import shipped_weights
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, load_project, save_project
-from mapper.session.session import Session, rebase_model_path
+from mapper.session.model_files import rebase_model_path
+from mapper.session.session import Session
 
 from .conftest import Receiver, wait_for
 from .test_headless import Headless, start
@@ -39,10 +41,12 @@ def toy_project(name: str, generator: dict, send_port: int = 9) -> Project:
     )
 
 
-def opened(project: Project, folder: Path) -> Session:
-    session = Session(
-        project, ExampleStore(2, len(project.outputs)).snapshot(), project.osc, folder
-    )
+TRUSTING = ModelConsent(every_project=True)  # as --trust-models allows
+
+
+def opened(project: Project, folder: Path, consent: ModelConsent = TRUSTING) -> Session:
+    rows = ExampleStore(2, len(project.outputs)).snapshot()
+    session = Session(project, rows, project.osc, folder, consent=consent)
     session.create_folder()
     session.start()
     return session
@@ -57,7 +61,7 @@ def saved_generator(folder: Path) -> dict:
     return json.loads((folder / "project.json").read_text())["generator"]
 
 
-def test_save_as_keeps_a_model_inside_the_old_folder_findable(tmp_path: Path):
+def test_save_as_copies_a_model_inside_the_old_folder_into_the_new_one(tmp_path: Path):
     old, new = tmp_path / "a", tmp_path / "b"
     (old / "models").mkdir(parents=True)
     model = write_toy(old / "models" / "toy.ts")
@@ -69,11 +73,12 @@ def test_save_as_keeps_a_model_inside_the_old_folder_findable(tmp_path: Path):
     finally:
         session.close()
     assert saved_generator(old)["path"] == "models/toy.ts"  # the old folder can still move
-    assert saved_generator(new)["path"] == str(model.resolve())  # not inside b: absolute
-    again = Session(*load_project(new), OSCSettings(listen_port=0, send_port=9), new)
+    assert saved_generator(new)["path"] == "models/toy.ts"  # a project of its own
+    assert (new / "models/toy.ts").read_bytes() == model.read_bytes()
+    osc = OSCSettings(listen_port=0, send_port=9)
+    again = Session(*load_project(new), osc, new, consent=TRUSTING)
     try:
-        player = again.attach_player(None, "cpu")
-        assert player.generator.path.resolve() == model.resolve()
+        assert again.attach_player(None, "cpu").generator.path == new / "models/toy.ts"
     finally:
         again.close()
 
@@ -82,8 +87,8 @@ def test_save_as_into_the_folder_that_holds_the_model_makes_the_path_relative(tm
     old, new = tmp_path / "a", tmp_path / "b"
     new.mkdir()
     write_toy(new / "toy.ts")  # a folder holding only the model: "only other files"
-    spec = {"type": "torchscript", "path": "../b/toy.ts", "steer": 2}
-    session = opened(toy_project("a", spec), old)
+    spec = {"type": "torchscript", "path": "../b/toy.ts", "steer": 2}  # named on the command line
+    session = opened(toy_project("a", spec), old, ModelConsent.naming(new / "toy.ts"))
     try:
         session.attach_player(None, "cpu")
         with pytest.raises(EngineError, match="only other files"):
@@ -97,7 +102,7 @@ def test_save_as_into_the_folder_that_holds_the_model_makes_the_path_relative(tm
     assert saved_generator(old)["path"] == "../b/toy.ts"
 
 
-def test_save_as_keeps_the_drum_models_weights_findable_even_after_a_tempo_change(tmp_path):
+def test_save_as_copies_the_drum_models_weights_and_keeps_a_tempo_change(tmp_path):
     old, new = tmp_path / "a", tmp_path / "b"
     old.mkdir()
     weights = Path(shutil.copy(shipped_weights(), old / "my-drums.npz"))
@@ -118,14 +123,11 @@ def test_save_as_keeps_the_drum_models_weights_findable_even_after_a_tempo_chang
         session.save()
     finally:
         session.close()
-    assert saved_generator(new) == {
-        "type": "rhythm",
-        "bpm": 110.0,
-        "weights": str(weights.resolve()),
-    }
+    assert saved_generator(new) == {"type": "rhythm", "bpm": 110.0, "weights": "my-drums.npz"}
+    assert (new / "my-drums.npz").read_bytes() == weights.read_bytes()
     again = Session(*load_project(new), OSCSettings(listen_port=0, send_port=9), new)
-    try:
-        assert again.attach_player(None, "cpu").generator.weights == weights.resolve()
+    try:  # numbers, not a program: no consent needed
+        assert again.attach_player(None, "cpu").generator.weights == new / "my-drums.npz"
     finally:
         again.close()
 
@@ -153,9 +155,10 @@ def test_a_project_opened_over_osc_records_on_into_the_next_file(
     tmp_path: Path, receiver: Receiver
 ):
     first = write_toy(tmp_path / "first.ts", sample_rate=16000)
-    second = write_toy(tmp_path / "second.ts", sample_rate=8000)
     other = tmp_path / "other"
-    spec = {"type": "torchscript", "path": str(second), "steer": 2}
+    other.mkdir()
+    write_toy(other / "second.ts", sample_rate=8000)  # its own model, in its folder
+    spec = {"type": "torchscript", "path": "second.ts", "steer": 2}
     save_project(other, toy_project("other", spec), ExampleStore(2, 2).snapshot())
     take = tmp_path / "take.wav"
     proc = start(
@@ -172,6 +175,7 @@ def test_a_project_opened_over_osc_records_on_into_the_next_file(
         "cpu",
         "--allow-dir",
         str(tmp_path),
+        "--trust-models",  # projects opened over OSC may run the models in their folders
         "--send",
         f"127.0.0.1:{receiver.port}",
     )

@@ -138,10 +138,12 @@ async def test_a_model_that_fails_while_playing_says_why(receiver, tmp_path):
 
 async def test_opening_another_project_records_on_into_the_next_file(receiver, tmp_path):
     from mapper.project import save_project
+    from tui.dialogs.confirm import Confirm
 
     first = write_toy(tmp_path / "first.ts", latent_size=2)
-    second = write_toy(tmp_path / "second.ts", latent_size=2, sample_rate=8000)
-    other = pitch_project(second, receiver.port)
+    (tmp_path / "other").mkdir()
+    write_toy(tmp_path / "other" / "second.ts", latent_size=2, sample_rate=8000)
+    other = pitch_project(Path("second.ts"), receiver.port)  # its own model, inside its folder
     save_project(tmp_path / "other", other, ExampleStore(2, 2).snapshot())
     take = tmp_path / "take.wav"
     app = neural_app(pitch_project(first, receiver.port), first, record_audio=str(take))
@@ -151,6 +153,9 @@ async def test_opening_another_project_records_on_into_the_next_file(receiver, t
         await pilot.press("ctrl+o")
         app.screen.query_one("Input").value = str(tmp_path / "other")
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))  # a program: it asks
+        assert "second.ts" not in str(panel.border_title)
+        await pilot.press("y")
         await until(pilot, lambda: "second.ts · 8 kHz" in str(panel.border_title))
         await until(pilot, lambda: "→ clock, take-2.wav" in shown(panel))
         assert app.session.player.sinks == ["clock", str(tmp_path / "take-2.wav")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import cast
@@ -20,19 +21,22 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from mapper.core.engine import Engine, EngineError
-from mapper.errors import MapperError
+from mapper.errors import MapperError, ModelNotTrusted
 from mapper.generators.presets import GeneratorPreset
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from mapper.session.factory import open_instrument
 from mapper.session.opening import Opening
 from mapper.session.options import InstrumentOptions
+from mapper.session.playing import asks_for_trust
 from mapper.session.session import Session
-from tui.dialogs.confirm import Confirm
+from tui.dialogs.confirm import Confirm, trust_question
 from tui.keys import MAIN_KEYS, app_bindings
 from tui.pad_source import PadSource
 from tui.screens.main import MainScreen
 from tui.screens.new_project import NewProjectScreen
+
+NO_MODEL = "open it with its generator silent"
 
 
 class _ToQueue(logging.Handler):
@@ -118,7 +122,24 @@ class MapperApp(App[int]):
 
     def open_session(self, opening: Opening) -> None:
         """Start playing a project through the one factory (as headless does): its engine, OSC
-        server, saver and generator; then the XY pad, and what happened as notifications."""
+        server, saver and generator; then the XY pad, and what happened as notifications.
+        A project whose generator is a program (a TorchScript model in its folder) plays it
+        only after a yes; no opens the project with its generator silent."""
+        play, folder = self.options.play, opening.folder
+        if folder is not None and asks_for_trust(play, opening.project.generator, folder):
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.options = replace(self.options, play=play.trusting(folder))
+                self._open_session(opening)
+
+            self.push_screen(
+                Confirm(trust_question(folder, opening.project.generator, NO_MODEL)), answer
+            )
+            return
+        self._open_session(opening)
+
+    def _open_session(self, opening: Opening) -> None:
         try:  # the events sink is there before training starts: it can end at once
             instrument = open_instrument(self.options, opening, strict=False, events=self._event)
         except MapperError as e:
@@ -156,6 +177,22 @@ class MapperApp(App[int]):
             return
         try:
             session.open_project(folder, drop_unsaved=True)
+        except ModelNotTrusted as e:
+            if not e.askable:
+                self.notify(str(e), severity="error", timeout=15)
+                return
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._open_trusted(session, folder)
+
+            self.push_screen(Confirm(trust_question(folder, None, "stay on this project")), answer)
+        except (MapperError, OSError) as e:
+            self.notify(f"{folder}: {e}", severity="error", timeout=15)
+
+    def _open_trusted(self, session: Session, folder: Path) -> None:
+        try:
+            session.open_project(folder, drop_unsaved=True, trust=True)
         except (MapperError, OSError) as e:
             self.notify(f"{folder}: {e}", severity="error", timeout=15)
             return

@@ -63,6 +63,13 @@ def add_headless_options(h: argparse.ArgumentParser) -> None:
         "audio (--audio, --record-audio)",
     )
     g.add_argument(
+        "--trust-models",
+        action="store_true",
+        help="let projects run the TorchScript models inside their own folders (a .ts model "
+        "is a program); without it a project's model runs only if --generator names it. "
+        "Model files outside a project's folder are never loaded from its settings",
+    )
+    g.add_argument(
         "--steer",
         type=int,
         metavar="N",

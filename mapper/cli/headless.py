@@ -12,11 +12,12 @@ from types import FrameType
 from mapper.cli.console import Console, Watch, problem, summary
 from mapper.cli.parse import headless_options
 from mapper.cli.status_line import StatusLine
-from mapper.errors import CannotListen, MapperError, ProjectError
+from mapper.errors import CannotListen, MapperError, ModelNotTrusted, ProjectError
 from mapper.osc.sender import resolve_udp
 from mapper.osc.server import SWITCH_INTERVAL
 from mapper.session.factory import open_instrument
 from mapper.session.opening import find_project
+from mapper.session.playing import model_problem
 from mapper.session.session import Session
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the SSH session dropped
@@ -28,6 +29,9 @@ def run_headless(args: argparse.Namespace) -> int:
         options = headless_options(args)
         opening = find_project(options)
         assert opening is not None  # headless never asks: it makes projects from the counts
+        refused = model_problem(options.play, opening.project.generator, opening.folder)
+        if refused:  # before anything listens: a model nobody allowed never runs
+            raise ModelNotTrusted(refused)
         osc = options.network.apply(opening.project.osc)
     except MapperError as e:
         problem(str(e))
@@ -68,7 +72,7 @@ def run_headless(args: argparse.Namespace) -> int:
         if code == 0:
             _status_loop(session, stop, console)
     finally:
-        session.close()
+        session.close(keep_lock=True)  # held until the final save is on disk (and the exit)
         for line in summary(session):  # a neural model: blocks, underruns, WAV files
             console.say(line)
         saved = _save_on_exit(session, console)

@@ -27,6 +27,7 @@ def play_options(args: argparse.Namespace) -> PlayOptions:
         midi=args.midi,
         audio=bool(args.audio),
         record_audio=args.record_audio,
+        trust_models=bool(args.trust_models),
     )
 
 

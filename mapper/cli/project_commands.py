@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mapper.project import ProjectError, engine_from_project, load_project, save_project
 from mapper.project.files import write_atomic
+from mapper.project.lock import LOCK_FILE, holder, lock_folder
 
 EXPORT_FORMATS = {".csv": "csv", ".arff": "arff", ".json": "models"}
 
@@ -26,7 +27,7 @@ def run_import(args: argparse.Namespace) -> int:
     from mapper.project.wekinator_import import counts, read_wekinator, train_all
 
     source, dest = Path(args.wekinator_dir), Path(args.project_dir)
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+    if dest.exists() and (not dest.is_dir() or any(p.name != LOCK_FILE for p in dest.iterdir())):
         return _fail(f"{dest} already exists and is not empty: give a new folder", 2)
     try:
         imported = read_wekinator(source)
@@ -36,9 +37,17 @@ def run_import(args: argparse.Namespace) -> int:
     project.name = dest.name
     problem, seconds = train_all(project, rows)
     try:
+        lock = lock_folder(dest)  # a new project another gesture-mapper is making: left alone
+    except ProjectError as e:
+        return _fail(f"{e}; nothing was written")
+    except OSError as e:
+        return _fail(f"cannot write {dest}: {e}")
+    try:
         save_project(dest, project, rows)
     except OSError as e:
         return _fail(f"cannot write {dest}: {e}")
+    finally:
+        lock.release()
     outputs = ", ".join(
         f"{o.name} ({o.classes} classes)"
         if o.is_classifier
@@ -75,9 +84,14 @@ def run_export(args: argparse.Namespace) -> int:
     if target.exists() and not args.force:
         return _fail(f"{target} already exists: choose another name or add --force", 2)
     try:
-        project, rows = load_project(folder)
+        project, rows = load_project(folder)  # a folder another gesture-mapper holds: only read
     except ProjectError as e:
         return _fail(str(e))
+    for line in project.warnings:  # what loading repaired (the files are left as they are)
+        print(f"mapper: {line}", file=sys.stderr)
+    who = holder(folder)
+    if who:
+        print(f"{folder} is open in another gesture-mapper ({who}): exported as it is on disk")
     if kind == "csv":
         text = examples_csv(project, rows)
     elif kind == "arff":

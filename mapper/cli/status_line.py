@@ -45,6 +45,7 @@ class StatusLine:
                 ("unknown addresses", c.unknown_addresses),
                 ("malformed", c.malformed),
                 ("control errors", c.control_errors),
+                ("control dropped", c.control_dropped),
                 ("send errors", c.send_errors),
                 ("save errors", c.save_errors),
                 ("internal errors", c.internal_errors),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mapper.core.examples import ExampleStore
-from mapper.core.outputs import Output
+from mapper.core.outputs import Output, name_problem
 from mapper.core.training import Trainer
 from mapper.errors import EngineError
 from mapper.models import make_model
@@ -54,16 +54,25 @@ class OutputSettings:
             self._rebuild_runners()
 
     def set_input_names(self, names: Sequence[str]) -> None:
+        """Rename the inputs; refused (EngineError) for an empty name, one over MAX_NAME
+        characters, or one with control characters (it goes into examples.csv's header)."""
         if len(names) != self.n_inputs:
             raise EngineError(f"expected {self.n_inputs} input names, got {len(names)}")
-        self.input_names = [str(n) for n in names]
+        clean = [str(n) for n in names]
+        for k, n in enumerate(clean):
+            refuse(name_problem(n, f"input {k + 1}"))
+        self.input_names = clean
 
     def set_output_names(self, names: Sequence[str]) -> None:
+        """Rename the outputs, checked as input names are."""
         if len(names) != self.n_outputs:
             raise EngineError(f"expected {self.n_outputs} output names, got {len(names)}")
+        clean = [str(n) for n in names]
+        for k, n in enumerate(clean):
+            refuse(name_problem(n, f"output {k + 1}"))
         with self._lock:
-            for o, n in zip(self.outputs, names):
-                o.name = str(n)
+            for o, n in zip(self.outputs, clean):
+                o.name = n
 
     def select_inputs(self, j: int, inputs: Sequence[int]) -> None:
         """Choose which inputs (0-based) feed output j's model; it then needs training."""
@@ -79,16 +88,34 @@ class OutputSettings:
             self._trainer.mark_changed([j])
 
     def set_limits(self, j: int, low: float, high: float, hard: bool | None = None) -> None:
-        """A continuous output's range (sliders, randomize) and whether it is clipped to it."""
+        """A continuous output's range (sliders, randomize) and whether it is clipped to it.
+        Hard limits are refused while recorded examples lie outside them (a project's
+        examples are always within its hard limits: it opens again as it was saved)."""
         self.check_output(j)
         output = self.outputs[j]
         refuse(output.check_limits(low, high))
         with self._lock:
+            if output.hard_limits if hard is None else hard:
+                refuse(self._outside(j, float(low), float(high)))
             output.min, output.max = float(low), float(high)
             if hard is not None:
                 output.hard_limits = hard
             self.values[j] = output.shape(self.values[j])
             self._rebuild_runners()
+
+    def _outside(self, j: int, low: float, high: float) -> str | None:
+        """Why [low, high] cannot be output j's hard limits: the examples outside it."""
+        rows = self.examples.snapshot()
+        values = rows.outputs[rows.mask[:, j], j]
+        outside = values[(values < low) | (values > high)]
+        if not len(outside):
+            return None
+        return (
+            f"{self.outputs[j].name}: {len(outside)} recorded example"
+            f"{'s lie' if len(outside) > 1 else ' lies'} outside [{low:g}, {high:g}] (from "
+            f"{outside.min():g} to {outside.max():g}); widen the limits, make them soft, or "
+            "delete those examples first"
+        )
 
     def set_classes(self, j: int, classes: int) -> None:
         """A classifier's class count; refused while examples or the value use a higher class."""

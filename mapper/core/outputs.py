@@ -3,12 +3,58 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 OutputKind = Literal["continuous", "classifier"]
 KINDS: tuple[OutputKind, ...] = ("continuous", "classifier")
+MAX_CLASSES = 10_000  # its class probabilities (classes + 1 floats) still fit one datagram
+MAX_NAME = 100  # characters in an input's or an output's name
+# control characters, line and paragraph separators, format characters (bidi overrides,
+# zero-width) and lone surrogates: a name is one visible line, in a CSV header and an address
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+def _unprintable(c: str) -> bool:
+    return unicodedata.category(c) in _UNPRINTABLE and c != "\u200d"  # ZWJ joins emoji
+
+
+def name_problem(name: str, what: str) -> str | None:
+    """Why `name` cannot name an input or output (`what` says which), or None when it can."""
+    if not name.strip():
+        return f"{what}: a name cannot be empty"
+    if len(name) > MAX_NAME:
+        return f"{what}: a name of {len(name)} characters is too long (at most {MAX_NAME})"
+    bad = next((c for c in name if _unprintable(c)), None)
+    if bad is not None:
+        return (
+            f"{what}: {name[:40]!r} holds the control character U+{ord(bad):04X}; names are "
+            "one line of visible text"
+        )
+    return None
+
+
+def clean_name(name: str, fallback: str) -> str:
+    """`name` made acceptable (control characters become spaces, cut to MAX_NAME), or
+    `fallback` when nothing is left: for files written before names were checked."""
+    text = "".join(" " if _unprintable(c) else c for c in name).strip()[:MAX_NAME].strip()
+    return text or fallback
+
+
+def finite(value: Any, what: str) -> float:
+    """`value` as a float; ValueError naming `what` unless it is a finite number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a number, not {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is too large a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be a finite number, not {number}")
+    return number
 
 
 def default_model(kind: OutputKind) -> dict[str, Any]:
@@ -47,9 +93,11 @@ class Output:
             raise ValueError(
                 f"output {self.name!r}: kind must be one of {KINDS}, not {self.kind!r}"
             )
+        self.min = finite(self.min, f"output {self.name!r}: min")
+        self.max = finite(self.max, f"output {self.name!r}: max")
         if self.kind == "continuous" and not self.min < self.max:
             raise ValueError(
-                f"output {self.name!r}: min ({self.min}) must be below max ({self.max})"
+                f"output {self.name!r}: min ({self.min:g}) must be below max ({self.max:g})"
             )
         if self.kind == "classifier" and self.classes < 1:
             raise ValueError(f"output {self.name!r}: a classifier needs at least 1 class")
@@ -100,6 +148,8 @@ class Output:
             return f"{self.name} is continuous: set its limits, not classes"
         if classes < 1:
             return f"{self.name}: a classifier needs at least 1 class"
+        if classes > MAX_CLASSES:
+            return f"{self.name}: {classes} classes are too many (at most {MAX_CLASSES})"
         if in_use > classes:
             return (
                 f"{self.name}: class {in_use} is in use (examples or the current value); "

@@ -38,6 +38,7 @@ class Counters:
     unknown_addresses: int = 0
     malformed: int = 0
     control_errors: int = 0
+    control_dropped: int = 0  # control jobs (evaluations, save-as, opening) refused: too many
     send_errors: int = 0
     save_errors: int = 0
     internal_errors: int = 0

@@ -34,10 +34,14 @@ class Transport:
             if name not in LIMITS:
                 raise ValueError(f"unknown transport setting {name!r}: use {', '.join(LIMITS)}")
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{name} must be a number of seconds, not {value!r}")
-            if not (math.isfinite(value) and 0 <= value <= LIMITS[name]):
-                raise ValueError(f"{name} must be 0..{LIMITS[name]:g} seconds, not {value}")
-            clean[name] = float(value)
+                raise ValueError(f"{name} must be a number of seconds, not {type(value).__name__}")
+            try:
+                seconds = float(value)
+            except OverflowError:  # an int beyond any float
+                seconds = math.inf if value > 0 else -math.inf
+            if not (math.isfinite(seconds) and 0 <= seconds <= LIMITS[name]):
+                raise ValueError(f"{name} must be 0..{LIMITS[name]:g} seconds, not {seconds:g}")
+            clean[name] = seconds
         return dataclasses.replace(self, **clean)
 
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from mapper.core.engine import Engine
 from mapper.errors import GeneratorError
+from mapper.generators.consent import MODEL_FILE_KEYS
 from mapper.generators.controls import MessageSender
 from mapper.generators.player import Player
 
 TYPES = ("rhythm", "torchscript")
-MODEL_FILE_KEYS = {"torchscript": "path", "rhythm": "weights"}  # a generator's model file
+__all__ = ["MODEL_FILE_KEYS", "TYPES", "open_player"]
 
 
 def open_player(

@@ -2,17 +2,22 @@
 
 Decoding is on the receive thread's hot path, so a message whose type tags are all
 fixed-size (``f d i h t r c m T F N I``) is unpacked with one precompiled
-:class:`struct.Struct`, cached per type-tag string in a bounded dict. Strings and
-blobs go through a general loop. Anything malformed raises :class:`OSCDecodeError`
-and nothing else. Why not python-osc's parser: `python -m benchmarks.osc_decode` times
-both (8-int and 8-double input frames, control messages, a bundle); here the cache made
-such frames about 3x faster than the per-argument loop, and 5x faster than python-osc,
-which also misreads what follows a tag it does not know (``c``), reorders bundles by
-timetag and recurses into nested bundles (RecursionError on hostile nesting).
+:class:`struct.Struct`, cached per type-tag string in a dict bounded both ways: at most
+``_MAX_CACHE`` entries, and only tag strings of up to ``_MAX_CACHED_TAGS`` characters (a
+longer one is compiled for its message and forgotten), so distinct huge messages cannot fill
+memory (a few MB at most). Strings and blobs go through a general loop. Anything
+malformed raises :class:`OSCDecodeError` and nothing else. Why not python-osc's parser:
+`python -m benchmarks.osc_decode` times both (8-int and 8-double input frames, control
+messages, a bundle); here the cache made such frames about 3x faster than the per-argument
+loop, and 5x faster than python-osc, which also misreads what follows a tag it does not
+know (``c``), reorders bundles by timetag and recurses into nested bundles (RecursionError
+on hostile nesting).
 
 The decoder is strict where OSC 1.0 is unambiguous: strings and blobs must be
 NUL-padded to 4 bytes, bundle element sizes must be multiples of 4, and a message
 must end exactly after its last argument (trailing bytes are an error).
+
+Text decoded from a datagram is the sender's: :func:`printable` is how it may be shown.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ __all__ = [
     "encode_message",
     "message_prefix",
     "parse_packet",
+    "printable",
 ]
 
 
@@ -81,7 +87,27 @@ _Plan = tuple[tuple[int, Any], ...]
 _Entry = tuple[str, struct.Struct | None, _Plan | None]
 
 _MAX_CACHE = 256
+_MAX_CACHED_TAGS = 256  # longer type-tag strings are not cached: 256 x 256 tags is ~4 MB
 _STRUCT_CACHE: dict[bytes, _Entry] = {}
+
+
+def printable(text: object, limit: int = 80) -> str:
+    """Untrusted text (an address, a path, a message's string) made safe to print: at most
+    `limit` characters of it, then "…"; every character that is not printable (terminal
+    escapes, control characters, bidi overrides, line breaks) written as its Python escape,
+    e.g. ``\\x1b``."""
+    s = text if isinstance(text, str) else str(text)
+    cut = len(s) > limit
+    if cut:
+        s = s[:limit]
+    if not s.isprintable():
+        s = "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+    return s + "…" if cut else s
+
+
+def _clipped(tagb: bytes, limit: int = 40) -> str:
+    """A type-tag string for an error message: its first `limit` bytes, escaped."""
+    return repr(tagb[:limit]) + ("…" if len(tagb) > limit else "")
 
 
 def _compile(tagb: bytes) -> _Entry:
@@ -89,12 +115,12 @@ def _compile(tagb: bytes) -> _Entry:
     try:
         tags = tagb.decode("ascii")
     except UnicodeDecodeError:
-        raise OSCDecodeError(f"type tag string {tagb!r} is not ASCII") from None
+        raise OSCDecodeError(f"type tag string {_clipped(tagb)} is not ASCII") from None
     for ch in tags:
         if ch in "[]":
             raise OSCDecodeError("OSC arrays ('[' ... ']') are not supported")
         if ch not in _FIXED_FORMATS and ch not in _VARIABLE_TAGS:
-            raise OSCDecodeError(f"unknown type tag {ch!r} in {tags!r}")
+            raise OSCDecodeError(f"unknown type tag {ch!r} in {_clipped(tagb)}")
     entry: _Entry
     if any(ch in _VARIABLE_TAGS for ch in tags):
         entry = (tags, None, None)
@@ -112,9 +138,10 @@ def _compile(tagb: bytes) -> _Entry:
                     k += 1
             plan = tuple(steps)
         entry = (tags, struct.Struct(fmt), plan)
-    if len(_STRUCT_CACHE) >= _MAX_CACHE:
-        _STRUCT_CACHE.clear()
-    _STRUCT_CACHE[tagb] = entry
+    if len(tagb) <= _MAX_CACHED_TAGS:
+        if len(_STRUCT_CACHE) >= _MAX_CACHE:
+            _STRUCT_CACHE.clear()
+        _STRUCT_CACHE[tagb] = entry
     return entry
 
 

@@ -2,23 +2,25 @@
 
 Each handler takes the message's arguments, checks them, and calls one public Engine method,
 the same method the TUI calls. A bad argument raises EngineError with a message for the user.
+Work too slow for the receive thread (evaluating, saving as, opening a project) goes to the
+server's bounded workers (mapper.osc.jobs): one per kind, a short queue, floods dropped and
+counted, never a thread per message.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from mapper.core.engine import Engine, EngineError
+from mapper.osc.codec import printable
+from mapper.osc.jobs import JobRunner
 
 Handler = Callable[[Sequence[Any]], None]
 WEK = "/wekinator/control/"
 OURS = "/mapper/control/"
-log = logging.getLogger("mapper.osc")
 
 
 def _number(value: Any, what: str) -> float:
@@ -57,8 +59,9 @@ def _model_settings(args: Sequence[Any]) -> dict[str, Any]:
     return settings
 
 
-def make_controls(engine: Engine) -> dict[str, Handler]:
-    """The address -> handler table for one engine: what needs no project folder.
+def make_controls(engine: Engine, jobs: JobRunner) -> dict[str, Handler]:
+    """The address -> handler table for one engine: what needs no project folder. `jobs`
+    runs what is too slow for the receive thread (evaluations).
 
     A server without a project leaves save, load and runNewProject unknown (counted and
     logged); a Session adds them with `make_project_controls`.
@@ -134,7 +137,7 @@ def make_controls(engine: Engine) -> dict[str, Handler]:
             engine.check_output(j)
 
         def work() -> None:  # fits several models: never on the receive thread
-            for j in outputs:
+            for j in outputs:  # one reply per output asked for, so never merged
                 try:
                     e = engine.evaluate(j)
                 except EngineError as err:
@@ -144,7 +147,7 @@ def make_controls(engine: Engine) -> dict[str, Handler]:
                     continue
                 engine.send_message("/mapper/evaluation", [j + 1.0, e.value, e.examples, e.folds])
 
-        threading.Thread(target=work, name="mapper-evaluate", daemon=True).start()
+        jobs.submit("evaluate", work)  # dropped and counted when too many wait
 
     def nearest(args: Sequence[Any]) -> None:
         if len(args) != 1:
@@ -195,9 +198,12 @@ def make_controls(engine: Engine) -> dict[str, Handler]:
 
 def allowed_path(text: Any, allowed: Sequence[Path]) -> Path:
     """A folder named over OSC, if it lies inside one the user allowed (--allow-dir);
-    relative paths are taken inside the first allowed folder. EngineError otherwise."""
+    relative paths are taken inside the first allowed folder. EngineError otherwise, and for
+    a path with control characters (escapes, line breaks), which no folder name needs."""
     if not isinstance(text, str) or not text.strip():
         raise EngineError("give a project folder path (a string)")
+    if not text.isprintable():  # a folder named with terminal escapes would print them later
+        raise EngineError(f"{printable(text)}: a path with control characters is refused")
     if not allowed:
         raise EngineError(
             "saving and opening by path over OSC is off: start mapper headless with "
@@ -212,34 +218,39 @@ def allowed_path(text: Any, allowed: Sequence[Path]) -> Path:
         if real != base and real.is_relative_to(base):
             return real
     raise EngineError(
-        f"{text} is outside the folders allowed with --allow-dir "
+        f"{printable(text)} is outside the folders allowed with --allow-dir "
         f"({', '.join(str(a) for a in allowed)}): refused"
     )
 
 
 def make_project_controls(
     engine: Engine,
+    jobs: JobRunner,
     allowed: Sequence[Path],
     save: Callable[[], object] | None,
     save_as: Callable[[Path], object],
     open_project: Callable[[Path, bool], object],
 ) -> dict[str, Handler]:
     """`/mapper/control/save [path]`, `/mapper/control/load path` and Wekinator's
-    `/wekinator/control/runNewProject path`, for a Session. Paths must lie inside `allowed`.
+    `/wekinator/control/runNewProject path`, for a Session. Paths must lie inside `allowed`;
+    `save_as` must refuse a folder that is not new or empty (it runs on a worker: the
+    receive thread never lists folders).
     `save` (None without a project folder) must return at once: it runs on the receive thread.
-    The disk work runs on a worker thread; a failure there is logged and counted as a control
+    The disk work runs on `jobs`' workers (kinds "save-as" and "open"; the same folder asked
+    for again while waiting is one job); a failure there is logged and counted as a control
     error of `engine` (the project still playing)."""
 
-    def later(what: str, work: Callable[[], object]) -> None:
+    def later(kind: str, what: str, folder: Path, work: Callable[[], object]) -> None:
         def run() -> None:
             try:
                 work()
             except Exception as e:  # the instrument plays on with the project it had
+                error = f"{what} {printable(folder)}: {printable(e, 200)}"
                 engine.counters.control_errors += 1
-                engine.counters.last_control_error = f"{what}: {e}"
-                log.warning("%s failed: %s", what, e)
+                engine.counters.last_control_error = error
+                jobs.warn(kind, error)
 
-        threading.Thread(target=run, name="mapper-project", daemon=True).start()
+        jobs.submit(kind, run, key=(what, folder))
 
     def do_save(args: Sequence[Any]) -> None:
         if not args:
@@ -250,7 +261,7 @@ def make_project_controls(
         if len(args) != 1:
             raise EngineError("save takes no argument, or one project folder path")
         folder = allowed_path(args[0], allowed)
-        later(f"save {folder}", lambda: save_as(folder))
+        later("save-as", "save", folder, lambda: save_as(folder))
 
     def opener(name: str, run: bool) -> Handler:
         def handler(args: Sequence[Any]) -> None:
@@ -264,7 +275,7 @@ def make_project_controls(
                 )
             if folder.name == "project.json":
                 folder = folder.parent
-            later(f"{name} {folder}", lambda: open_project(folder, run))
+            later("open", name, folder, lambda: open_project(folder, run))
 
         return handler
 

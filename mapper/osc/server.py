@@ -2,7 +2,10 @@
 
 For each datagram: parse, and for each message inside, either validate an input frame and hand
 it to the engine (which records it, or runs the models and sends), or run a control handler.
-Bad input is counted and reported, never fatal.
+Bad input is counted and reported, never fatal. Control work too slow for this thread goes to
+the server's bounded workers (mapper.osc.jobs). Whatever a datagram says reaches the log
+escaped and cut short (mapper.osc.codec.printable), at most once every few seconds per kind of
+problem.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from mapper.core.engine import Engine, EngineError
-from mapper.osc.codec import OSCDecodeError, message_prefix, parse_packet
+from mapper.osc.codec import OSCDecodeError, message_prefix, parse_packet, printable
 from mapper.osc.control import make_controls
+from mapper.osc.jobs import JobRunner
 from mapper.osc.sender import OSCSender, resolve_udp
 from mapper.osc.settings import OSCSettings
 
@@ -44,18 +48,33 @@ RECEIVE_BUFFER = 4 * 1024 * 1024  # absorb bursts of thousands of frames without
 SWITCH_INTERVAL = 0.0005
 
 
+LOG_LINE = 300  # characters of one logged problem at most (the untrusted parts: 80 each)
+
+
 class RateLimitedLog:
-    """Logs a problem at most once per `every` seconds per kind, so a flood cannot drown stderr."""
+    """Logs a problem at most once per `every` seconds per kind, so a flood cannot drown stderr;
+    a line says how many of its kind it stood for since the last. Kinds are meant to be a few
+    fixed names (never a message's address): past `MAX_KINDS` of them, new ones share one
+    budget. Every line is escaped and cut to `LOG_LINE` characters (codec.printable)."""
+
+    MAX_KINDS = 128
 
     def __init__(self, every: float = 5.0) -> None:
         self.every = every
         self._last: dict[str, float] = {}
+        self._quiet: dict[str, int] = {}  # lines not logged since the kind's last line
 
     def warning(self, kind: str, message: str) -> None:
+        if kind not in self._last and len(self._last) >= self.MAX_KINDS:
+            kind = "other"
         now = time.monotonic()
-        if now - self._last.get(kind, -math.inf) >= self.every:
-            self._last[kind] = now
-            log.warning("%s", message)
+        if now - self._last.get(kind, -math.inf) < self.every:
+            self._quiet[kind] = self._quiet.get(kind, 0) + 1
+            return
+        self._last[kind] = now
+        quiet = self._quiet.pop(kind, 0)
+        more = f" (and {quiet} more like it since the last)" if quiet else ""
+        log.warning("%s%s", printable(message, LOG_LINE), more)
 
 
 class OSCServer:
@@ -76,7 +95,10 @@ class OSCServer:
             engine.n_outputs,
             engine.counters,
         )
-        self.controls = make_controls(engine)  # a Session adds its project's (save, load...)
+        self._log = RateLimitedLog()
+        # evaluations, save-as, opening: one worker each, a short queue, floods dropped
+        self.jobs = JobRunner(engine.counters, self._log.warning)
+        self.controls = make_controls(engine, self.jobs)  # a Session adds save, load...
         self._input_address = settings.input_address
         self._n_inputs = engine.n_inputs
         self._all_float_tags = "f" * engine.n_inputs
@@ -86,7 +108,6 @@ class OSCServer:
         self._frame_floats = struct.Struct(f">{engine.n_inputs}f")
         self._frame_prefix_size = len(self._frame_prefix)
         self._frame_size = self._frame_prefix_size + self._frame_floats.size
-        self._log = RateLimitedLog()
         family, sockaddr = resolve_udp(settings.listen_host, settings.listen_port)
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
@@ -110,8 +131,10 @@ class OSCServer:
         return self
 
     def close(self) -> None:
-        """Stop the receive thread and close both sockets."""
+        """Stop the control workers (within a second) and the receive thread; close both
+        sockets."""
         self._stop.set()
+        self.jobs.close()
         if self._thread.is_alive():
             self._wake()
             self._thread.join(timeout=2.0)
@@ -153,8 +176,9 @@ class OSCServer:
                 break
             try:
                 handle(data)
-            except Exception:  # the instrument keeps playing whatever one message does
-                log.exception("unexpected error handling a message")
+            except Exception as e:  # the instrument keeps playing whatever one message does
+                self.counters.internal_errors += 1
+                self._log.warning("internal", f"unexpected error handling a datagram: {e!r}")
 
     def handle_datagram(self, data: bytes) -> None:
         """Everything one datagram asks for (also callable without a socket, in tests)."""
@@ -170,7 +194,9 @@ class OSCServer:
             messages = parse_packet(data)
         except OSCDecodeError as e:
             self.counters.malformed += 1
-            self._log.warning("malformed", f"malformed OSC datagram ({len(data)} bytes): {e}")
+            self._log.warning(
+                "malformed", f"malformed OSC datagram ({len(data)} bytes): {printable(e, 200)}"
+            )
             return
         for address, tags, args in messages:
             self._dispatch(address, tags, args)
@@ -183,7 +209,9 @@ class OSCServer:
                 self._control(address, args)
         except Exception as e:  # one bad message never costs its bundle neighbours
             self.counters.internal_errors += 1
-            self._log.warning("internal", f"error handling {address}: {e!r}")
+            self._log.warning(
+                "internal", f"error handling {printable(address)}: {printable(repr(e), 200)}"
+            )
 
     def _inputs(self, tags: str, args: Sequence[Any]) -> None:
         if tags != self._all_float_tags:
@@ -191,7 +219,9 @@ class OSCServer:
             if problem:
                 self.reject(*problem)
                 return
-        if not math.isfinite(sum(args)):
+        # one sum is the fast check; only when it is not finite (NaN or infinity, or finite
+        # values whose sum overflows, 1e308 + 1e308) is each value looked at
+        if not math.isfinite(sum(args)) and not all(map(math.isfinite, args)):
             self.reject("not finite", "NaN or infinity in the inputs")
             return
         self.engine.process_frame(args)
@@ -219,17 +249,18 @@ class OSCServer:
         handler = self.controls.get(address)
         if handler is None:
             self.counters.unknown_addresses += 1
-            self._log.warning("unknown", f"ignored message to unknown address {address}")
+            self._log.warning("unknown", f"ignored message to unknown address {printable(address)}")
             return
         try:
             handler(args)
         except (EngineError, ValueError, TypeError, OverflowError) as e:
             self.counters.control_errors += 1
-            self.counters.last_control_error = f"{address}: {e}"
-            self._log.warning(address, f"{address} rejected: {e}")
+            # the error may quote the message's arguments: escaped and cut, as in the log
+            self.counters.last_control_error = printable(f"{address}: {e}", LOG_LINE)
+            self._log.warning(address, f"{address} rejected: {e}")  # a known address
 
     def _on_event(self, name: str, detail: str) -> None:
         if name == "training-done":
             self.sender.send_message("/wekinator/status/done-training")
-        if detail:
-            log.warning("%s: %s", name, detail)
+        if detail:  # a training error may quote a model setting sent over OSC: rate-limited
+            self._log.warning(f"event {name}", f"{name}: {detail}")  # per event name

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, fields
+from typing import Any
 
 DEFAULT_LISTEN = ("127.0.0.1", 6448)
 DEFAULT_SEND = ("127.0.0.1", 12000)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_HOST = 253  # the longest DNS name
+MAX_ADDRESS = 255  # an OSC address: a few words
 
 
 def parse_host_port(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
@@ -41,9 +45,22 @@ class OSCSettings:
     output_address: str = "/wek/outputs"
 
     def __post_init__(self) -> None:
-        for address in (self.input_address, self.output_address):
+        """ValueError naming the field (`listen_port: ...`) for a value that cannot work."""
+        for name in ("listen_host", "send_host"):
+            _check_text(name, getattr(self, name), MAX_HOST, "a host name or IP address")
+        for name in ("listen_port", "send_port"):
+            port = getattr(self, name)
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+                raise ValueError(f"{name} must be a port number 0..65535, not {_show(port)}")
+        for name in ("input_address", "output_address"):
+            address = getattr(self, name)
+            _check_text(name, address, MAX_ADDRESS, "an OSC address such as /wek/inputs")
             if not address.startswith("/"):
-                raise ValueError(f"OSC address {address!r} must start with '/'")
+                raise ValueError(f"{name}: OSC address {_show(address)} must start with '/'")
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
 
     @property
     def listen(self) -> str:
@@ -55,4 +72,25 @@ class OSCSettings:
 
     @property
     def listens_beyond_this_machine(self) -> bool:
-        return self.listen_host not in LOOPBACK_HOSTS and not self.listen_host.startswith("127.")
+        return not is_loopback(self.listen_host)
+
+
+def is_loopback(host: str) -> bool:
+    """True for this machine's own addresses (127.x.x.x, ::1, localhost)."""
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:28]}...({len(text)} chars)"
+
+
+def _check_text(name: str, value: Any, longest: int, what: str) -> None:
+    """ValueError unless `value` is a string of 1..longest characters without spaces or
+    control characters."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be {what} (a string), not {_show(value)}")
+    if len(value) > longest:
+        raise ValueError(f"{name} is {len(value)} characters long; at most {longest}")
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in value):
+        raise ValueError(f"{name} {_show(value)} holds spaces or control characters")

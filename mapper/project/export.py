@@ -18,11 +18,23 @@ from mapper.project import Project, table
 
 MODELS_FORMAT = "gesture-mapper models"
 MODELS_VERSION = 1
+# a text cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(text: str) -> str:
+    """A name as a CSV cell a spreadsheet shows and never runs: one starting like a formula
+    (`=HYPERLINK(...)`, `-2+3`, `@SUM(...)`) gets a leading single quote (OWASP's rule)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def examples_csv(project: Project, rows: ExampleRows) -> str:
-    """The examples exactly as examples.csv holds them."""
-    head = table.header(project.input_names, (o.name for o in project.outputs))
+    """The examples as examples.csv holds them (numbers as they are, -0.5 included), with the
+    names a spreadsheet would run as formulas neutralised (`text_cell`)."""
+    head = table.header(
+        [text_cell(n) for n in project.input_names],
+        (text_cell(o.name) for o in project.outputs),
+    )
     return table.rows_text(rows, head)
 
 

@@ -16,6 +16,11 @@ for rows it has not written (ids only grow; the store's version counter tells of
 which make it rewrite the journal in full), appends them and flushes them to the OS (safe from
 a kill at once), and fsyncs at most every FSYNC seconds (safe from a power cut). A full save
 restarts the journal in the same commit (mapper.project.files), with the rows recorded since.
+
+A write that fails (a full disk) leaves the examples in memory and the old files as they were;
+the writer tries again after RETRY_FIRST seconds, waiting twice as long after each failure up
+to RETRY_MAX, counts the episode once in the engine's save errors, logs it once (again at most
+every REPEAT_LOG seconds while it lasts), and says when the journal is written again.
 """
 
 from __future__ import annotations
@@ -27,21 +32,26 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+import numpy as np
 
 from mapper.core.engine import Engine
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.errors import ProjectError
 
-from . import table
+from . import reading, table
 from .files import fsync_dir, write_atomic
 from .model import Project
 
 POLL = 0.02  # seconds between looks at the store
 FSYNC = 0.05  # seconds: at most this long between an append and its fsync
+RETRY_FIRST = 1.0  # seconds from a failed write to the next try
+RETRY_MAX = 10.0  # the wait doubles after each failed try, up to this
+REPEAT_LOG = 60.0  # seconds: a failure that goes on is logged again at most this often
 FIRST_LINE = re.compile(
     r"# gesture-mapper journal; base=(?P<base>[^;]*); mode=(?P<mode>append|full)"
 )
@@ -93,6 +103,11 @@ class Journal:
         self._thread: threading.Thread | None = None
         self._unsynced_since = 0.0  # monotonic time of the oldest append not yet fsynced
         self._rewrite = False  # a failed write left the file in doubt: write it all again
+        self._failing_since = 0.0  # monotonic time the writes began to fail (0: they work)
+        self._retry_at = 0.0  # monotonic time of the next try while they fail
+        self._wait = RETRY_FIRST  # seconds from the next failed try to the one after
+        self._tries = 0  # failed tries since they began to fail
+        self._logged: dict[str, float] = {}  # kind of failure -> monotonic time last logged
 
     # ---- the thread ---------------------------------------------------------------------
     def start(self) -> None:
@@ -115,6 +130,8 @@ class Journal:
     def _loop(self) -> None:
         while not self._stop.wait(POLL):
             with self._lock:
+                if self._failing_since and time.monotonic() < self._retry_at:
+                    continue  # backing off: the examples wait in memory meanwhile
                 self._write_new()
                 if self._unsynced_since and time.monotonic() - self._unsynced_since >= FSYNC:
                     self._fsync()
@@ -137,10 +154,10 @@ class Journal:
             self._state = state
             self._rewrite = False
         except OSError as e:
-            self._rewrite = True
-            self._close()
-            self.engine.counters.save_errors += 1
-            log.warning("could not write the journal %s: %s", self.path, e)
+            self._failed("write", e)
+            return
+        if self._failing_since:
+            self._recovered()
 
     def _head(self) -> list[str]:
         return table.header(self.engine.input_names, (o.name for o in self.engine.outputs))
@@ -171,9 +188,52 @@ class Journal:
             try:
                 os.fsync(self._file.fileno())
             except OSError as e:
-                self._rewrite = True
-                log.warning("could not write the journal %s: %s", self.path, e)
+                self._failed("fsync", e)
         self._unsynced_since = 0.0
+
+    def _failed(self, kind: str, error: OSError) -> None:
+        """A write or fsync failed: write it all again later, backing off; one save error an
+        episode, one log line a kind (again at most every REPEAT_LOG seconds)."""
+        now = time.monotonic()
+        self._rewrite = True
+        self._close()
+        if not self._failing_since:
+            self._failing_since, self._wait, self._tries = now, RETRY_FIRST, 0
+            self.engine.counters.save_errors += 1
+        self._tries += 1
+        self._retry_at = now + self._wait
+        last = self._logged.get(kind)
+        if last is None:
+            self._logged[kind] = now
+            log.warning(
+                "could not write the journal %s: %s; the examples are kept in memory, tried "
+                "again in %g s, then less often (every %g s at most)",
+                self.path,
+                error,
+                self._wait,
+                RETRY_MAX,
+            )
+        elif now - last >= REPEAT_LOG:
+            self._logged[kind] = now
+            log.warning(
+                "still cannot write the journal %s (%d tries in %.0f s): %s",
+                self.path,
+                self._tries,
+                now - self._failing_since,
+                error,
+            )
+        self._wait = min(self._wait * 2, RETRY_MAX)
+
+    def _recovered(self) -> None:
+        log.warning(
+            "the journal %s is written again (after %d failed tries in %.0f s): every example "
+            "is on disk",
+            self.path,
+            self._tries,
+            time.monotonic() - self._failing_since,
+        )
+        self._failing_since, self._wait, self._tries = 0.0, RETRY_FIRST, 0
+        self._logged.clear()
 
     def _close(self) -> None:
         if self._file is not None:
@@ -202,6 +262,8 @@ class Journal:
             self.base = base
             self._state = state
             self._rewrite = False
+            if self._failing_since:  # the save wrote every example
+                self._recovered()
 
 
 # ---- reading, when a project opens ------------------------------------------------------------
@@ -211,23 +273,30 @@ class JournalContents:
     full: bool
     rows: ExampleRows
     torn: int  # lines at the end that a crash left unreadable (ignored)
+    lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # per row
 
 
 def read_journal(path: Path, project: Project) -> JournalContents | None:
     """The journal beside a project, or None. Its last lines may be torn by a crash: they are
-    ignored; an unreadable line followed by good ones is a ProjectError."""
-    if not path.exists():
+    ignored; an unreadable line followed by good ones is a ProjectError. Read bounded, as
+    examples.csv is (mapper.project.reading): a FIFO, a device or an endless line is a
+    ProjectError, never a hang."""
+    if not (path.is_symlink() or path.exists()):
         return None
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as e:
-        raise ProjectError(f"{path}: cannot be read: {e}") from e
-    if "\n" not in text:
+    advice = "move it away to open the project without it"
+    with reading.open_regular(path, reading.JOURNAL_LIMIT, advice) as f:
+        return _read_journal_lines(
+            reading.lines(f, path, reading.JOURNAL_LIMIT, advice), path, project
+        )
+
+
+def _read_journal_lines(
+    numbered: Iterator[tuple[int, bytes]], path: Path, project: Project
+) -> JournalContents | None:
+    first = next(numbered, None)
+    if first is None or not first[1].endswith(b"\n"):
         return None  # cut before its first line ended: it holds no rows
-    lines = text.split("\n")
-    if not text.endswith("\n"):
-        lines[-1] = ""  # a line the crash cut short
-    match = FIRST_LINE.fullmatch(lines[0])
+    match = FIRST_LINE.fullmatch(first[1][:-1].decode("utf-8", errors="replace"))
     if match is None:
         raise ProjectError(
             f"{path}: line 1 is not a gesture-mapper journal's first line; move the file away "
@@ -237,13 +306,18 @@ def read_journal(path: Path, project: Project) -> JournalContents | None:
     columns = table.Columns()
     problem: ProjectError | None = None
     torn = 0
-    for number, line in enumerate(lines[2:], start=3):
+    for number, raw in numbered:
+        if number < 3:
+            continue  # line 2: the header
+        if not raw.endswith(b"\n"):
+            break  # a line the crash cut short
+        line = raw.decode("utf-8", errors="replace")
         if not line.strip():
             continue
         try:
             cells = next(csv.reader([line]))
             row = table.read_rows(
-                iter([cells]), str(path), project.input_names, project.outputs, number, False
+                iter([cells]), str(path), project.input_names, project.outputs, number
             )
         except (ProjectError, csv.Error, StopIteration) as e:
             problem = problem or ProjectError(f"{path}: line {number}: unreadable ({e})")
@@ -254,7 +328,7 @@ def read_journal(path: Path, project: Project) -> JournalContents | None:
                 f"{problem}; later lines are fine, so the journal was damaged: move it away "
                 "to open the project without it"
             )
-        for name in ("rounds", "times", "inputs", "outputs", "mask"):
-            getattr(columns, name).extend(getattr(row, name))
+        columns.extend(row)
     base = match.group("base") or None
-    return JournalContents(base, match.group("mode") == "full", columns.rows(n_in, n_out), torn)
+    full = match.group("mode") == "full"
+    return JournalContents(base, full, columns.rows(n_in, n_out), torn, columns.lines())

@@ -26,6 +26,8 @@ class Project:
     saved: str | None = None  # when it was last saved (UTC, ISO 8601): the journal's base
     # examples read back from the journal when it was loaded (not saved: a report for the user)
     recovered: int = field(default=0, compare=False)
+    # what loading repaired in files that break a rule (not saved: a report for the user)
+    warnings: list[str] = field(default_factory=list, compare=False)
 
 
 def new_project(name: str, n_inputs: int, outputs: list[Output], osc: OSCSettings) -> Project:

@@ -1,8 +1,11 @@
 """Saving a running engine's project without holding up the instrument, and its journal.
 
-The caller (often the OSC receive thread) only takes a snapshot; a worker thread formats and
-writes it. One writer at a time, and an older snapshot never overwrites a newer one. Between
-saves, the journal (mapper.project.journal) keeps every recorded example on disk.
+The caller (often the OSC receive thread) only takes a snapshot; one worker thread formats and
+writes it. One writer at a time, and an older snapshot never overwrites a newer one. Saves asked
+for faster than they are written merge: a snapshot still waiting is replaced by the newer one,
+so a flood of saves holds one snapshot waiting and one worker thread (a daemon, gone when
+nothing waits). Between saves, the journal (mapper.project.journal) keeps every recorded
+example on disk.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class ProjectSaver:
         self._count_lock = threading.Lock()
         self._taken = 0
         self._written = 0
+        self._waiting: tuple[int, Project, StoreState, ExampleRows] | None = None
+        self._worker: threading.Thread | None = None  # guarded by _count_lock
         state = store_state(engine.examples)
         self.journal = Journal(folder / JOURNAL_FILE, engine, project.saved, state)
 
@@ -81,18 +86,33 @@ class ProjectSaver:
         """Save and return when it is on disk; OSError if it could not be written."""
         self._write(*self._snapshot())
 
-    def save_soon(self) -> threading.Thread:
-        """Take a snapshot now and write it from a worker thread; failures are logged."""
-        seq, project, state, rows = self._snapshot()
+    def save_soon(self) -> bool:
+        """Take a snapshot now and have the save worker write it; failures are counted
+        (save_errors) and logged. False when it merged into a save still waiting (this newer
+        snapshot is written in its place)."""
+        snapshot = self._snapshot()
+        with self._count_lock:
+            waiting = self._waiting
+            merged = waiting is not None
+            if waiting is None or snapshot[0] > waiting[0]:
+                self._waiting = snapshot
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._drain, name="mapper-save", daemon=True)
+                self._worker.start()
+        return not merged
 
-        def write() -> None:
+    def _drain(self) -> None:
+        """The save worker: writes the waiting snapshot until none waits, then ends. A daemon:
+        at exit, save_now (which waits for a write under way) has the last word."""
+        while True:
+            with self._count_lock:
+                snapshot, self._waiting = self._waiting, None
+                if snapshot is None:
+                    self._worker = None
+                    return
             try:
-                if self._write(seq, project, state, rows):
-                    log.info("saved %s (%d examples)", self.folder, len(rows))
-            except OSError as e:
+                if self._write(*snapshot):
+                    log.info("saved %s (%d examples)", self.folder, len(snapshot[3]))
+            except Exception as e:  # OSError, mostly: the worker lives on for the next save
                 self.engine.counters.save_errors += 1
                 log.warning("could not save %s: %s", self.folder, e)
-
-        thread = threading.Thread(target=write, name="mapper-save", daemon=False)
-        thread.start()
-        return thread

@@ -9,16 +9,19 @@ Schema versions:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mapper.core.outputs import Output
+from mapper.core.outputs import MAX_CLASSES, Output, clean_name, name_problem
+from mapper.core.transport import LIMITS, Transport
 from mapper.errors import ProjectError
 from mapper.models import make_model
 from mapper.osc.settings import OSCSettings
 
 from .model import Project
+from .reading import field_name, json_problem, short
 
 SCHEMA_VERSION = 2
 
@@ -63,11 +66,11 @@ def migrate(doc: dict[str, Any], path: Path) -> dict[str, Any]:
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
         raise ProjectError(
             f"{path}: field 'schema' must be a version number 1..{SCHEMA_VERSION}, found "
-            f"{schema!r}; is this a gesture-mapper project?"
+            f"{short(schema)}; is this a gesture-mapper project?"
         )
     if schema > SCHEMA_VERSION:
         raise ProjectError(
-            f"{path}: schema version {schema} is newer than this gesture-mapper understands "
+            f"{path}: schema version {short(schema)} is newer than this gesture-mapper understands "
             f"({SCHEMA_VERSION}); upgrade gesture-mapper to open it"
         )
     while doc["schema"] < SCHEMA_VERSION:
@@ -76,61 +79,157 @@ def migrate(doc: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def project_from_doc(doc: Any, path: Path) -> Project:
-    """Check a project.json document (any schema version) and build the Project."""
+    """Check a project.json document (any schema version) and build the Project. A value that
+    cannot work is a ProjectError naming the file and the field; what files written before a
+    rule can still hold (a name with control characters, too many classes) is repaired and
+    said in `project.warnings`."""
     if not isinstance(doc, dict):
         raise ProjectError(f"{path}: expected a JSON object at the top")
+    problem = json_problem(doc)
+    if problem:
+        raise ProjectError(f"{path}: {problem}")
     doc = migrate(doc, path)
-    try:
-        names = doc["inputs"]["names"]
-        if not isinstance(names, list):
-            raise ProjectError(f"{path}: 'inputs.names' must be a list of input names")
-        names = [str(n) for n in names]
-        outputs = doc["outputs"]
-        if not isinstance(outputs, list):
-            raise ProjectError(f"{path}: 'outputs' must be a list of outputs")
-        outputs = [_output(o, k, len(names), path) for k, o in enumerate(outputs)]
-        osc = doc.get("osc", {})
-        if not isinstance(osc, dict):
-            raise ProjectError(f"{path}: 'osc' must be an object")
-        osc = OSCSettings(**osc)
-        values = doc.get("values")
-        transport = doc.get("transport", {})
-        generator = doc.get("generator")
-        saved = doc.get("saved")
-    except KeyError as e:
-        raise ProjectError(f"{path}: missing field {e}") from e
-    except (TypeError, ValueError) as e:
-        raise ProjectError(f"{path}: {e}") from e
+    warnings: list[str] = []
+    for key in ("inputs", "outputs"):
+        if key not in doc:
+            raise ProjectError(f"{path}: missing field {key!r}")
+    inputs = doc["inputs"]
+    if not isinstance(inputs, dict) or "names" not in inputs:
+        raise ProjectError(f"{path}: 'inputs' must be an object with 'names', a list of names")
+    names = _input_names(inputs["names"], path, warnings)
+    outputs = doc["outputs"]
+    if not isinstance(outputs, list):
+        raise ProjectError(f"{path}: 'outputs' must be a list of outputs")
+    outputs = [_output(o, k, len(names), path, warnings) for k, o in enumerate(outputs)]
     if not names or not outputs:
         raise ProjectError(f"{path}: a project needs at least one input and one output")
-    if values is not None:
-        if not isinstance(values, list) or len(values) != len(outputs):
-            raise ProjectError(f"{path}: 'values' must list one number per output")
-        for o, v in zip(outputs, values):
-            problem = o.check_value(v) if _is_number(v) else f"{o.name}: {v!r} is not a number"
-            if problem:
-                raise ProjectError(f"{path}: values: {problem}")
-    if not isinstance(transport, dict) or not all(
-        isinstance(k, str) and _is_number(v) for k, v in transport.items()
-    ):
-        raise ProjectError(f"{path}: 'transport' must map names to numbers")
+    osc = _osc(doc.get("osc", {}), path)
+    transport = _transport(doc.get("transport", {}), path)
+    values = _values(doc.get("values"), outputs, path)
+    generator = doc.get("generator")
     if generator is not None and not isinstance(generator, dict):
         raise ProjectError(f"{path}: 'generator' must be an object or absent")
+    saved = doc.get("saved")
     if saved is not None and not isinstance(saved, str):
         raise ProjectError(f"{path}: 'saved' must be a date string or null")
-    name = str(doc.get("name", path.parent.name))
-    return Project(name, names, outputs, osc, values, transport, generator, saved)
+    name = doc.get("name", path.parent.name)
+    if not isinstance(name, str):
+        raise ProjectError(f"{path}: 'name' must be a string, not {short(name)}")
+    if name_problem(name, "name"):
+        name = _renamed(name, path.parent.name or "project", "the project's name", path, warnings)
+    project = Project(name, names, outputs, osc, values, transport, generator, saved)
+    project.warnings = warnings
+    return project
 
 
-def _output(o: Any, k: int, n_inputs: int, path: Path) -> Output:
+def repair_values(project: Project, path: Path) -> list[str]:
+    """Hand-set values that no longer fit their output (a class beyond its count, a number
+    that is not finite) go back to the output's first value; says which. Called once the
+    examples are read, as they may raise a class count."""
+    notes: list[str] = []
+    if project.values is None:
+        return notes
+    for j, (o, v) in enumerate(zip(project.outputs, project.values)):
+        problem = o.check_value(v)
+        if problem:
+            project.values[j] = o.initial_value
+            notes.append(f"{path}: values[{j}]: {problem}: set to {o.initial_value:g}")
+    return notes
+
+
+def _renamed(name: str, fallback: str, what: str, path: Path, warnings: list[str]) -> str:
+    new = clean_name(name, fallback)
+    problem = name_problem(name, what) or what
+    warnings.append(f"{path}: {problem}: renamed {new!r}")
+    return new
+
+
+def _input_names(names: Any, path: Path, warnings: list[str]) -> list[str]:
+    if not isinstance(names, list):
+        raise ProjectError(f"{path}: 'inputs.names' must be a list of input names")
+    clean = []
+    for k, n in enumerate(names):
+        if isinstance(n, bool) or not isinstance(n, (str, int, float)):
+            raise ProjectError(f"{path}: inputs.names[{k}] must be a name, not {short(n)}")
+        n = str(n)
+        if name_problem(n, f"input {k + 1}"):
+            n = _renamed(n, f"inputs-{k + 1}", f"inputs.names[{k}]", path, warnings)
+        clean.append(n)
+    return clean
+
+
+def _osc(osc: Any, path: Path) -> OSCSettings:
+    if not isinstance(osc, dict):
+        raise ProjectError(f"{path}: 'osc' must be an object")
+    fields = OSCSettings.field_names()
+    for key in osc:
+        if key not in fields:
+            raise ProjectError(
+                f"{path}: osc.{field_name(key)}: unknown field; the fields are: {', '.join(fields)}"
+            )
     try:
-        _check_output_fields(o)
+        return OSCSettings(**osc)
+    except ValueError as e:  # each message starts with the field's name
+        raise ProjectError(f"{path}: osc.{e}") from None
+
+
+def _transport(transport: Any, path: Path) -> dict[str, float]:
+    if not isinstance(transport, dict):
+        raise ProjectError(f"{path}: 'transport' must map names to numbers of seconds")
+    for key in transport:
+        if key not in LIMITS:
+            raise ProjectError(
+                f"{path}: transport.{field_name(key)}: unknown setting; the settings are: "
+                f"{', '.join(LIMITS)}"
+            )
+    given = {k: v for k, v in transport.items() if v is not None}
+    try:
+        checked = Transport().updated(**given).to_dict()
+    except ValueError as e:  # each message starts with the setting's name
+        raise ProjectError(f"{path}: transport.{e}") from None
+    return {k: checked[k] for k in given}
+
+
+def _values(values: Any, outputs: list[Output], path: Path) -> list[float] | None:
+    if values is None:
+        return None
+    if not isinstance(values, list) or len(values) != len(outputs):
+        raise ProjectError(f"{path}: 'values' must list one number per output")
+    numbers = []
+    for j, v in enumerate(values):
+        if not _is_number(v):
+            raise ProjectError(f"{path}: values[{j}]: {short(v)} is not a number")
+        try:
+            numbers.append(float(v))
+        except OverflowError:
+            numbers.append(math.inf)  # not finite: repair_values resets it
+    return numbers
+
+
+def _output(o: Any, k: int, n_inputs: int, path: Path, warnings: list[str]) -> Output:
+    at = f"{path}: outputs[{k}]"
+    _check_output_fields(o, at)
+    try:
         output = Output(**o)
         make_model(output.model, output.is_classifier)
-    except (TypeError, ValueError) as e:
-        raise ProjectError(f"{path}: outputs[{k}]: {e}") from e
-    if output.inputs is not None and not all(0 <= i < n_inputs for i in output.inputs):
-        raise ProjectError(f"{path}: outputs[{k}].inputs: input numbers must be 0..{n_inputs - 1}")
+    except (TypeError, ValueError, ArithmeticError) as e:
+        raise ProjectError(f"{at}: {e}") from None
+    if output.inputs is not None:
+        chosen = sorted(set(output.inputs))
+        if not chosen:
+            raise ProjectError(f"{at}.inputs: an output needs at least one input (null: all)")
+        if not 0 <= chosen[0] <= chosen[-1] < n_inputs:
+            raise ProjectError(f"{at}.inputs: input numbers must be 0..{n_inputs - 1}")
+        output.inputs = chosen
+    if name_problem(output.name, "name"):
+        output.name = _renamed(
+            output.name, f"outputs-{k + 1}", f"outputs[{k}].name", path, warnings
+        )
+    if output.is_classifier and output.classes > MAX_CLASSES:
+        warnings.append(
+            f"{at}.classes: {short(output.classes)} classes are too many: cut to {MAX_CLASSES:,}"
+        )
+        output.classes = MAX_CLASSES
     return output
 
 
@@ -155,17 +254,27 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _check_output_fields(o: Any) -> None:
-    """TypeError naming the field whose JSON value has the wrong type (or is unknown)."""
+def _check_output_fields(o: Any, at: str) -> None:
+    """ProjectError naming the field (`outputs[0].inputs`) whose JSON value has the wrong
+    type, or is unknown; `at` is where the output is (`project.json: outputs[0]`)."""
     if not isinstance(o, dict):
-        raise TypeError("each output must be a JSON object")
+        raise ProjectError(f"{at}: each output must be a JSON object")
     for key, value in o.items():
         types = _FIELD_TYPES.get(key)
         if types is None:
-            raise TypeError(f"unknown field {key!r}; the fields are: {', '.join(_FIELD_TYPES)}")
+            raise ProjectError(
+                f"{at}.{field_name(key)}: unknown field; the fields are: {', '.join(_FIELD_TYPES)}"
+            )
         numeric = types in ((int, float), (int,))
         if not isinstance(value, types) or (numeric and isinstance(value, bool)):
             names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-            raise TypeError(f"field {key!r} must be {names}, not {value!r}")
-    if isinstance(o.get("inputs"), list) and not all(_is_number(i) for i in o["inputs"]):
-        raise TypeError("field 'inputs' must list input numbers")
+            raise ProjectError(f"{at}.{key}: must be {names}, not {short(value)}")
+    inputs = o.get("inputs")
+    if isinstance(inputs, list) and not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in inputs
+    ):
+        raise ProjectError(
+            f"{at}.inputs: must list whole input numbers (0-based), or be null for all"
+        )
+    if "name" not in o:
+        raise ProjectError(f"{at}: missing field 'name'")

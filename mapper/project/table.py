@@ -6,15 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
 
 from mapper.core.examples import ExampleRows
-from mapper.core.outputs import Output
+from mapper.core.outputs import MAX_CLASSES, Output
 from mapper.errors import ProjectError
+
+from .reading import short
 
 
 def header(input_names: Iterable[str], output_names: Iterable[str]) -> list[str]:
@@ -48,39 +50,93 @@ def rows_text(rows: ExampleRows, head: list[str] | None = None) -> str:
     return buf.getvalue()
 
 
-@dataclass
-class Columns:
-    """Example columns as they are read, row by row."""
+CHUNK = 4096  # rows gathered in lists before they become arrays: memory stays near the data's
 
-    rounds: list[int] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    inputs: list[list[float]] = field(default_factory=list)
-    outputs: list[list[float]] = field(default_factory=list)
-    mask: list[list[bool]] = field(default_factory=list)
+
+class Columns:
+    """Example columns as they are read, row by row (with the line each came from), kept as
+    arrays every CHUNK rows so that a big file costs about what its numbers do."""
+
+    def __init__(self) -> None:
+        self._blocks: list[tuple[np.ndarray, ...]] = []
+        self._n = 0
+        self._clear()
+
+    def _clear(self) -> None:
+        self._rounds: list[int] = []
+        self._times: list[float] = []
+        self._inputs: list[list[float]] = []
+        self._outputs: list[list[float]] = []
+        self._mask: list[list[bool]] = []
+        self._lines: list[int] = []
 
     def __len__(self) -> int:
-        return len(self.rounds)
+        return self._n
 
     def add(
-        self, round_: int, time: float, inputs: list[float], values: list[float], mask: list[bool]
+        self,
+        round_: int,
+        time: float,
+        inputs: list[float],
+        values: list[float],
+        mask: list[bool],
+        line: int = 0,
     ) -> None:
-        """One row: its round, time, inputs, output values and which outputs it has."""
-        self.rounds.append(round_)
-        self.times.append(time)
-        self.inputs.append(inputs)
-        self.outputs.append(values)
-        self.mask.append(mask)
+        """One row: its round, time, inputs, output values, which outputs it has, and the
+        line of the file it was read from (0: not from a file)."""
+        self._rounds.append(round_)
+        self._times.append(time)
+        self._inputs.append(inputs)
+        self._outputs.append(values)
+        self._mask.append(mask)
+        self._lines.append(line)
+        self._n += 1
+        if len(self._rounds) >= CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._rounds:
+            return
+        n = len(self._rounds)
+        self._blocks.append(
+            (
+                np.asarray(self._rounds, dtype=np.int64),
+                np.asarray(self._times, dtype=np.float64),
+                np.asarray(self._inputs, dtype=np.float64).reshape(n, -1),
+                np.asarray(self._outputs, dtype=np.float64).reshape(n, -1),
+                np.asarray(self._mask, dtype=bool).reshape(n, -1),
+                np.asarray(self._lines, dtype=np.int64),
+            )
+        )
+        self._clear()
+
+    def extend(self, other: Columns) -> None:
+        """Append every row of `other`."""
+        self._flush()
+        other._flush()
+        self._blocks.extend(other._blocks)
+        self._n += other._n
+
+    def _column(self, k: int, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+        self._flush()
+        parts = [b[k].reshape(len(b[0]), *shape) for b in self._blocks]
+        if not parts:
+            return np.zeros((0, *shape), dtype=dtype)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def rows(self, n_in: int, n_out: int) -> ExampleRows:
-        n = len(self.rounds)
         return ExampleRows(
-            ids=np.arange(1, n + 1, dtype=np.int64),
-            inputs=np.asarray(self.inputs, dtype=np.float64).reshape(n, n_in),
-            outputs=np.asarray(self.outputs, dtype=np.float64).reshape(n, n_out),
-            mask=np.asarray(self.mask, dtype=bool).reshape(n, n_out),
-            rounds=np.asarray(self.rounds, dtype=np.int64),
-            times=np.asarray(self.times, dtype=np.float64),
+            ids=np.arange(1, self._n + 1, dtype=np.int64),
+            inputs=self._column(2, (n_in,), np.float64),
+            outputs=self._column(3, (n_out,), np.float64),
+            mask=self._column(4, (n_out,), bool),
+            rounds=self._column(0, (), np.int64),
+            times=self._column(1, (), np.float64),
         )
+
+    def lines(self) -> np.ndarray:
+        """The line each row was read from, in order (0 where not from a file)."""
+        return self._column(5, (), np.int64)
 
 
 def concat(a: ExampleRows, b: ExampleRows) -> ExampleRows:
@@ -102,10 +158,9 @@ def read_rows(
     input_names: list[str],
     outputs: list[Output],
     first_line: int,
-    strict: bool = True,
 ) -> Columns:
-    """Parse CSV rows (header already read). `strict` also checks classes and hard limits
-    (examples.csv); the journal, written by the engine itself, is only checked for numbers."""
+    """Parse CSV rows (header already read): the right number of columns, a round, a time,
+    finite numbers. The outputs' own rules (classes, hard limits) are `repair`'s."""
     width = 2 + len(input_names) + len(outputs)
     columns = Columns()
     for line, cells in enumerate(lines, start=first_line):
@@ -117,8 +172,12 @@ def read_rows(
                 f"{at}: {len(cells)} columns, expected {width} (round, time, "
                 f"{len(input_names)} inputs, {len(outputs)} outputs); fix or delete that line"
             )
-        parse_row(cells, input_names, outputs, at, columns, strict)
+        parse_row(cells, input_names, outputs, at, columns, line)
     return columns
+
+
+MAX_ROUND = 1_000_000_000  # recording rounds: far more than any rehearsal makes
+_ROUND = re.compile(r"\s*\+?([0-9]{1,10})\s*", re.ASCII)
 
 
 def parse_row(
@@ -127,41 +186,103 @@ def parse_row(
     outputs: list[Output],
     where: str,
     columns: Columns,
-    strict: bool = True,
+    line: int = 0,
 ) -> None:
     n_in = len(input_names)
+    round_ = _round(cells[0], where)
+    stamp = _time(cells[1], where)
+    texts = cells[2 : 2 + n_in]
     try:
-        round_ = int(cells[0])
-        stamp = datetime.fromisoformat(cells[1]).timestamp()
-    except ValueError as e:
-        raise ProjectError(
-            f"{where}: round must be a whole number and time an ISO date ({e})"
-        ) from None
-    inputs = [_cell(c, where, f"input {k + 1}") for k, c in enumerate(cells[2 : 2 + n_in])]
+        inputs = [float(c) for c in texts]
+    except ValueError:
+        inputs = []
+    if len(inputs) != n_in or not math.isfinite(sum(inputs)):  # says which cell, and why
+        inputs = [_cell(c, where, f"input {k + 1}") for k, c in enumerate(texts)]
     values, mask = [], []
     for o, c in zip(outputs, cells[2 + n_in :]):
         if c.strip() == "":
             values.append(math.nan)
             mask.append(False)
-            continue
-        value = _cell(c, where, f"output {o.name!r}")
-        problem = o.check_value(value) if strict else None
-        if problem is None and strict and o.is_classifier and value == 0:
-            problem = f"{o.name}: class 0 (no class) cannot be learned; leave the cell empty"
-        if problem is None and strict and o.hard_limits and not o.min <= value <= o.max:
-            problem = f"{o.name}: {value} is outside its hard limits [{o.min}, {o.max}]"
-        if problem:
-            raise ProjectError(f"{where}: {problem}")
-        values.append(value)
-        mask.append(True)
-    columns.add(round_, stamp, inputs, values, mask)
+        else:
+            values.append(_cell(c, where, f"output {o.name!r}"))
+            mask.append(True)
+    columns.add(round_, stamp, inputs, values, mask, line)
+
+
+def _round(text: str, where: str) -> int:
+    match = _ROUND.fullmatch(text)
+    if match is None or int(match.group(1)) > MAX_ROUND:
+        raise ProjectError(
+            f"{where}: round is {short(text)}; it must be a whole number 0..{MAX_ROUND:,}"
+        )
+    return int(match.group(1))
+
+
+def _time(text: str, where: str) -> float:
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except (ValueError, OverflowError, OSError) as e:
+        raise ProjectError(
+            f"{where}: time is {short(text)}; it must be an ISO 8601 date such as "
+            f"2026-01-01T12:00:00+00:00 ({e})"
+        ) from None
 
 
 def _cell(text: str, where: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ProjectError(f"{where}: {what} is {text!r}, not a number") from None
+        raise ProjectError(f"{where}: {what} is {short(text)}, not a number") from None
     if not math.isfinite(value):
-        raise ProjectError(f"{where}: {what} is {text}; examples must be finite numbers")
+        raise ProjectError(
+            f"{where}: {what} is {text.strip()[:40]}; examples must be finite numbers"
+        )
     return value
+
+
+def repair(rows: ExampleRows, lines: np.ndarray, outputs: list[Output], where: str) -> list[str]:
+    """Make rows that break an output's rule usable again, in place, and say what changed
+    (for files written before the rule, or edited by hand): values outside hard limits are
+    clamped to them; a class beyond an output's count raises the count (while it is at most
+    MAX_CLASSES); a cell that is no class (0, 2.5, -1) is left unrecorded. Nothing is
+    refused: the project opens, and the next save keeps the repair."""
+    notes = []
+    for j, o in enumerate(outputs):
+        have = rows.mask[:, j]
+        if not have.any():
+            continue
+        v = rows.outputs[:, j]
+        if o.is_classifier:
+            no_class = have & ((v != np.floor(v)) | (v < 1) | (v > MAX_CLASSES))
+            if no_class.any():
+                notes.append(
+                    f"{where}: {o.name}: {_which(no_class, lines)} with no class 1.."
+                    f"{MAX_CLASSES:,} (e.g. {v[no_class][0]:g}): left unrecorded for {o.name}"
+                )
+                rows.outputs[no_class, j] = np.nan
+                rows.mask[no_class, j] = False
+            high = have & ~no_class & (v > o.classes)
+            if high.any():
+                top = int(v[high].max())
+                notes.append(
+                    f"{where}: {o.name}: classes up to {top} in {_which(high, lines)}, more "
+                    f"than its {o.classes}: it now has {top} classes"
+                )
+                o.classes = top
+        elif o.hard_limits:
+            outside = have & ((v < o.min) | (v > o.max))
+            if outside.any():
+                notes.append(
+                    f"{where}: {o.name}: {_which(outside, lines)} outside its hard limits "
+                    f"[{o.min:g}, {o.max:g}] (from {v[outside].min():g} to "
+                    f"{v[outside].max():g}): clamped to them"
+                )
+                rows.outputs[outside, j] = np.clip(v[outside], o.min, o.max)
+    return notes
+
+
+def _which(selected: np.ndarray, lines: np.ndarray) -> str:
+    n = int(selected.sum())
+    first = int(lines[selected][0]) if len(lines) == len(selected) else 0
+    where = f" (the first on line {first})" if first else ""
+    return f"{n} example{'s' if n != 1 else ''}{where}"

@@ -53,6 +53,7 @@ def open_instrument(
             opening.folder,
             fallback_port=options.network.fallback_port,
             allowed_dirs=options.network.allowed_dirs,
+            consent=options.play.consent(),
         )
     except OSError as e:
         raise CannotListen(f"cannot listen on {osc.listen}: {e.strerror or e}") from e
@@ -88,6 +89,9 @@ def _start(
             f"recovered {session.recovered} examples from the journal (recorded after the last "
             "save)"
         )
+    # what loading repaired (clamped, renamed) and a listen host kept to this machine
+    instrument.warnings += opening.project.warnings
+    instrument.warnings += options.network.warnings(opening.project.osc)
     if instrument.training:
         instrument.news.append(
             f"training {', '.join(instrument.training)} from {len(session.engine.examples)} "

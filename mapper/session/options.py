@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mapper.errors import GeneratorError
+from mapper.generators.consent import ModelConsent
 from mapper.generators.tempo import check_bpm
-from mapper.osc.settings import OSCSettings
+from mapper.osc.settings import DEFAULT_LISTEN, OSCSettings
 
 GeneratorKind = Literal["rhythm", "torchscript"]
 RHYTHM: GeneratorKind = "rhythm"
@@ -53,6 +54,21 @@ class PlayOptions:
     midi: str | None = None  # rhythm: a MIDI port for the hits
     audio: bool = False  # the speakers
     record_audio: str | None = None  # torchscript: a WAV file of what plays
+    trust_models: bool = False  # --trust-models: the TorchScript models inside project folders
+    trusted_folders: frozenset[Path] = frozenset()  # projects whose models the user said yes to
+
+    def consent(self) -> ModelConsent:
+        """Which model files may load this run: the one --generator names, and the programs
+        inside project folders only with --trust-models (or a yes for that folder)."""
+        named = self.generator.model if self.generator is not None else None
+        consent = ModelConsent.naming(named, every_project=self.trust_models)
+        for folder in self.trusted_folders:
+            consent = consent.allowing(folder)
+        return consent
+
+    def trusting(self, folder: Path) -> PlayOptions:
+        """These options, with the user's yes to the models inside `folder`."""
+        return dataclasses.replace(self, trusted_folders=self.trusted_folders | {folder})
 
     def kind(self, project_generator: dict[str, Any] | None) -> str | None:
         """The generator type this run plays (the command line's, else the project's)."""
@@ -131,13 +147,28 @@ class NetworkOptions:
     fallback_port: bool = False  # the listening port is taken: take a free one (the TUI)
 
     def apply(self, saved: OSCSettings) -> OSCSettings:
-        """The project's settings with this run's --listen and --send."""
+        """The project's settings with this run's --listen and --send. A project file never
+        opens the instrument beyond this machine by itself: without --listen, a listen host
+        that is not loopback is replaced by 127.0.0.1 for this run (`warnings` says so)."""
         osc = dataclasses.replace(saved)
         if self.listen is not None:
             osc.listen_host, osc.listen_port = self.listen
+        elif saved.listens_beyond_this_machine:
+            osc.listen_host = DEFAULT_LISTEN[0]
         if self.send is not None:
             osc.send_host, osc.send_port = self.send
         return osc
+
+    def warnings(self, saved: OSCSettings) -> list[str]:
+        """What `apply` changed that the performer should know: a project's listen host
+        beyond this machine, kept to loopback for this run."""
+        if self.listen is not None or not saved.listens_beyond_this_machine:
+            return []
+        return [
+            f"the project listens on {saved.listen_host}; listening on {DEFAULT_LISTEN[0]} only "
+            f"(this machine). To let other machines play it, add --listen "
+            f"0.0.0.0:{saved.listen_port}"
+        ]
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,21 @@ def settings_to_play(
     if spec.get("type", RHYTHM) == RHYTHM and options.bpm is not None:
         spec = {**spec, "bpm": options.bpm}
     return spec
+
+
+def model_problem(
+    options: PlayOptions, saved: dict[str, Any] | None, folder: Path | None
+) -> str | None:
+    """Why the generator this run would play may not load its model file (see
+    mapper.generators.consent), or None when it may, or when nothing plays."""
+    if not options.wanted(saved):
+        return None
+    return options.consent().problem(settings_to_play(options, saved, folder), folder)
+
+
+def asks_for_trust(options: PlayOptions, saved: dict[str, Any] | None, folder: Path | None) -> bool:
+    """True when only the user's yes to the models inside `folder` stands between this run and
+    its generator's model (the TUI asks; headless says to add --trust-models)."""
+    if folder is None or model_problem(options, saved, folder) is None:
+        return False
+    return model_problem(options.trusting(folder), saved, folder) is None

@@ -8,6 +8,7 @@ at start, same generator, same save on close.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -17,8 +18,9 @@ from typing import Any
 
 from mapper.core.engine import Engine, EngineError, EventSink
 from mapper.core.examples import ExampleRows
+from mapper.errors import MapperError, ProjectError
+from mapper.generators.consent import ModelConsent, model_file
 from mapper.generators.player import Player
-from mapper.generators.registry import MODEL_FILE_KEYS
 from mapper.generators.routing import Routing
 from mapper.models.warmup import warm_up
 from mapper.osc.control import make_project_controls
@@ -31,7 +33,9 @@ from mapper.project import (
     holds_project,
     load_project,
 )
+from mapper.project.lock import FolderLock, lock_folder
 from mapper.project.saver import ProjectSaver
+from mapper.session.model_files import carry_model_file
 from mapper.session.options import PlayOptions
 
 log = logging.getLogger("mapper.session")
@@ -54,8 +58,10 @@ class Session:
         folder: Path | None,
         fallback_port: bool = False,
         allowed_dirs: Sequence[Path] = (),
+        consent: ModelConsent | None = None,
     ) -> None:
         self.allowed_dirs = list(allowed_dirs)  # where OSC may save and open projects by path
+        self.consent = consent or ModelConsent()  # which model files may load (never others)
         self.switches = 0  # how many times open_project replaced the engine (UIs: re-read it)
         self._switch = threading.RLock()
         self.project = project
@@ -64,14 +70,19 @@ class Session:
         self.saver = ProjectSaver(folder, self.engine, project) if folder is not None else None
         self.recovered = project.recovered  # examples recovered from the journal at load
         self.listen_problem = ""
+        self._lock = _hold(folder)  # one gesture-mapper per folder, before anything writes
         try:
-            self.server = OSCServer(self.engine, osc)
-        except OSError as e:
-            if not fallback_port:
-                raise
-            self.listen_problem = f"cannot listen on {osc.listen}: {e.strerror or e}"
-            osc = dataclasses.replace(osc, listen_port=0)
-            self.server = OSCServer(self.engine, osc)
+            try:
+                self.server = OSCServer(self.engine, osc)
+            except OSError as e:
+                if not fallback_port:
+                    raise
+                self.listen_problem = f"cannot listen on {osc.listen}: {e.strerror or e}"
+                osc = dataclasses.replace(osc, listen_port=0)
+                self.server = OSCServer(self.engine, osc)
+        except BaseException:
+            self.release()
+            raise
         self.osc = osc
         self._add_project_controls()
         self._event_sinks: list[EventSink] = []  # kept for the engines of later projects
@@ -125,7 +136,8 @@ class Session:
         return names
 
     def _save_soon(self) -> object:
-        """Save from a worker thread (for OSC's save: the receive thread must not wait)."""
+        """Save from the saver's worker (for OSC's save: the receive thread must not wait;
+        a burst of saves is one write, see ProjectSaver.save_soon)."""
         if self.saver is None:
             raise EngineError("no project folder to save to: start with a PROJECT_DIR")
         return self.saver.save_soon()
@@ -138,24 +150,34 @@ class Session:
 
     def save_as(self, folder: Path) -> None:
         """Save into another folder, which then becomes this project's folder. A generator's
-        model file named relative to the old folder is named from the new one (relative when
-        it lies inside it, else absolute), so the saved project still finds it."""
+        model file inside the old folder is copied into the new one (a project holds its own
+        model: see mapper.generators.consent); one elsewhere is named from the new folder."""
         holds_project(folder, EngineError)  # never over someone's files
+        lock = _hold(folder, EngineError)  # nor into a folder another gesture-mapper holds
         generator = self.project.generator
         before = dict(generator or {})
-        rebase_model_path(generator, self.folder, folder)
+        allowed = self.consent.problem(before, self.folder) is None
+        copy: Path | None = None
         self.project = dataclasses.replace(self.project, name=folder.name)
         saver = ProjectSaver(folder, self.engine, self.project)
         try:
+            copy = carry_model_file(generator, self.folder, folder)
             saver.save_now()
-        except OSError:
+        except BaseException:
             if generator:  # still this folder's project: its model path as it was
                 generator.update(before)
+            if copy is not None and copy.resolve() != model_file(before, self.folder):
+                copy.unlink(missing_ok=True)
+            if lock is not None:
+                lock.release()
             raise
+        if allowed and self.folder is not None:  # the model the user let run, in its new home
+            self.consent = self.consent.allowing(folder)
         if self.saver is not None:
             self.saver.stop()
         saver.start()
         self.folder, self.saver = folder, saver
+        self._hold_instead(lock)
 
     def attach_player(
         self, settings: dict[str, Any] | None = None, device: str | None = None
@@ -165,10 +187,12 @@ class Session:
         else the shipped rhythm model; `device` default: the routing's. The new player's
         control addresses (/mapper/rhythm/..., /mapper/neural/...) join the server's, its
         hits and replies go to the OSC send target, and the project saves its settings.
-        Not started: see `play`. GeneratorError if it cannot be opened."""
+        Not started: see `play`. GeneratorError if it cannot be opened; ModelNotTrusted if
+        its model file may not load (see `consent`)."""
         from mapper.generators.registry import open_player
 
         spec = dict(settings or self.project.generator or {"type": "rhythm"})
+        self.consent.check(spec, self.folder)
         player = open_player(
             spec,
             self.engine,
@@ -223,22 +247,44 @@ class Session:
         """OSC's save [path], load path and runNewProject path, for this session."""
         self.server.controls.update(
             make_project_controls(
-                self.engine, self.allowed_dirs, self._save_soon, self._save_as, self.open_project
+                self.engine,
+                self.server.jobs,  # closed with the server (close, open_project)
+                self.allowed_dirs,
+                self._save_soon,
+                self._save_as,
+                self.open_project,
             )
         )
 
     def _save_as(self, folder: Path) -> None:
+        """OSC's save PATH: into a new or empty folder only, never over a project, nor into a
+        folder of other files (holds_project refuses those)."""
         with self._switch:
+            if holds_project(folder, EngineError):
+                raise EngineError(
+                    f"{folder} holds a project already: save PATH makes a new project, in a "
+                    "new or empty folder only (an existing project is never written over)"
+                )
             self.save_as(folder)
 
-    def open_project(self, folder: Path, run: bool = False, drop_unsaved: bool = False) -> None:
+    def open_project(
+        self, folder: Path, run: bool = False, drop_unsaved: bool = False, trust: bool = False
+    ) -> None:
         """Open another project folder in place of this one, on the same listening port
         (OSC's load and runNewProject). This project is saved first if it has a folder; if it
         has none, its examples are refused to be dropped unless `drop_unsaved` (the TUI asks).
-        ProjectError, EngineError or OSError before the switch leave this one playing.
-        The engine is a new one: read `session.engine` again (`switches` counts the swaps)."""
-        with self._switch:
+        A project whose model file may not load is refused (ModelNotTrusted) unless `trust`:
+        the user said yes to the models in its folder (the TUI asks; OSC never says yes).
+        ProjectError, EngineError, GeneratorError or OSError before the switch leave this one
+        playing. The engine is a new one: read `session.engine` again (`switches` counts)."""
+        with self._switch, contextlib.ExitStack() as undo:
+            lock = _hold(folder)  # before it is read: its unfinished save is ours to finish
+            if lock is not None:
+                undo.callback(lock.release)  # unless the switch happens
             project, rows = load_project(folder)
+            consent = self.consent.allowing(folder) if trust else self.consent
+            consent.check(project.generator, folder)  # nothing runs that the user did not allow
+            self.consent = consent
             engine = engine_from_project(project, rows)
             for sink in self._event_sinks:
                 engine.add_event_sink(sink)
@@ -250,7 +296,7 @@ class Session:
                     "(/mapper/control/save PATH)"
                 )
             port = self.listen_address[1]
-            self.close()
+            self.close(keep_lock=True)  # until the switch: then the new folder's
             self.player = None  # closed with the old project
             osc = dataclasses.replace(
                 self.osc,
@@ -259,6 +305,8 @@ class Session:
                 output_address=project.osc.output_address,
             )
             self.project, self.folder, self.recovered = project, folder, project.recovered
+            undo.pop_all()
+            self._hold_instead(lock)
             self.engine = engine
             self.saver = ProjectSaver(folder, engine, project)
             self.server = OSCServer(engine, osc)
@@ -271,10 +319,28 @@ class Session:
                     self._play(None, later=True)
                 except Exception as e:  # the project is open and plays: only its generator
                     log.warning("%s: the generator cannot play: %s", folder, e)  # is silent
+            for line in project.warnings:  # what loading repaired, said where logs go
+                log.warning("%s", line)
             log.info("opened %s (%d examples)", folder, len(engine.examples))
 
-    def close(self) -> None:
-        """Stop training and listening. Does not save: call save() first if you want to.
+    def _hold_instead(self, lock: FolderLock | None) -> None:
+        """This session's folder changed: hold the new one's lock, let go of the old one's."""
+        old, self._lock = self._lock, lock
+        if old is not None:
+            old.release()
+
+    def release(self) -> None:
+        """Let go of the project folder's lock (mapper.project.lock): another gesture-mapper
+        may open the folder then. close() does, unless asked to keep it for a last save; the
+        end of the process lets go of it in any case, a kill or a crash included."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def close(self, keep_lock: bool = False) -> None:
+        """Stop training and listening, and let go of the folder's lock (another
+        gesture-mapper may open it then). Does not save: call save() first if you want to;
+        to save after closing, `keep_lock` until then (release(), or the end of the process).
         Waits for a project switch under way (OSC's load), so it never closes half of one."""
         with self._switch:  # reentrant: open_project closes the old project through here
             if self.player is not None:
@@ -284,21 +350,20 @@ class Session:
             self.server.close()
             if self.saver is not None:
                 self.saver.stop()  # the journal holds every example; a save still works
+            if not keep_lock:
+                self.release()
 
 
-def rebase_model_path(spec: dict[str, Any] | None, old: Path | None, new: Path) -> None:
-    """Rewrite, in place, a generator's relative model path (torchscript's "path", the drum
-    model's "weights") saved from folder `old` (None: the working directory) so that it names
-    the same file from folder `new`. Absolute paths are left as they are. In place: the
-    project and its saver hold the same dict."""
-    if not spec:
-        return
-    key = MODEL_FILE_KEYS.get(str(spec.get("type", "rhythm")))
-    value = spec.get(key) if key else None
-    if not key or not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
-        return
-    target = ((old if old is not None else Path.cwd()) / value).resolve()
+def _hold(folder: Path | None, error: type[MapperError] = ProjectError) -> FolderLock | None:
+    """The lock of a session's folder: `error` if another gesture-mapper holds it. A folder
+    whose lock file cannot be made (not writable) opens without one: nothing can be saved
+    there either, and the save that fails says so."""
+    if folder is None:
+        return None
     try:
-        spec[key] = target.relative_to(new.expanduser().resolve()).as_posix()
-    except ValueError:
-        spec[key] = str(target)
+        return lock_folder(folder, error)
+    except OSError as e:
+        log.warning(
+            "%s: cannot lock the folder (%s): another gesture-mapper could open it", folder, e
+        )
+        return None

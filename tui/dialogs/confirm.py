@@ -1,6 +1,9 @@
-"""A yes/no question before something that cannot be undone."""
+"""A yes/no question before something that cannot be undone, or a program runs."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,3 +39,13 @@ class Confirm(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+def trust_question(folder: Path, generator: dict[str, Any] | None, no: str) -> str:
+    """The question before a project's own TorchScript model (a program) runs; `no` says
+    what n does."""
+    model = str((generator or {}).get("path", "")) or "a TorchScript model"
+    return (
+        f"{folder} plays {model}: a TorchScript model is a program that runs with your "
+        f"permissions. Run it? Only if you trust where the project came from (n: {no})"
+    )

@@ -63,7 +63,8 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
     def on_mount(self) -> None:
         self.set_interval(REFRESH, self.tick)
         self.tick()
-        self.query_one(OutputsPanel).focus()
+        with contextlib.suppress(NoMatches):  # not composed: the app is closing (a project
+            self.query_one(OutputsPanel).focus()  # that could not open, see open_session)
 
     # ---- the live view ------------------------------------------------------------------
     def tick(self) -> None:

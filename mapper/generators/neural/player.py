@@ -98,6 +98,7 @@ class NeuralPlayer(Steered):
         self.recorders: list[WavRecorder] = []
         self._control: ThreadPoolExecutor | None = None  # OSC's start and stop, in order
         self._control_lock = threading.Lock()
+        self._wanted: tuple[str, Callable[[], None]] | None = None  # the latest start or stop
 
     # ---- what a display shows --------------------------------------------------------------
     def describe(self, output_names: Sequence[str], send: str) -> list[str]:
@@ -209,11 +210,23 @@ class NeuralPlayer(Steered):
         }
 
     def _in_background(self, name: str, action: Callable[[], None]) -> None:
-        """Run a start or stop on the player's own thread, one after the other, in order."""
+        """Run a start or stop on the player's own thread. Only the latest request waits: a
+        flood of them is one start or stop, never a queue that grows with every message."""
         with self._control_lock:
+            idle = self._wanted is None
+            self._wanted = (name, action)
             if self._control is None:
                 self._control = ThreadPoolExecutor(1, thread_name_prefix="mapper-neural-control")
-            self._control.submit(self._logged, name, action)
+            if idle:
+                self._control.submit(self._do_wanted)
+
+    def _do_wanted(self) -> None:
+        while True:
+            with self._control_lock:
+                wanted, self._wanted = self._wanted, None
+            if wanted is None:
+                return
+            self._logged(*wanted)
 
     @staticmethod
     def _logged(name: str, action: Callable[[], None]) -> None:
