@@ -285,7 +285,9 @@ def test_set_limits_over_osc_never_makes_a_project_that_does_not_open(make_rig, 
     assert "2 recorded examples lie outside" in rig.engine.counters.last_control_error
     project = project_from_engine(rig.engine, Project("x", [], [], OSCSettings()))
     save_project(tmp_path / "x", project, rig.engine.examples.snapshot())
-    assert len(load_project(tmp_path / "x")[1]) == 2
+    reopened, rows = load_project(tmp_path / "x")
+    assert rows.outputs[:, 0].tolist() == [0.8, 0.8]  # as recorded: nothing to repair
+    assert reopened.warnings == [] and not reopened.outputs[0].hard_limits
 
 
 def clamp_case(saved: Path) -> None:

@@ -83,10 +83,10 @@ def test_save_as_copies_a_model_inside_the_old_folder_into_the_new_one(tmp_path:
         again.close()
 
 
-def test_save_as_into_the_folder_that_holds_the_model_makes_the_path_relative(tmp_path):
+def test_save_as_refuses_a_folder_of_other_files_or_a_project_and_changes_nothing(tmp_path):
     old, new = tmp_path / "a", tmp_path / "b"
     new.mkdir()
-    write_toy(new / "toy.ts")  # a folder holding only the model: "only other files"
+    model = write_toy(new / "toy.ts")  # a folder holding only the model: "only other files"
     spec = {"type": "torchscript", "path": "../b/toy.ts", "steer": 2}  # named on the command line
     session = opened(toy_project("a", spec), old, ModelConsent.naming(new / "toy.ts"))
     try:
@@ -94,11 +94,13 @@ def test_save_as_into_the_folder_that_holds_the_model_makes_the_path_relative(tm
         with pytest.raises(EngineError, match="only other files"):
             session.save_as(new)
         assert session.project.generator["path"] == "../b/toy.ts"  # refused: untouched
-        (new / "project.json").write_text("{}")  # now it is (the start of) a project folder
-        session.save_as(new)
+        (new / "project.json").write_text("{}")  # someone's project (its start, at least)
+        with pytest.raises(EngineError, match="holds a project already"):
+            session.save_as(new)
+        assert session.folder == old and session.project.generator["path"] == "../b/toy.ts"
     finally:
         session.close()
-    assert saved_generator(new)["path"] == "toy.ts"
+    assert (new / "project.json").read_text() == "{}" and model.is_file()
     assert saved_generator(old)["path"] == "../b/toy.ts"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import unicodedata
 from dataclasses import dataclass, fields
 from typing import Any
@@ -76,8 +77,15 @@ class OSCSettings:
 
 
 def is_loopback(host: str) -> bool:
-    """True for this machine's own addresses (127.x.x.x, ::1, localhost)."""
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    """True for this machine's own addresses: a loopback IP (127.x.x.x, ::1) or `localhost`.
+    Any other name is beyond this machine, whatever it looks like: `127.0.0.1.example.org`
+    is a DNS name that may point anywhere."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _show(value: Any) -> str:

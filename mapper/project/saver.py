@@ -11,7 +11,9 @@ example on disk.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from pathlib import Path
 
 from mapper.core.engine import Engine
@@ -26,6 +28,8 @@ from mapper.project import (
 from mapper.project.journal import Journal, StoreState, read_store, store_state
 
 log = logging.getLogger("mapper.project.saver")
+STOP_WAIT = 10.0  # seconds stop() waits for a save under way
+WARN_EVERY = 5.0  # seconds between "could not save" warnings from the save worker
 
 
 class ProjectSaver:
@@ -39,6 +43,8 @@ class ProjectSaver:
         # one-off command-line overrides); the rest comes from the engine at each save
         self._write_lock = threading.Lock()
         self._count_lock = threading.Lock()
+        self._snapshot_lock = threading.Lock()  # a later number always holds a later state
+        self._last_warning = -math.inf  # monotonic time of the last "could not save" logged
         self._taken = 0
         self._written = 0
         self._waiting: tuple[int, Project, StoreState, ExampleRows] | None = None
@@ -62,16 +68,31 @@ class ProjectSaver:
         self.journal.start()
 
     def stop(self) -> None:
-        """Stop journaling, with every example written (call before a final save_now)."""
+        """Stop journaling, with every example written, and wait for a save under way or
+        waiting (so the folder's lock is never let go while this saver still writes)."""
         self.journal.stop()
+        self.wait_for_saves()
+
+    def wait_for_saves(self, timeout: float = STOP_WAIT) -> bool:
+        """Wait until the save worker has written what waits (False if it is still at it
+        after `timeout` seconds: a disk that hangs; it is logged)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._count_lock:
+                worker = self._worker
+            if worker is None or worker is threading.current_thread():
+                return True
+            worker.join(max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                log.warning("%s: a save is still being written after %g s", self.folder, timeout)
+                return False
 
     def _snapshot(self) -> tuple[int, Project, StoreState, ExampleRows]:
-        with self._count_lock:
+        with self._snapshot_lock:  # numbered and read together: a higher number is newer
             self._taken += 1
-            seq = self._taken
-        project = project_from_engine(self.engine, self.project)
-        state, rows = read_store(self.engine.examples, 0)
-        return seq, project, state, rows
+            project = project_from_engine(self.engine, self.project)
+            state, rows = read_store(self.engine.examples, 0)
+            return self._taken, project, state, rows
 
     def _write(self, seq: int, project: Project, state: StoreState, rows: ExampleRows) -> bool:
         with self._write_lock:
@@ -115,4 +136,7 @@ class ProjectSaver:
                     log.info("saved %s (%d examples)", self.folder, len(snapshot[3]))
             except Exception as e:  # OSError, mostly: the worker lives on for the next save
                 self.engine.counters.save_errors += 1
-                log.warning("could not save %s: %s", self.folder, e)
+                now = time.monotonic()
+                if now - self._last_warning >= WARN_EVERY:  # a flood of saves on a full disk
+                    self._last_warning = now  # is counted, and said once in a while
+                    log.warning("could not save %s: %s", self.folder, e)

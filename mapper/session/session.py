@@ -63,6 +63,7 @@ class Session:
         self.allowed_dirs = list(allowed_dirs)  # where OSC may save and open projects by path
         self.consent = consent or ModelConsent()  # which model files may load (never others)
         self.switches = 0  # how many times open_project replaced the engine (UIs: re-read it)
+        self._closed = False
         self._switch = threading.RLock()
         self.project = project
         self.folder = folder
@@ -151,8 +152,14 @@ class Session:
     def save_as(self, folder: Path) -> None:
         """Save into another folder, which then becomes this project's folder. A generator's
         model file inside the old folder is copied into the new one (a project holds its own
-        model: see mapper.generators.consent); one elsewhere is named from the new folder."""
-        holds_project(folder, EngineError)  # never over someone's files
+        model: see mapper.generators.consent); one elsewhere is named from the new folder.
+        Only into a new or empty folder: EngineError for a project (never written over) or a
+        folder of other files."""
+        if holds_project(folder, EngineError):  # never over someone's files
+            raise EngineError(
+                f"{folder} holds a project already: save as makes a new project, in a new or "
+                "empty folder only (an existing project is never written over)"
+            )
         lock = _hold(folder, EngineError)  # nor into a folder another gesture-mapper holds
         generator = self.project.generator
         before = dict(generator or {})
@@ -257,15 +264,15 @@ class Session:
         )
 
     def _save_as(self, folder: Path) -> None:
-        """OSC's save PATH: into a new or empty folder only, never over a project, nor into a
-        folder of other files (holds_project refuses those)."""
+        """OSC's save PATH (on a worker): as save_as, unless the session closed meanwhile."""
         with self._switch:
-            if holds_project(folder, EngineError):
-                raise EngineError(
-                    f"{folder} holds a project already: save PATH makes a new project, in a "
-                    "new or empty folder only (an existing project is never written over)"
-                )
+            self._refuse_if_closed("save")
             self.save_as(folder)
+
+    def _refuse_if_closed(self, what: str) -> None:
+        """A job queued before close() ran after it: it must not touch the disk any more."""
+        if self._closed:
+            raise EngineError(f"{what}: the project was closed meanwhile")
 
     def open_project(
         self, folder: Path, run: bool = False, drop_unsaved: bool = False, trust: bool = False
@@ -278,6 +285,9 @@ class Session:
         ProjectError, EngineError, GeneratorError or OSError before the switch leave this one
         playing. The engine is a new one: read `session.engine` again (`switches` counts)."""
         with self._switch, contextlib.ExitStack() as undo:
+            self._refuse_if_closed("open")
+            if not holds_project(folder):  # nothing made for a folder that holds nothing
+                raise ProjectError(f"{folder} holds no project.json: nothing to open")
             lock = _hold(folder)  # before it is read: its unfinished save is ours to finish
             if lock is not None:
                 undo.callback(lock.release)  # unless the switch happens
@@ -297,6 +307,7 @@ class Session:
                 )
             port = self.listen_address[1]
             self.close(keep_lock=True)  # until the switch: then the new folder's
+            self._closed = False  # closed only to switch
             self.player = None  # closed with the old project
             osc = dataclasses.replace(
                 self.osc,
@@ -343,6 +354,7 @@ class Session:
         to save after closing, `keep_lock` until then (release(), or the end of the process).
         Waits for a project switch under way (OSC's load), so it never closes half of one."""
         with self._switch:  # reentrant: open_project closes the old project through here
+            self._closed = True  # jobs still queued (OSC's load, save PATH) refuse from now
             if self.player is not None:
                 self.player.close()
             self.engine.cancel_training()
