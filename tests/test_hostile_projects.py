@@ -286,7 +286,7 @@ def test_set_limits_over_osc_never_makes_a_project_that_does_not_open(make_rig, 
     project = project_from_engine(rig.engine, Project("x", [], [], OSCSettings()))
     save_project(tmp_path / "x", project, rig.engine.examples.snapshot())
     reopened, rows = load_project(tmp_path / "x")
-    assert rows.outputs[:, 0].tolist() == [0.8, 0.8]  # as recorded: nothing to repair
+    assert rows.outputs[:, 0].tolist() == pytest.approx([0.8, 0.8])  # as recorded
     assert reopened.warnings == [] and not reopened.outputs[0].hard_limits
 
 
