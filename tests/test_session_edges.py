@@ -148,3 +148,28 @@ def test_a_name_that_only_looks_like_loopback_is_kept_to_this_machine():
         saved = OSCSettings(listen_host=host, listen_port=7000)
         assert NetworkOptions().apply(saved).listen_host == host
         assert NetworkOptions().warnings(saved) == []
+
+
+def test_a_flood_of_saves_copies_nothing_on_the_receive_thread(tmp_path: Path, monkeypatch):
+    from mapper.osc.encoding import encode_bundle
+
+    session = session_on(make_project(tmp_path / "p", examples=2000))
+    readers: list[str] = []
+    real = saver_module.read_store
+
+    def counted(*args, **kwargs):
+        readers.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(saver_module, "read_store", counted)
+    try:
+        session.engine.set_output_names(["after"])
+        flood = encode_bundle([encode_message("/mapper/control/save", [])] * 1800)
+        session.server.handle_datagram(flood)  # as the receive thread does
+        assert threading.current_thread().name not in readers  # no copy of 2,000 rows here
+        assert session.saver is not None and session.saver.wait_for_saves()
+        assert 1 <= len(readers) <= 2  # 1,800 saves asked for: one or two written
+        saved = json.loads((tmp_path / "p" / "project.json").read_text())
+        assert saved["outputs"][0]["name"] == "after"
+    finally:
+        session.close()

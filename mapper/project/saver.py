@@ -47,7 +47,7 @@ class ProjectSaver:
         self._last_warning = -math.inf  # monotonic time of the last "could not save" logged
         self._taken = 0
         self._written = 0
-        self._waiting: tuple[int, Project, StoreState, ExampleRows] | None = None
+        self._wanted = False  # a save asked for (save_soon) that the worker has not started
         self._worker: threading.Thread | None = None  # guarded by _count_lock
         state = store_state(engine.examples)
         self.journal = Journal(folder / JOURNAL_FILE, engine, project.saved, state)
@@ -108,29 +108,28 @@ class ProjectSaver:
         self._write(*self._snapshot())
 
     def save_soon(self) -> bool:
-        """Take a snapshot now and have the save worker write it; failures are counted
-        (save_errors) and logged. False when it merged into a save still waiting (this newer
-        snapshot is written in its place)."""
-        snapshot = self._snapshot()
+        """Have the save worker take a snapshot and write it, soon; failures are counted
+        (save_errors) and logged. Returns at once, without copying anything (the receive
+        thread calls it). False when a save was already waiting: it stands for this one (it
+        snapshots when it starts, so it holds everything asked for until then)."""
         with self._count_lock:
-            waiting = self._waiting
-            merged = waiting is not None
-            if waiting is None or snapshot[0] > waiting[0]:
-                self._waiting = snapshot
+            merged = self._wanted
+            self._wanted = True
             if self._worker is None:
                 self._worker = threading.Thread(target=self._drain, name="mapper-save", daemon=True)
                 self._worker.start()
         return not merged
 
     def _drain(self) -> None:
-        """The save worker: writes the waiting snapshot until none waits, then ends. A daemon:
+        """The save worker: snapshots and writes while a save is wanted, then ends. A daemon:
         at exit, save_now (which waits for a write under way) has the last word."""
         while True:
             with self._count_lock:
-                snapshot, self._waiting = self._waiting, None
-                if snapshot is None:
+                if not self._wanted:
                     self._worker = None
                     return
+                self._wanted = False
+            snapshot = self._snapshot()
             try:
                 if self._write(*snapshot):
                     log.info("saved %s (%d examples)", self.folder, len(snapshot[3]))
