@@ -173,3 +173,18 @@ def test_a_flood_of_saves_copies_nothing_on_the_receive_thread(tmp_path: Path, m
         assert saved["outputs"][0]["name"] == "after"
     finally:
         session.close()
+
+
+def test_set_model_saves_the_plain_type_and_delete_round_of_nothing_says_so(tmp_path: Path):
+    session = session_on(make_project(tmp_path / "p"))
+    try:
+        session.server.handle_datagram(
+            encode_message("/mapper/control/setModel", [1, "\r\rKNN ", "k", 2])
+        )
+        assert session.engine.outputs[0].model == {"type": "knn", "k": 2}
+        session.server.handle_datagram(encode_message("/mapper/control/deleteRound", [1e300], "d"))
+        assert session.engine.counters.control_errors == 1
+        assert "no round 1e+300: nothing deleted" in session.engine.counters.last_control_error
+        assert len(session.engine.examples) == 3
+    finally:
+        session.close()

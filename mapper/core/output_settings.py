@@ -12,7 +12,7 @@ from mapper.core.examples import ExampleStore
 from mapper.core.outputs import Output, name_problem
 from mapper.core.training import Trainer
 from mapper.errors import EngineError
-from mapper.models import make_model
+from mapper.models import default_settings, make_model
 
 
 def refuse(problem: str | None) -> None:
@@ -136,10 +136,11 @@ class OutputSettings:
         output = self.outputs[j]
         try:
             make_model(settings, output.is_classifier)
+            kind = default_settings(settings["type"], output.is_classifier)["type"]
         except ValueError as e:
             raise EngineError(f"{output.name}: {e}") from e
-        with self._lock:
-            output.model = dict(settings)
+        with self._lock:  # saved by its plain name: "\r\rKNN " is knn
+            output.model = {**settings, "type": kind}
             self._trainer.mark_changed([j])
 
     def check_output(self, j: int) -> None:

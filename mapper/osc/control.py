@@ -99,7 +99,9 @@ def make_controls(engine: Engine, jobs: JobRunner) -> dict[str, Handler]:
     def delete_round(args: Sequence[Any]) -> None:
         if len(args) != 1:
             raise EngineError("deleteRound takes one round number")
-        engine.delete_round(_index(args[0], "round") + 1)
+        round_ = _index(args[0], "round") + 1
+        if not len(engine.delete_round(round_)):
+            raise EngineError(f"no round {round_:g}: nothing deleted")
 
     def transport(name: str) -> Handler:
         def handler(args: Sequence[Any]) -> None:
