@@ -188,3 +188,26 @@ def test_set_model_saves_the_plain_type_and_delete_round_of_nothing_says_so(tmp_
         assert len(session.engine.examples) == 3
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("model", ["mlp", "linear", "knn"])
+def test_inputs_far_beyond_what_was_taught_never_send_nan(tmp_path: Path, model: str):
+    from mapper.core.engine import Engine
+
+    engine = Engine(["x", "y"], [Output("level", model={"type": model})])
+    for pose, value in (([0.1, 0.1], 0.2), ([0.9, 0.9], 0.8)):
+        engine.set_values([value], send=False)
+        engine.start_recording()
+        for k in range(5):
+            engine.process_frame([pose[0] + 0.01 * k, pose[1]])
+        engine.stop_recording()
+    engine.train()
+    assert engine.wait_for_training(timeout=60)
+    sent: list[list[float]] = []
+    engine.add_output_sink(sent.append)
+    engine.start_running()
+    engine.process_frame([0.9, 0.9])
+    for frame in ([1e308, 1e308], [1e308, -1e308], [-1e308, 1e308], [3e38, 3e38]):
+        engine.process_frame(frame)
+    assert len(sent) == 5  # every frame answered (none lost to a float32 that cannot carry it)
+    assert all(-3.4e38 < v < 3.4e38 for out in sent for v in out), sent  # never NaN or inf

@@ -48,6 +48,7 @@ class StatusLine:
                 ("control dropped", c.control_dropped),
                 ("send errors", c.send_errors),
                 ("save errors", c.save_errors),
+                ("outputs held", c.held_outputs),
                 ("internal errors", c.internal_errors),
             )
             if count

@@ -20,7 +20,7 @@ import numpy as np
 
 from mapper.core.evaluation import DEFAULT_FOLDS, Evaluation, evaluate_output
 from mapper.core.example_edits import ExampleEdits
-from mapper.core.examples import ExampleRows, ExampleStore
+from mapper.core.examples import ExampleRows, ExampleStore, max_examples
 from mapper.core.frame_plan import FramePlan
 from mapper.core.neighbours import nearest_examples
 from mapper.core.output_settings import OutputSettings, refuse
@@ -30,6 +30,8 @@ from mapper.core.takes import Take
 from mapper.core.training import EventSink, Trainer
 from mapper.core.transport import Smoother, Transport
 from mapper.errors import EngineError
+
+PLAYABLE = 3.4e38  # the largest output OSC's float32 carries (a little under its maximum)
 
 __all__ = [
     "Counters",
@@ -60,6 +62,8 @@ class Engine(OutputSettings):
         self.input_names = list(input_names)
         self.outputs = list(outputs)
         self.examples = ExampleStore(len(self.input_names), len(self.outputs))
+        # the most examples recording adds: their files must open again (core.examples)
+        self.capacity = max_examples(len(self.input_names), len(self.outputs))
         self.values = [o.initial_value for o in self.outputs]
         self.last_inputs: tuple[float, ...] = ()
         self.last_outputs = list(self.values)
@@ -97,7 +101,9 @@ class Engine(OutputSettings):
         self._message_sinks.append(sink)
 
     def add_event_sink(self, sink: EventSink) -> None:
-        """Call `sink(event, detail)` on events: training-done, training-failed, ..."""
+        """Call `sink(event, detail)` on events: training-done, training-failed,
+        training-cancelled, recording-full (recording stopped, or did not start: the project
+        holds as many examples as its files may hold; `detail` says so, for the musician)."""
         self._event_sinks.append(sink)
 
     def _emit(self, values: list[float]) -> None:
@@ -111,13 +117,16 @@ class Engine(OutputSettings):
 
     # ---- the hot path -------------------------------------------------------------------
     def process_frame(self, frame: Sequence[float]) -> None:
-        """One validated input frame: record it, or run the models and send, or just show it."""
+        """One validated input frame: record it (until the project holds `capacity` examples:
+        recording then stops, saying so), or run the models and send, or just show it."""
         self.counters.frames_in += 1
         self.last_inputs = tuple(frame)
         mode = self.mode
         if mode is Mode.RUNNING:
             start = time.perf_counter()
             out = self._frame_plan(frame, self.values)
+            if not -PLAYABLE < sum(out) < PLAYABLE:  # NaN, infinity, or beyond a float32
+                out = self._held(out)
             if self._smoother.seconds > 0:
                 out = self._smoother(out)
             self._emit(out)
@@ -125,6 +134,15 @@ class Engine(OutputSettings):
         elif mode is Mode.RECORDING and self._recording_any:
             self.examples.append(frame, self.values, self._record_mask, self.round, time.time())
             self.counters.recorded += 1
+            if len(self.examples) >= self.capacity:  # one comparison a frame
+                self._recording_full()
+
+    def _held(self, out: list[float]) -> list[float]:
+        """The outputs with each one a model could not play (NaN, infinite, or too big for
+        OSC's float32: inputs far beyond anything taught) held at its last value."""
+        self.counters.held_outputs += 1
+        last = self.last_outputs if len(self.last_outputs) == len(out) else self.values
+        return [v if -PLAYABLE < v < PLAYABLE else float(last[j]) for j, v in enumerate(out)]
 
     def _send_probabilities(self, output: Output, proba: np.ndarray) -> None:
         values = [0.0] * (output.classes + 1)
@@ -145,9 +163,36 @@ class Engine(OutputSettings):
             self._begin_round()
 
     def _begin_round(self) -> None:
-        if self.mode is not Mode.RECORDING:
-            self.round = max(self.round, self.examples.last_round()) + 1
-            self.mode = Mode.RECORDING
+        if self.mode is Mode.RECORDING:
+            return
+        if self.is_full:  # nothing more would open again: say so, and record nothing
+            self._cancel_take()
+            if self.mode is Mode.COUNT_IN:
+                self.mode = Mode.IDLE
+            self._event("recording-full", self._full_message("recording did not start"))
+            return
+        self.round = max(self.round, self.examples.last_round()) + 1
+        self.mode = Mode.RECORDING
+
+    @property
+    def is_full(self) -> bool:
+        """True when the project holds `capacity` examples: recording adds no more."""
+        return len(self.examples) >= self.capacity
+
+    def _recording_full(self) -> None:
+        """The hot path met the capacity: stop the round (every example so far is kept)."""
+        with self._lock:
+            if self.mode is not Mode.RECORDING:
+                return  # stopped meanwhile: said already, or not needed
+            self.stop_recording()
+        self._event("recording-full", self._full_message("recording stopped"))
+
+    def _full_message(self, what: str) -> str:
+        return (
+            f"{what}: the project holds {len(self.examples):,} examples, and one of "
+            f"{self.n_inputs} inputs and {self.n_outputs} outputs may hold {self.capacity:,} "
+            "for its files to open again; delete examples or rounds to record more"
+        )
 
     def stop_recording(self) -> None:
         """End the round (or a count-in); the outputs it touched now need training."""
@@ -269,6 +314,13 @@ class Engine(OutputSettings):
         """Put back the most recently deleted round; returns its number."""
         with self._lock:
             rows = self._edits.take_back_round()
+            if len(self.examples) + len(rows) > self.capacity:
+                self._edits.deleted_rounds.append(rows)  # still there to put back later
+                raise EngineError(
+                    f"round {int(rows.rounds[0])} ({len(rows):,} examples) does not fit: the "
+                    f"project may hold {self.capacity:,} examples for its files to open "
+                    f"again, and holds {len(self.examples):,}; delete some first"
+                )
             self.add_examples(rows)
             return int(rows.rounds[0])
 

@@ -4,6 +4,11 @@ A row's mask says which outputs were recorded in it (Wekinator records only the 
 recording is enabled; the others stay empty and are not trained on). Appending is O(1) and
 takes a lock only for a few microseconds, so the OSC receive thread can record at full rate
 while another thread reads a snapshot for training or the UI.
+
+How many examples a project may hold is bounded by what its files may hold and still open
+again: `max_examples` is the most rows whose CSV text (examples.csv, or a journal holding every
+example) surely stays within TEXT_LIMIT bytes, the size mapper.project.reading reads back.
+Recording stops there (the engine says so); loading never drops a row.
 """
 
 from __future__ import annotations
@@ -13,6 +18,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from mapper.core.outputs import MAX_NAME
+
+MiB = 1024 * 1024
+# the most bytes of CSV text a project's examples may take: mapper.project.reading refuses a
+# bigger examples.csv or journal.csv. 50,000 examples of 63 inputs and 8 outputs take about
+# 70 MB; at most 145,933 such examples are recorded (each counted at its longest, 1,839 bytes)
+TEXT_LIMIT = 256 * MiB
+ROW_TEXT = 64  # a row's round (int64: at most 20 characters), ISO time (32), 2 commas, newline
+CELL_TEXT = 25  # a number at its longest (-1.2345678901234567e-308: 24 characters) and a comma
+NAME_TEXT = 8 * MAX_NAME + 3  # a header cell: a name in UTF-8 (4 bytes a character), quotes
+# doubled, in quotes, and a comma
+FIRST_LINE_TEXT = 4096  # the journal's first line (its base is a save time: about 100 bytes)
+
+
+def text_bound(rows: int, n_inputs: int, n_outputs: int) -> int:
+    """The most bytes `rows` examples can take as CSV text: a journal's first line, the header
+    and the rows, each number at its longest."""
+    cells = n_inputs + n_outputs
+    head = FIRST_LINE_TEXT + 16 + cells * NAME_TEXT
+    return head + rows * (ROW_TEXT + cells * CELL_TEXT)
+
+
+def max_examples(n_inputs: int, n_outputs: int) -> int:
+    """The most examples a project of this shape records: their text surely fits TEXT_LIMIT
+    (one row is kept in hand, for a round put back while a frame is being recorded)."""
+    head = text_bound(0, n_inputs, n_outputs)
+    row = text_bound(1, n_inputs, n_outputs) - head
+    return max(0, (TEXT_LIMIT - head) // row - 1)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class Counters:
     control_dropped: int = 0  # control jobs (evaluations, save-as, opening) refused: too many
     send_errors: int = 0
     save_errors: int = 0
+    held_outputs: int = 0  # frames whose model answer was NaN or infinite: outputs held
     internal_errors: int = 0
     last_control_error: str = ""
     last_latency: float = 0.0  # seconds from a frame handed to the engine to its outputs sent

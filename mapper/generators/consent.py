@@ -24,17 +24,43 @@ PROGRAMS = frozenset({"torchscript"})  # model files that are code when loaded
 
 def model_file(spec: dict[str, Any] | None, folder: Path | None) -> Path | None:
     """The model file a generator's settings name (relative to `folder`), resolved; None when
-    they name none (the shipped drum model)."""
+    they name none (the shipped drum model). ModelNotTrusted (never askable) when the name
+    cannot be resolved (a symbolic link loop, a NUL in it): no file is known to be inside."""
     if not spec:
         return None
     key = MODEL_FILE_KEYS.get(str(spec.get("type", "rhythm")))
     value = spec.get(key) if key else None
-    if not isinstance(value, str) or not value:
+    if not key or not isinstance(value, str) or not value:
         return None
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        path = (folder if folder is not None else Path.cwd()) / path
-    return path.resolve()
+    try:
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = (folder if folder is not None else Path.cwd()) / path
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError) as e:  # RuntimeError: a symlink loop
+        reason = str(e).splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        where, fix = f"{folder}/project.json", "name a model file inside the project folder"
+        if folder is None:
+            where, fix = "the generator's settings", "name a model file that is there"
+        raise ModelNotTrusted(
+            f"{where}: generator.{key} {_short(value)} names no file that can be found "
+            f"({reason}); {fix}"
+        ) from None
+
+
+def _short(value: str, width: int = 60) -> str:
+    """A name as a message shows it: repr (a NUL shows as \\x00), cut to about `width`."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 12]}...({len(text)} chars)"
+
+
+def _resolved(path: str | Path) -> Path:
+    """`path` resolved; as given (absolute) when it cannot be (a loop: nothing loads it)."""
+    p = Path(path).expanduser()
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return p.absolute()
 
 
 @dataclass(frozen=True)
@@ -50,20 +76,23 @@ class ModelConsent:
     @classmethod
     def naming(cls, *paths: str | Path | None, every_project: bool = False) -> ModelConsent:
         """Consent for these files (as given on the command line), resolved."""
-        named = frozenset(Path(p).expanduser().resolve() for p in paths if p)
+        named = frozenset(_resolved(p) for p in paths if p)
         return cls(named, every_project)
 
     def allowing(self, folder: Path) -> ModelConsent:
         """This consent, plus the programs inside `folder` (the user said yes to them)."""
-        return replace(self, folders=self.folders | {folder.expanduser().resolve()})
+        return replace(self, folders=self.folders | {_resolved(folder)})
 
     def problem(self, spec: dict[str, Any] | None, folder: Path | None) -> str | None:
         """Why the model these settings name may not load (one line), or None if it may."""
-        path = model_file(spec, folder)
+        try:
+            path = model_file(spec, folder)
+        except ModelNotTrusted as e:  # a name that cannot be resolved never loads
+            return str(e)
         if path is None or path in self.named or folder is None:
             return None  # no folder: settings this run made (a demo), not a project's
         kind = str((spec or {}).get("type", "rhythm"))
-        home = folder.expanduser().resolve()
+        home = _resolved(folder)
         if not path.is_relative_to(home):
             where = f"{folder}/project.json"
             fix = f"copy it in, or name it on the command line (--generator {kind}:PATH)"

@@ -9,6 +9,19 @@ import numpy as np
 
 from mapper.errors import ModelError
 
+# the numbers (float64) a model's training may hold at once, beyond the examples: 1 GiB. An MLP's
+# layers or a polynomial's terms times the examples; a fit that would need more is refused
+MAX_TRAINING_FLOATS = 2**27
+
+
+def check_training_size(floats: int, what: str, advice: str) -> None:
+    """ModelError unless `floats` numbers fit MAX_TRAINING_FLOATS; `what` needs them."""
+    if floats > MAX_TRAINING_FLOATS:
+        raise ModelError(
+            f"{what} would need {floats * 8 / 2**30:.1f} GB to train, more than "
+            f"{MAX_TRAINING_FLOATS * 8 / 2**30:.0f} GB: {advice}"
+        )
+
 
 def check_examples(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return training inputs as float64 (n, d) and targets as float64 (n,), or raise ModelError."""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from itertools import combinations_with_replacement
 
 import numpy as np
 
-from .base import Model, input_scaling
+from mapper.errors import ModelError
+
+from .base import Model, check_training_size, input_scaling
 
 RIDGE = 1e-8  # a tiny ridge keeps repeated or redundant inputs from blowing up the weights
+MAX_TERMS = 5_000  # a polynomial's terms (degree 2 on 63 inputs has 2,079; degree 3, 45,759)
 _ONE = np.ones(1)
 
 
@@ -32,6 +36,20 @@ def polynomial_terms(n_inputs: int, degree: int) -> np.ndarray:
         for combo in combinations_with_replacement(range(n_inputs), deg)
     ]
     return np.array(rows, dtype=np.intp)
+
+
+def check_terms(n_inputs: int, degree: int, n: int) -> None:
+    """ModelError unless a polynomial of `degree` on `n_inputs` has at most MAX_TERMS terms
+    and its least squares on n examples fit in memory (before a term is made)."""
+    terms = math.comb(n_inputs + degree, degree) - 1
+    what = f"the 'polynomial' model of degree {degree} on {n_inputs} inputs"
+    if terms > MAX_TERMS:
+        raise ModelError(
+            f"{what} has {terms:,} terms, more than {MAX_TERMS:,}: lower its setting 'degree' "
+            "or choose fewer inputs"
+        )
+    advice = "lower its setting 'degree' or choose fewer inputs"
+    check_training_size((n + terms) * terms, f"{what} on {n:,} examples", advice)
 
 
 class LinearRegressor(Model):
@@ -67,6 +85,7 @@ class PolynomialRegressor(Model):
         self._mean_ = mean
         self._inv_scale_ = 1.0 / std
         d = X.shape[1]
+        check_terms(d, int(self.degree), X.shape[0])
         self._terms_ = polynomial_terms(d, int(self.degree))
         # exponent of each input in each term (n_terms, d), for inspection
         self.powers_ = np.stack([(self._terms_ == i).sum(axis=1) for i in range(d)], axis=1)

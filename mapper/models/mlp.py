@@ -7,9 +7,14 @@ from itertools import pairwise
 
 import numpy as np
 
-from .base import Classifier, Model, input_scaling
+from mapper.errors import ModelError
+
+from .base import Classifier, Model, check_training_size, input_scaling
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
+MAX_LAYERS = 8  # hidden layers
+MAX_UNITS = 4096  # units in one hidden layer
+MAX_PARAMETERS = 2**22  # weights and biases in all (4,194,304): L-BFGS keeps 20 times as many
 
 
 def hidden_sizes(hidden: int | Sequence[int]) -> list[int]:
@@ -155,6 +160,25 @@ class Objective:
         return loss, grad
 
 
+def check_size(sizes: list[int], n: int) -> None:
+    """ModelError unless a network of these layer sizes (inputs, hidden..., outputs) has at
+    most MAX_PARAMETERS weights, and its training on n examples fits in memory."""
+    weights = sum((a + 1) * b for a, b in pairwise(sizes))
+    hidden = sizes[1:-1]
+    what = (
+        f"the 'mlp' model's hidden layers {hidden} with {sizes[0]} inputs and {sizes[-1]} outputs"
+    )
+    if weights > MAX_PARAMETERS:
+        raise ModelError(
+            f"{what} have {weights:,} weights, more than {MAX_PARAMETERS:,}: choose smaller "
+            "layers (setting 'hidden') or fewer inputs"
+        )
+    # the examples with a column of ones, and per hidden unit an activation, a slope and a
+    # gradient per example; the outputs' gradients
+    floats = n * (sizes[0] + 1 + 3 * sum(hidden) + sizes[-1])
+    check_training_size(floats, f"{what} on {n:,} examples", "choose smaller layers")
+
+
 class _Network:
     """Shared settings, training and forward pass for both MLP kinds."""
 
@@ -173,8 +197,9 @@ class _Network:
         self.seed = seed
 
     def _train(self, X: np.ndarray, target: np.ndarray, n_out: int, softmax: bool) -> Layers:
-        mean, std = input_scaling(X)
         sizes = [X.shape[1], *hidden_sizes(self.hidden), n_out]
+        check_size(sizes, X.shape[0])
+        mean, std = input_scaling(X)
         Xs = (X - mean) / std
         layers = train_network(
             Xs, target, sizes, softmax, self.max_iter, self.alpha, self.seed, self._stop

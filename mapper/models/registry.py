@@ -1,10 +1,17 @@
-"""Model types, their settings with defaults and checks, and make_model()."""
+"""Model types, their settings with defaults and checks, and make_model().
+
+Every setting is bounded, generously: a project.json or an OSC message (both may come from
+anyone) cannot ask for a model that would take the machine's memory or hours to train. What
+depends on the examples too (an MLP's weights with its inputs, a polynomial's terms) is
+checked when it is trained (mlp.py, linear.py), as a training failure that says why.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -12,7 +19,7 @@ import numpy as np
 from .base import Model, ModelError
 from .knn import KNNClassifier, KNNRegressor
 from .linear import LinearRegressor, PolynomialRegressor
-from .mlp import MLPClassifier, MLPRegressor
+from .mlp import MAX_LAYERS, MAX_PARAMETERS, MAX_UNITS, MLPClassifier, MLPRegressor
 from .naive_bayes import NaiveBayesClassifier
 from .svm import SVMClassifier
 from .tree import AdaBoostClassifier, DecisionTreeClassifier
@@ -77,13 +84,21 @@ def _choice(*options: str) -> Callable[[Any], str]:
     return check
 
 
+MAX_K = 1_000  # neighbours a kNN output follows (each frame sums them)
+MAX_DEPTH = 1_000  # a decision tree's depth (null: as deep as the examples make it)
+MAX_ESTIMATORS = 1_000  # AdaBoost's trees
+MAX_LEAVES = 2**24  # AdaBoost's trees times the leaves each may have (2 ** max_depth)
+MAX_C = 1e6  # an SVM's C: the bigger, the longer libsvm may take (it cannot be cancelled)
+MAX_SEED = 2**63 - 1
+
+
 def _max_depth(v: Any) -> int | None:
     if v is None:
         return None
     try:
-        return _whole(1)(v)
+        return _whole(1, MAX_DEPTH)(v)
     except _Bad:
-        raise _Bad("a whole number, 1 or more, or null for no limit") from None
+        raise _Bad(f"a whole number from 1 to {MAX_DEPTH}, or null for no limit") from None
 
 
 def _gamma(v: Any) -> str | float:
@@ -95,16 +110,38 @@ def _gamma(v: Any) -> str | float:
         raise _Bad("'scale' or a number above 0") from None
 
 
+def _number_at_most(lo: float, hi: float) -> Callable[[Any], float]:
+    """A number above `lo`, at most `hi`."""
+    above = _number(lo, allow_lo=False)
+
+    def check(v: Any) -> float:
+        try:
+            value = above(v)
+        except _Bad:
+            value = math.inf
+        if value > hi:
+            raise _Bad(f"a number above {lo:g}, at most {hi:g}")
+        return value
+
+    return check
+
+
 def _hidden(v: Any) -> int | list[int]:
-    size = _whole(1, 4096)
-    what = "a layer size (whole number from 1 to 4096) or a list of layer sizes"
+    size = _whole(1, MAX_UNITS)
+    what = (
+        f"a layer size (a whole number from 1 to {MAX_UNITS}) or a list of 1 to {MAX_LAYERS} "
+        f"of them, with at most {MAX_PARAMETERS:,} weights between the layers"
+    )
     if isinstance(v, (list, tuple)):
-        if not v:
+        if not 1 <= len(v) <= MAX_LAYERS:
             raise _Bad(what)
         try:
-            return [size(h) for h in v]
+            sizes = [size(h) for h in v]
         except _Bad:
             raise _Bad(what) from None
+        if sum(a * b for a, b in pairwise(sizes)) > MAX_PARAMETERS:
+            raise _Bad(what)
+        return sizes
     try:
         return size(v)
     except _Bad:
@@ -122,23 +159,23 @@ _MLP = {
     "hidden": _Setting(16, _hidden),
     "max_iter": _Setting(300, _whole(1, 100_000)),
     "alpha": _Setting(1e-8, _number(0.0, allow_lo=True)),
-    "seed": _Setting(0, _whole(0)),
+    "seed": _Setting(0, _whole(0, MAX_SEED)),
 }
 
 # type name -> (model class, settings); the first entry of each table is that kind's default
 _CONTINUOUS: dict[str, tuple[type[Model], dict[str, _Setting]]] = {
     "mlp": (MLPRegressor, _MLP),
-    "knn": (KNNRegressor, {"k": _Setting(5, _whole(1)), "weighted": _WEIGHTED}),
+    "knn": (KNNRegressor, {"k": _Setting(5, _whole(1, MAX_K)), "weighted": _WEIGHTED}),
     "linear": (LinearRegressor, {}),
     "polynomial": (PolynomialRegressor, {"degree": _Setting(2, _whole(1, 5))}),
 }
 _CLASSIFIER: dict[str, tuple[type[Model], dict[str, _Setting]]] = {
-    "knn": (KNNClassifier, {"k": _Setting(1, _whole(1)), "weighted": _WEIGHTED}),
+    "knn": (KNNClassifier, {"k": _Setting(1, _whole(1, MAX_K)), "weighted": _WEIGHTED}),
     "svm": (
         SVMClassifier,
         {
             "kernel": _Setting("rbf", _choice("rbf", "linear", "poly")),
-            "C": _Setting(1.0, _number(0.0, allow_lo=False)),
+            "C": _Setting(1.0, _number_at_most(0.0, MAX_C)),
             "gamma": _Setting("scale", _gamma),
             "degree": _Setting(3, _whole(1, 10)),
         },
@@ -146,7 +183,10 @@ _CLASSIFIER: dict[str, tuple[type[Model], dict[str, _Setting]]] = {
     "tree": (DecisionTreeClassifier, {"max_depth": _Setting(None, _max_depth)}),
     "adaboost": (
         AdaBoostClassifier,
-        {"n_estimators": _Setting(50, _whole(1, 10_000)), "max_depth": _Setting(2, _whole(1, 20))},
+        {
+            "n_estimators": _Setting(50, _whole(1, MAX_ESTIMATORS)),
+            "max_depth": _Setting(2, _whole(1, 20)),
+        },
     ),
     "naive_bayes": (NaiveBayesClassifier, {}),
     "mlp": (MLPClassifier, _MLP),
@@ -203,6 +243,28 @@ def make_model(settings: Mapping[str, Any], classifier: bool) -> Model:
             kwargs[key] = known[key].check(value)
         except _Bad as bad:
             raise ModelError(
-                f"the {name!r} model's setting {key!r} must be {bad} (got {value!r})"
+                f"the {name!r} model's setting {key!r} must be {bad} (got {_shown(value)})"
             ) from None
+    if name == "adaboost":
+        _check_leaves(kwargs["n_estimators"], kwargs["max_depth"])
     return cls(**kwargs)
+
+
+def _check_leaves(n_estimators: int, max_depth: int) -> None:
+    """AdaBoost's trees, each with up to 2 ** max_depth leaves: bounded together."""
+    if n_estimators * 2**max_depth > MAX_LEAVES:
+        raise ModelError(
+            f"the 'adaboost' model's settings 'n_estimators' ({n_estimators}) and "
+            f"'max_depth' ({max_depth}) make up to {n_estimators * 2**max_depth:,} leaves, "
+            f"more than {MAX_LEAVES:,}: n_estimators times 2 to the power max_depth must be "
+            f"at most that (e.g. {MAX_LEAVES // 2**max_depth:,} trees of depth {max_depth})"
+        )
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    """repr(value), cut to about `width` characters (a list of 200 layers stays short)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's digit limit for conversion to text
+        return "a number of thousands of digits"
+    return text if len(text) <= width else f"{text[: width - 12]}...({len(text)} chars)"

@@ -30,6 +30,7 @@ from .reading import (
     describe,
     open_regular,
     read_text,
+    short,
     text_lines,
 )
 from .schema import project_doc, project_from_doc, repair_values
@@ -193,9 +194,9 @@ def _read_project(folder: Path, mine: bool) -> tuple[Project, ExampleRows]:
     elif journal is not None and journal.base != project.saved:
         unused = folder / "journal.unused.csv"
         (folder / JOURNAL_FILE).replace(unused)
-        warnings.append(
-            f"{folder}: the journal continues another save ({journal.base}) than "
-            f"{PROJECT_FILE} ({project.saved}): not applied, kept as {unused.name}"
+        warnings.append(  # both from files: quoted and escaped, as short() writes them
+            f"{folder}: the journal continues another save ({short(journal.base, 60)}) than "
+            f"{PROJECT_FILE} ({short(project.saved, 60)}): not applied, kept as {unused.name}"
         )
     elif journal is not None:
         where = str(folder / JOURNAL_FILE)

@@ -17,10 +17,11 @@ which make it rewrite the journal in full), appends them and flushes them to the
 a kill at once), and fsyncs at most every FSYNC seconds (safe from a power cut). A full save
 restarts the journal in the same commit (mapper.project.files), with the rows recorded since.
 
-A write that fails (a full disk) leaves the examples in memory and the old files as they were;
-the writer tries again after RETRY_FIRST seconds, waiting twice as long after each failure up
-to RETRY_MAX, counts the episode once in the engine's save errors, logs it once (again at most
-every REPEAT_LOG seconds while it lasts), and says when the journal is written again.
+A write that fails (a full disk, or anything unexpected: the thread never dies of it) leaves
+the examples in memory and the old files as they were; the writer tries again after
+RETRY_FIRST seconds, waiting twice as long after each failure up to RETRY_MAX, counts the
+episode once in the engine's save errors, logs it once (again at most every REPEAT_LOG
+seconds while it lasts), and says when the journal is written again.
 """
 
 from __future__ import annotations
@@ -132,9 +133,12 @@ class Journal:
             with self._lock:
                 if self._failing_since and time.monotonic() < self._retry_at:
                     continue  # backing off: the examples wait in memory meanwhile
-                self._write_new()
-                if self._unsynced_since and time.monotonic() - self._unsynced_since >= FSYNC:
-                    self._fsync()
+                try:
+                    self._write_new()
+                    if self._unsynced_since and time.monotonic() - self._unsynced_since >= FSYNC:
+                        self._fsync()
+                except Exception as e:  # a bug, not the disk: still a failed write, never
+                    self._failed("write", e)  # the end of the thread (and of the journal)
 
     # ---- writing ------------------------------------------------------------------------
     def _write_new(self) -> None:
@@ -153,7 +157,7 @@ class Journal:
                 self._write_full(rows)
             self._state = state
             self._rewrite = False
-        except OSError as e:
+        except Exception as e:  # a full disk, mostly; anything else is handled as one
             self._failed("write", e)
             return
         if self._failing_since:
@@ -191,7 +195,7 @@ class Journal:
                 self._failed("fsync", e)
         self._unsynced_since = 0.0
 
-    def _failed(self, kind: str, error: OSError) -> None:
+    def _failed(self, kind: str, error: Exception) -> None:
         """A write or fsync failed: write it all again later, backing off; one save error an
         episode, one log line a kind (again at most every REPEAT_LOG seconds)."""
         now = time.monotonic()

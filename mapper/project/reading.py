@@ -7,7 +7,9 @@ blocking, checked again on the open descriptor, and read in bounded lines; anyth
 one-line ProjectError naming the file.
 
 The limits are generous: 50,000 examples of 63 inputs and 8 outputs make an examples.csv of
-about 70 MB (one line is about 1.4 KB), a fifth of EXAMPLES_LIMIT.
+about 70 MB (one line is about 1.4 KB), a fourth of EXAMPLES_LIMIT. They are what a project may
+hold: recording stops before the examples' text could outgrow them (mapper.core.examples), so a
+project that saves always opens again.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from mapper.core.examples import TEXT_LIMIT
 from mapper.errors import ProjectError
 
 MiB = 1024 * 1024
 PROJECT_LIMIT = 1 * MiB  # project.json: settings only (about 50 KB for 63 inputs, 64 outputs)
-EXAMPLES_LIMIT = 256 * MiB  # examples.csv: 50,000 examples of 63 inputs are about 70 MB
-JOURNAL_LIMIT = 256 * MiB  # journal.csv: after a deletion it holds every example
+# examples.csv: 50,000 examples of 63 inputs are about 70 MB. The core's own bound: recording
+# stops before the examples' text (each number counted at its longest) could pass it
+EXAMPLES_LIMIT = TEXT_LIMIT
+JOURNAL_LIMIT = TEXT_LIMIT  # journal.csv: after a deletion it holds every example (the same
+# bound counts its first line)
 NOTE_LIMIT = 64 * 1024  # .saving: a list of three file names
 LINE_LIMIT = 1 * MiB  # one CSV line: 63 inputs take about 1.4 KB, 10,000 inputs about 250 KB
 JSON_DEPTH = 64  # project.json nests 4 deep; a generator's settings a few more

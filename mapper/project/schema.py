@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +111,7 @@ def project_from_doc(doc: Any, path: Path) -> Project:
     generator = doc.get("generator")
     if generator is not None and not isinstance(generator, dict):
         raise ProjectError(f"{path}: 'generator' must be an object or absent")
-    saved = doc.get("saved")
-    if saved is not None and not isinstance(saved, str):
-        raise ProjectError(f"{path}: 'saved' must be a date string or null")
+    saved = _saved(doc.get("saved"), path, warnings)
     name = doc.get("name", path.parent.name)
     if not isinstance(name, str):
         raise ProjectError(f"{path}: 'name' must be a string, not {short(name)}")
@@ -120,6 +120,30 @@ def project_from_doc(doc: Any, path: Path) -> Project:
     project = Project(name, names, outputs, osc, values, transport, generator, saved)
     project.warnings = warnings
     return project
+
+
+# a save time as gesture-mapper writes it (2026-01-01T12:00:00.123456+00:00), or near it: digits
+# and the date's own signs, nothing a terminal or the journal's first line would read as more
+_SAVED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{2,15}(Z|[+-][0-9]{2}:[0-9]{2})?", re.ASCII)
+
+
+def _saved(saved: Any, path: Path, warnings: list[str]) -> str | None:
+    """project.json's `saved`: a plain ISO 8601 time, or None. Anything else (written by
+    hand, or to reach a terminal through a message) is treated as null with a warning: the
+    project opens, and a journal beside it is then kept aside, not applied."""
+    if saved is None:
+        return None
+    if isinstance(saved, str) and _SAVED.fullmatch(saved):
+        try:
+            datetime.fromisoformat(saved)
+            return saved
+        except ValueError:
+            pass
+    warnings.append(
+        f"{path}: saved: {short(saved)} is not a save time such as "
+        "2026-01-01T12:00:00.000000+00:00: treated as null (never saved)"
+    )
+    return None
 
 
 def repair_values(project: Project, path: Path) -> list[str]:
@@ -211,9 +235,12 @@ def _output(o: Any, k: int, n_inputs: int, path: Path, warnings: list[str]) -> O
     _check_output_fields(o, at)
     try:
         output = Output(**o)
-        make_model(output.model, output.is_classifier)
     except (TypeError, ValueError, ArithmeticError) as e:
         raise ProjectError(f"{at}: {e}") from None
+    try:  # bounded settings (mapper.models.registry): no model beyond reason is trained at open
+        make_model(output.model, output.is_classifier)
+    except (TypeError, ValueError, ArithmeticError) as e:
+        raise ProjectError(f"{at}.model: {e}") from None
     if output.inputs is not None:
         chosen = sorted(set(output.inputs))
         if not chosen:

@@ -4,6 +4,7 @@ output was not recorded. Shared by examples.csv, the journal and `mapper export`
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import math
 import re
@@ -23,8 +24,19 @@ def header(input_names: Iterable[str], output_names: Iterable[str]) -> list[str]
     return ["round", "time", *input_names, *output_names]
 
 
+# the times a row may have: each can be written back (years 1 to 9999 in UTC, as Python's
+# datetime has them) and shown in any time zone (a day from either end)
+FIRST_TIME = datetime(1, 1, 2, tzinfo=timezone.utc).timestamp()
+LAST_TIME = datetime(9999, 12, 30, tzinfo=timezone.utc).timestamp()
+
+
 def format_time(stamp: float) -> str:
-    """Seconds since the epoch -> ISO 8601 in UTC with microseconds."""
+    """Seconds since the epoch -> ISO 8601 in UTC with microseconds. A time outside FIRST_TIME
+    .. LAST_TIME (loading repairs them: `repair`) is written as the nearest that can be."""
+    if not stamp >= FIRST_TIME:  # NaN too
+        stamp = FIRST_TIME
+    elif stamp > LAST_TIME:
+        stamp = LAST_TIME
     return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="microseconds")
 
 
@@ -40,13 +52,18 @@ def row_cells(rows: ExampleRows, k: int) -> list[object]:
 
 
 def rows_text(rows: ExampleRows, head: list[str] | None = None) -> str:
-    """CSV text of every row, after an optional header line."""
+    """CSV text of every row, after an optional header line. A row that cannot be written
+    (nothing known does that) is an OSError, as a full disk is: a save or a journal write
+    that failed, counted and said, the examples kept in memory; never a crash."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     if head is not None:
         writer.writerow(head)
     for k in range(len(rows)):
-        writer.writerow(row_cells(rows, k))
+        try:
+            writer.writerow(row_cells(rows, k))
+        except (ValueError, OverflowError) as e:
+            raise OSError(errno.EINVAL, f"example {k + 1} cannot be written: {e}") from e
     return buf.getvalue()
 
 
@@ -219,13 +236,19 @@ def _round(text: str, where: str) -> int:
 
 
 def _time(text: str, where: str) -> float:
+    """A time in seconds since the epoch. A date that Python cannot count in seconds (the
+    year 1 as local time) is -inf or inf: `repair` moves it to the nearest that can be."""
     try:
-        return datetime.fromisoformat(text).timestamp()
-    except (ValueError, OverflowError, OSError) as e:
+        when = datetime.fromisoformat(text)
+    except ValueError as e:
         raise ProjectError(
             f"{where}: time is {short(text)}; it must be an ISO 8601 date such as "
             f"2026-01-01T12:00:00+00:00 ({e})"
         ) from None
+    try:
+        return when.timestamp()
+    except (ValueError, OverflowError, OSError):
+        return -math.inf if when.year < 5000 else math.inf
 
 
 def _cell(text: str, where: str, what: str) -> float:
@@ -241,12 +264,23 @@ def _cell(text: str, where: str, what: str) -> float:
 
 
 def repair(rows: ExampleRows, lines: np.ndarray, outputs: list[Output], where: str) -> list[str]:
-    """Make rows that break an output's rule usable again, in place, and say what changed
-    (for files written before the rule, or edited by hand): values outside hard limits are
-    clamped to them; a class beyond an output's count raises the count (while it is at most
-    MAX_CLASSES); a cell that is no class (0, 2.5, -1) is left unrecorded. Nothing is
-    refused: the project opens, and the next save keeps the repair."""
+    """Make rows that break a rule usable again, in place, and say what changed (for files
+    written before the rule, or edited by hand): a time that could not be written back (the
+    year 1 or 9999 in another time zone, beyond the UTC years 1 to 9999) is moved to the
+    nearest that can; values outside hard limits are clamped to them; a class beyond an
+    output's count raises the count (while it is at most MAX_CLASSES); a cell that is no class
+    (0, 2.5, -1) is left unrecorded. Nothing is refused: the project opens, and the next save
+    keeps the repair."""
     notes = []
+    t = rows.times
+    odd = ~((t >= FIRST_TIME) & (t <= LAST_TIME))
+    if odd.any():
+        notes.append(
+            f"{where}: {_which(odd, lines)} with a time before "
+            f"{format_time(FIRST_TIME)[:10]} or after {format_time(LAST_TIME)[:10]} (UTC), "
+            "which cannot be written back: moved to the nearest of those days"
+        )
+        t[odd] = np.clip(np.nan_to_num(t[odd], nan=FIRST_TIME), FIRST_TIME, LAST_TIME)
     for j, o in enumerate(outputs):
         have = rows.mask[:, j]
         if not have.any():

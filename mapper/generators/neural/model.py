@@ -27,10 +27,13 @@ from typing import Any
 import numpy as np
 
 from mapper.generators.base import GeneratorError, LatentDim, resolve_device
+from mapper.generators.files import MiB, open_model_file, opened_name
 
 log = logging.getLogger("mapper.neural")
 
 LATENT_RANGE = 2.0  # each steered dimension spans -2..2: see NeuralGenerator
+# a model file bigger than this is refused unread: RAVE exports are 50-300 MB
+MODEL_LIMIT = 2048 * MiB
 WARM_UP_CALLS = 3  # decodes at load, so the first blocks played are not the slow ones
 EXPECTED = (
     "a RAVE TorchScript export (`rave export` makes one): a `decode` method, a "
@@ -124,13 +127,6 @@ def resolve_model_path(path: str | Path, folder: Path | None) -> Path:
     return p
 
 
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise GeneratorError(f"{path}: no such file; expected {EXPECTED}")
-    if not path.is_file():
-        raise GeneratorError(f"{path} is a folder; expected {EXPECTED}")
-
-
 def _number(value: Any) -> float | None:
     """An int, a float or a one-element tensor as a number; None for anything else."""
     if value is None or isinstance(value, (bool, str)):
@@ -212,25 +208,26 @@ def load_model(
 ) -> NeuralGenerator:
     """Load and check a `.ts` file (GeneratorError says what was expected) and warm it up."""
     path = Path(path)
-    _check_file(path)
-    where = resolve_device(device)
-    try:
-        import torch
-    except ImportError:  # torch is a dependency; a broken install still gets a clear line
-        raise GeneratorError("loading a TorchScript model needs torch") from None
-    if where == "cpu":
-        threads = threads or 1
-        set_threads(threads)
-    try:
-        with warnings.catch_warnings():  # torch 2.9+ calls TorchScript deprecated; RAVE and
-            warnings.simplefilter("ignore", DeprecationWarning)  # nn~ still export it
-            module = torch.jit.load(str(path), map_location=where)
-    except Exception as e:
-        text = str(e).strip()
-        reason = text.splitlines()[0].split(". ")[0][:120] if text else type(e).__name__
-        raise GeneratorError(
-            f"{path} is not a TorchScript model ({reason}); expected {EXPECTED}"
-        ) from None
+    # a regular file only (a FIFO would hang torch's open), checked before torch is imported
+    with open_model_file(path, MODEL_LIMIT, EXPECTED) as f:
+        where = resolve_device(device)
+        try:
+            import torch
+        except ImportError:  # torch is a dependency; a broken install still gets a clear line
+            raise GeneratorError("loading a TorchScript model needs torch") from None
+        if where == "cpu":
+            threads = threads or 1
+            set_threads(threads)
+        try:
+            with warnings.catch_warnings():  # torch 2.9+ calls TorchScript deprecated; RAVE
+                warnings.simplefilter("ignore", DeprecationWarning)  # and nn~ still export it
+                module = torch.jit.load(opened_name(f, path), map_location=where)
+        except Exception as e:
+            text = str(e).strip()
+            reason = text.splitlines()[0].split(". ")[0][:120] if text else type(e).__name__
+            raise GeneratorError(
+                f"{path} is not a TorchScript model ({reason}); expected {EXPECTED}"
+            ) from None
     if not hasattr(module, "decode"):
         raise GeneratorError(f"{path}: the model has no decode method; expected {EXPECTED}")
     latent, ratio, channels = _params(module, path)

@@ -3,21 +3,41 @@
 For one latent vector this takes microseconds, less than torch's own per-call overhead; see
 benchmarks/rhythm.py. Weights are read from an .npz file with pickling disabled: loading a
 weights file never executes code.
+
+A weights file may come with a project from anywhere, so it is read with bounds: a regular
+file only (never a FIFO or a device: see mapper.generators.files) of at most WEIGHTS_LIMIT,
+and before any array is unpacked, each one's .npy header (its shape and type, a few bytes at
+the start of the member) must fit the decoder's architecture and all of them together must
+fit in WEIGHTS_LIMIT: a zip bomb (a member that unpacks to gigabytes) is refused unread.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import zipfile
+import zlib
 from pathlib import Path
+from typing import IO, BinaryIO
 
 import numpy as np
+from numpy.lib import format as npy
 
 from mapper.generators.base import GeneratorError, LatentDim
+from mapper.generators.files import MiB, open_model_file, size_text
 
 WEIGHTS_FILE = "rhythm-weights.npz"
 DECODER_KEYS = ("dec1.weight", "dec1.bias", "dec2.weight", "dec2.bias", "out.weight", "out.bias")
+ENCODER_KEYS = ("enc1.weight", "enc1.bias", "enc2.weight", "enc2.bias", "mu.weight", "mu.bias",
+                "logvar.weight", "logvar.bias")  # fmt: skip
+EXTRA_KEYS = ("style_names", "style_centres", "train_latents")  # optional
 CELLS = 9 * 16
+# The file and its arrays unpacked: the shipped weights are 0.7 MB (1.2 MB unpacked); a model
+# with hidden layers of 1024 and 512 would be about 6 MB unpacked.
+WEIGHTS_LIMIT = 64 * MiB
+CENTRAL_LIMIT = 1 * MiB  # the zip's list of members (the shipped one: 1 KB for 19 members)
+Headers = dict[str, tuple[tuple[int, ...], np.dtype]]  # per array: its shape and type
+EXPECTED_WEIGHTS = "a rhythm weights file (.npz, as `mapper generator train rhythm` writes)"
 
 
 def shipped_weights() -> Path:
@@ -25,17 +45,154 @@ def shipped_weights() -> Path:
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray]:
-    """Every array of a weights file (an .npz written by the training script)."""
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-    except FileNotFoundError:
-        raise GeneratorError(f"{path}: weights file not found") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as e:
-        raise GeneratorError(f"{path}: not a rhythm weights file (.npz): {e}") from e
-    missing = [k for k in (*DECODER_KEYS, "latent_low", "latent_high") if k not in arrays]
-    if missing:
-        raise GeneratorError(f"{path}: not a rhythm weights file: missing {', '.join(missing)}")
+    """The arrays of a weights file (an .npz written by the training script) that the model
+    knows (other members are left unread). GeneratorError (one line, naming the file) for a
+    file that is not one: not a regular file, too big, not an .npz, arrays missing, of shapes
+    that do not fit together, or more than WEIGHTS_LIMIT unpacked."""
+    with open_model_file(path, WEIGHTS_LIMIT, EXPECTED_WEIGHTS) as f:
+        try:
+            return _read_weights(f, path)
+        except GeneratorError:
+            raise
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            RuntimeError,  # an encrypted member
+            NotImplementedError,  # a compression zipfile does not know
+            zipfile.BadZipFile,
+            zlib.error,
+        ) as e:
+            text = str(e).strip()
+            reason = text.splitlines()[0][:160] if text else type(e).__name__
+            raise GeneratorError(f"{path}: not a rhythm weights file (.npz): {reason}") from None
+
+
+def _not_weights(path: Path, why: str) -> GeneratorError:
+    return GeneratorError(f"{path}: not a rhythm weights file: {why}")
+
+
+def _check_central_directory(f: BinaryIO, path: Path) -> None:
+    """Refuse a zip whose list of members is bigger than CENTRAL_LIMIT before zipfile reads
+    it (a list of a million empty members would take hundreds of MB): the end record, which
+    zipfile finds as this does (the last signature in the file's last 64 KB), gives its size.
+    A zip without one is left for zipfile to refuse."""
+    size = f.seek(0, 2)
+    tail_size = min(size, 22 + 0xFFFF)
+    f.seek(size - tail_size)
+    tail = f.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return
+    if at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+        raise _not_weights(path, "a ZIP64 archive (weights files are small zips)")
+    central = int.from_bytes(tail[at + 12 : at + 16], "little")
+    if central > CENTRAL_LIMIT:
+        raise _not_weights(
+            path, f"its list of members is {size_text(central)}, more than weights files hold"
+        )
+    f.seek(0)
+
+
+def _header(member: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and type an .npy member declares, from its header alone (nothing unpacked
+    but the first few hundred bytes)."""
+    version = npy.read_magic(member)
+    if version == (1, 0):
+        shape, _, dtype = npy.read_array_header_1_0(member)
+    elif version == (2, 0):
+        shape, _, dtype = npy.read_array_header_2_0(member)
+    else:
+        raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"an array of negative shape {shape}")
+    return tuple(int(n) for n in shape), dtype
+
+
+def _expected_shapes(headers: Headers, path: Path) -> dict[str, tuple[int, ...]]:
+    """The shape each known array must have (-1: any length), from the decoder's first two
+    layers (their sizes are the training's choice: hidden layers and latent size)."""
+    first, second = headers["dec1.weight"][0], headers["dec2.weight"][0]
+    if len(first) != 2 or len(second) != 2 or min(*first, *second) < 1:
+        raise _not_weights(
+            path, f"dec1.weight {first} and dec2.weight {second} must be matrices (rows, columns)"
+        )
+    (h2, latent), h1 = first, second[0]
+    names = headers["style_names"][0] if "style_names" in headers else ()
+    styles = names[0] if len(names) == 1 else -1
+    return {
+        "dec1.weight": (h2, latent), "dec1.bias": (h2,),
+        "dec2.weight": (h1, h2), "dec2.bias": (h1,),
+        "out.weight": (2 * CELLS, h1), "out.bias": (2 * CELLS,),
+        "latent_low": (latent,), "latent_high": (latent,),
+        "enc1.weight": (h1, CELLS), "enc1.bias": (h1,),
+        "enc2.weight": (h2, h1), "enc2.bias": (h2,),
+        "mu.weight": (latent, h2), "mu.bias": (latent,),
+        "logvar.weight": (latent, h2), "logvar.bias": (latent,),
+        "style_names": (-1,), "style_centres": (styles, latent), "train_latents": (-1, latent),
+    }  # fmt: skip
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as numpy writes it, with n for any length: (288, 256), (n, 4), (4,)."""
+    parts = ["n" if n == -1 else str(n) for n in shape]
+    return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
+
+
+def _fits(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    return len(shape) == len(expected) and all(e in (-1, n) for n, e in zip(shape, expected))
+
+
+def _check_headers(headers: Headers, path: Path) -> None:
+    """Refuse, before anything is unpacked, arrays whose shapes do not fit the decoder, of a
+    type no training writes, or bigger in all than WEIGHTS_LIMIT."""
+    shapes = _expected_shapes(headers, path)
+    total = 0
+    for key, (shape, dtype) in headers.items():
+        expected = shapes[key]
+        if not _fits(shape, expected):
+            raise _not_weights(
+                path,
+                f"{key} has shape {shape}, expected {_shape_text(expected)} (as the decoder's "
+                "layers say)",
+            )
+        kind = "U" if key == "style_names" else "f"
+        if dtype.kind != kind or dtype.hasobject or dtype.fields is not None:
+            wanted = "text" if kind == "U" else "floating-point numbers"
+            raise _not_weights(path, f"{key} holds {dtype}, expected {wanted}")
+        total += math.prod(shape) * dtype.itemsize
+    if total > WEIGHTS_LIMIT:
+        raise _not_weights(
+            path, f"its arrays would take {size_text(total)} unpacked, more than the "
+            f"{size_text(WEIGHTS_LIMIT)} a weights file may hold"
+        )  # fmt: skip
+
+
+def _read_weights(f: BinaryIO, path: Path) -> dict[str, np.ndarray]:
+    _check_central_directory(f, path)
+    known = (*DECODER_KEYS, "latent_low", "latent_high", *ENCODER_KEYS, *EXTRA_KEYS)
+    with zipfile.ZipFile(f) as z:
+        members = {
+            info.filename.removesuffix(".npy"): info
+            for info in z.infolist()
+            if info.filename.endswith(".npy") and info.filename.removesuffix(".npy") in known
+        }
+        missing = [k for k in (*DECODER_KEYS, "latent_low", "latent_high") if k not in members]
+        if missing:
+            raise _not_weights(path, f"missing {', '.join(missing)}")
+        headers: Headers = {}
+        for key, info in members.items():
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _not_weights(path, f"{key} is compressed in a way numpy never writes")
+            with z.open(info) as member:
+                headers[key] = _header(member)
+        _check_headers(headers, path)
+        arrays = {}
+        for key, info in members.items():
+            with z.open(info) as member:  # reads no more than the header declares
+                arrays[key] = npy.read_array(member, allow_pickle=False)
+            if arrays[key].shape != headers[key][0]:
+                raise _not_weights(path, f"{key} changed shape while it was read")
     return arrays
 
 
