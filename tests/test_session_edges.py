@@ -211,3 +211,19 @@ def test_inputs_far_beyond_what_was_taught_never_send_nan(tmp_path: Path, model:
         engine.process_frame(frame)
     assert len(sent) == 5  # every frame answered (none lost to a float32 that cannot carry it)
     assert all(-3.4e38 < v < 3.4e38 for out in sent for v in out), sent  # never NaN or inf
+
+
+def test_infinite_limits_never_reach_project_json(tmp_path: Path):
+    from mapper.core.engine import Engine
+
+    engine = Engine(["x"], [Output("level")])
+    for low, high in ((0.0, float("inf")), (float("-inf"), 1.0), (0.0, float("nan"))):
+        with pytest.raises(EngineError):
+            engine.set_limits(0, low, high)
+    with pytest.raises(ValueError):
+        Output("level", max=float("inf"))
+    project = new_project("p", 1, [Output("level")], OSCSettings())
+    project.outputs[0].max = float("inf")  # however one got there
+    with pytest.raises(ValueError):  # never written as JSON's non-standard Infinity
+        save_project(tmp_path / "p", project, ExampleStore(1, 1).snapshot())
+    assert not (tmp_path / "p" / "project.json").exists()
