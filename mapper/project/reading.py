@@ -23,8 +23,8 @@ from typing import BinaryIO
 
 from mapper.core.examples import TEXT_LIMIT
 from mapper.errors import ProjectError
+from mapper.file_kinds import MiB, kind_of, size_text
 
-MiB = 1024 * 1024
 PROJECT_LIMIT = 1 * MiB  # project.json: settings only (about 50 KB for 63 inputs, 64 outputs)
 # examples.csv: 50,000 examples of 63 inputs are about 70 MB. The core's own bound: recording
 # stops before the examples' text (each number counted at its longest) could pass it
@@ -34,23 +34,6 @@ JOURNAL_LIMIT = TEXT_LIMIT  # journal.csv: after a deletion it holds every examp
 NOTE_LIMIT = 64 * 1024  # .saving: a list of three file names
 LINE_LIMIT = 1 * MiB  # one CSV line: 63 inputs take about 1.4 KB, 10,000 inputs about 250 KB
 JSON_DEPTH = 64  # project.json nests 4 deep; a generator's settings a few more
-
-
-def _size(n: int) -> str:
-    return f"{n / MiB:.0f} MB" if n >= MiB else f"{n // 1024} KB"
-
-
-def kind_of(mode: int) -> str:
-    """What a file is, in words, from its st_mode ('a folder', 'a FIFO (named pipe)', ...)."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a file" if stat.S_ISREG(mode) else "not a regular file"
 
 
 def describe(path: Path) -> str:
@@ -66,10 +49,11 @@ def _refuse_kind(path: Path, mode: int, advice: str) -> None:
         raise ProjectError(f"{path} is {kind_of(mode)}, not a regular file; {advice}")
 
 
-def _refuse_size(path: Path, size: int, limit: int, advice: str) -> None:
+def _refusesize_text(path: Path, size: int, limit: int, advice: str) -> None:
     if size > limit:
         raise ProjectError(
-            f"{path}: {_size(size)} is more than the {_size(limit)} this file may hold; {advice}"
+            f"{path}: {size_text(size)} is more than the {size_text(limit)} this file may "
+            f"hold; {advice}"
         )
 
 
@@ -87,7 +71,7 @@ def open_regular(path: Path, limit: int, advice: str) -> BinaryIO:
     try:
         st = os.fstat(fd)  # what was opened, in case the name changed since the stat
         _refuse_kind(path, st.st_mode, advice)
-        _refuse_size(path, st.st_size, limit, advice)
+        _refusesize_text(path, st.st_size, limit, advice)
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -102,7 +86,7 @@ def read_text(path: Path, limit: int, advice: str) -> str:
             data = f.read(limit + 1)
         except OSError as e:
             raise ProjectError(f"{path}: cannot be read: {e.strerror or e}; {advice}") from None
-    _refuse_size(path, len(data), limit, advice)  # it grew while being read
+    _refusesize_text(path, len(data), limit, advice)  # it grew while being read
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -130,10 +114,10 @@ def lines(
         total += len(line)
         if len(line) > line_limit:
             raise ProjectError(
-                f"{path}: line {number} is longer than {_size(line_limit)} (does the file end "
+                f"{path}: line {number} is longer than {size_text(line_limit)} (does the file end "
                 f"its lines?); {advice}"
             )
-        _refuse_size(path, total, limit, advice)
+        _refusesize_text(path, total, limit, advice)
         yield number, line
 
 

@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from mapper.file_kinds import MiB
 from mapper.generators.base import GeneratorError, LatentDim, resolve_device
-from mapper.generators.files import MiB, open_model_file, opened_name
+from mapper.generators.files import open_model_file, opened_name
 
 log = logging.getLogger("mapper.neural")
 

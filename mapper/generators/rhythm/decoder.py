@@ -23,8 +23,9 @@ from typing import IO, BinaryIO
 import numpy as np
 from numpy.lib import format as npy
 
+from mapper.file_kinds import MiB, size_text
 from mapper.generators.base import GeneratorError, LatentDim
-from mapper.generators.files import MiB, open_model_file, size_text
+from mapper.generators.files import open_model_file
 
 WEIGHTS_FILE = "rhythm-weights.npz"
 DECODER_KEYS = ("dec1.weight", "dec1.bias", "dec2.weight", "dec2.bias", "out.weight", "out.bias")
