@@ -298,8 +298,7 @@ async def test_open_replaces_the_project_on_the_same_port_and_asks_before_droppi
         await until(pilot, lambda: app.engine.n_inputs == 3)
         assert app.session.listen_address[1] == port
         assert len(app.engine.examples) == 1
-        # the panels follow the new engine at the screen's next tick
-        await until(pilot, lambda: app.query_one(OutputsPanel).engine is app.engine)
+        assert app.query_one(OutputsPanel).engine is app.engine  # redrawn with it at once
 
 
 async def test_quit_keeps_playing_when_the_save_fails(receiver, tmp_path):

@@ -169,14 +169,15 @@ class MapperApp(App[int]):
         self.pad.set_on(pad_on and engine.n_inputs >= 2)
         self._switches_seen = session.switches
 
-    def open_project(self, folder: Path) -> None:
+    def open_project(self, folder: Path, trust: bool = False) -> None:
         """Open another project in place of this one, on the same ports (as OSC's load): this
-        one is saved first if it has a folder; else the user agreed to drop it."""
+        one is saved first if it has a folder; else the user agreed to drop it. A project
+        that plays its own TorchScript model (a program) asks first (`trust`: the yes)."""
         session = self.session
         if session is None:
             return
         try:
-            session.open_project(folder, drop_unsaved=True)
+            session.open_project(folder, drop_unsaved=True, trust=trust)
         except ModelNotTrusted as e:
             if not e.askable:
                 self.notify(str(e), severity="error", timeout=15)
@@ -184,15 +185,10 @@ class MapperApp(App[int]):
 
             def answer(yes: bool | None) -> None:
                 if yes:
-                    self._open_trusted(session, folder)
+                    self.open_project(folder, trust=True)
 
             self.push_screen(Confirm(trust_question(folder, None, "stay on this project")), answer)
-        except (MapperError, OSError) as e:
-            self.notify(f"{folder}: {e}", severity="error", timeout=15)
-
-    def _open_trusted(self, session: Session, folder: Path) -> None:
-        try:
-            session.open_project(folder, drop_unsaved=True, trust=True)
+            return
         except (MapperError, OSError) as e:
             self.notify(f"{folder}: {e}", severity="error", timeout=15)
             return
