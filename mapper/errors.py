@@ -47,3 +47,13 @@ class ModelNotTrusted(GeneratorError):
     def __init__(self, message: str, askable: bool = False) -> None:
         super().__init__(message)
         self.askable = askable  # a yes to the models inside the project's folder lets it load
+
+
+def shown(value: object, width: int = 40) -> str:
+    """A value as a one-line message shows it: repr (a NUL shows as \\x00), cut to about
+    `width` characters (a 5,000-digit number or a list of 200 layers stays one short line)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's digit limit for conversion to text
+        return "a number of thousands of digits"
+    return text if len(text) <= width else f"{text[: width - 12]}...({len(text)} chars)"

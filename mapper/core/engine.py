@@ -20,7 +20,7 @@ import numpy as np
 
 from mapper.core.evaluation import DEFAULT_FOLDS, Evaluation, evaluate_output
 from mapper.core.example_edits import ExampleEdits
-from mapper.core.examples import ExampleRows, ExampleStore, max_examples
+from mapper.core.examples import ExampleRows, ExampleStore, full_message, max_examples
 from mapper.core.frame_plan import FramePlan
 from mapper.core.neighbours import nearest_examples
 from mapper.core.output_settings import OutputSettings, refuse
@@ -169,7 +169,7 @@ class Engine(OutputSettings):
             self._cancel_take()
             if self.mode is Mode.COUNT_IN:
                 self.mode = Mode.IDLE
-            self._event("recording-full", self._full_message("recording did not start"))
+            self._say_full("recording did not start")
             return
         self.round = max(self.round, self.examples.last_round()) + 1
         self.mode = Mode.RECORDING
@@ -185,14 +185,11 @@ class Engine(OutputSettings):
             if self.mode is not Mode.RECORDING:
                 return  # stopped meanwhile: said already, or not needed
             self.stop_recording()
-        self._event("recording-full", self._full_message("recording stopped"))
+        self._say_full("recording stopped")
 
-    def _full_message(self, what: str) -> str:
-        return (
-            f"{what}: the project holds {len(self.examples):,} examples, and one of "
-            f"{self.n_inputs} inputs and {self.n_outputs} outputs may hold {self.capacity:,} "
-            "for its files to open again; delete examples or rounds to record more"
-        )
+    def _say_full(self, what: str) -> None:
+        held, n_in, n_out = len(self.examples), self.n_inputs, self.n_outputs
+        self._event("recording-full", full_message(what, held, n_in, n_out, self.capacity))
 
     def stop_recording(self) -> None:
         """End the round (or a count-in); the outputs it touched now need training."""

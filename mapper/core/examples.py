@@ -49,6 +49,15 @@ def max_examples(n_inputs: int, n_outputs: int) -> int:
     return max(0, (TEXT_LIMIT - head) // row - 1)
 
 
+def full_message(what: str, held: int, n_inputs: int, n_outputs: int, capacity: int) -> str:
+    """What a musician is told when recording stops, or does not start, at the capacity."""
+    return (
+        f"{what}: the project holds {held:,} examples, and one of {n_inputs} inputs and "
+        f"{n_outputs} outputs may hold {capacity:,} for its files "
+        "to open again; delete examples or rounds to record more"
+    )
+
+
 @dataclass(frozen=True)
 class ExampleRows:
     """A consistent copy of the store (or a part of it), safe to use from any thread."""

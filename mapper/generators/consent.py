@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mapper.errors import ModelNotTrusted
+from mapper.errors import ModelNotTrusted, shown
 
 MODEL_FILE_KEYS = {"torchscript": "path", "rhythm": "weights"}  # a generator's model file
 PROGRAMS = frozenset({"torchscript"})  # model files that are code when loaded
@@ -43,15 +43,9 @@ def model_file(spec: dict[str, Any] | None, folder: Path | None) -> Path | None:
         if folder is None:
             where, fix = "the generator's settings", "name a model file that is there"
         raise ModelNotTrusted(
-            f"{where}: generator.{key} {_short(value)} names no file that can be found "
+            f"{where}: generator.{key} {shown(value, 60)} names no file that can be found "
             f"({reason}); {fix}"
         ) from None
-
-
-def _short(value: str, width: int = 60) -> str:
-    """A name as a message shows it: repr (a NUL shows as \\x00), cut to about `width`."""
-    text = repr(value)
-    return text if len(text) <= width else f"{text[: width - 12]}...({len(text)} chars)"
 
 
 def _resolved(path: str | Path) -> Path:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mapper.errors import shown
+
 from .base import Model, ModelError
 from .knn import KNNClassifier, KNNRegressor
 from .linear import LinearRegressor, PolynomialRegressor
@@ -243,7 +245,7 @@ def make_model(settings: Mapping[str, Any], classifier: bool) -> Model:
             kwargs[key] = known[key].check(value)
         except _Bad as bad:
             raise ModelError(
-                f"the {name!r} model's setting {key!r} must be {bad} (got {_shown(value)})"
+                f"the {name!r} model's setting {key!r} must be {bad} (got {shown(value, 60)})"
             ) from None
     if name == "adaboost":
         _check_leaves(kwargs["n_estimators"], kwargs["max_depth"])
@@ -259,12 +261,3 @@ def _check_leaves(n_estimators: int, max_depth: int) -> None:
             f"more than {MAX_LEAVES:,}: n_estimators times 2 to the power max_depth must be "
             f"at most that (e.g. {MAX_LEAVES // 2**max_depth:,} trees of depth {max_depth})"
         )
-
-
-def _shown(value: Any, width: int = 60) -> str:
-    """repr(value), cut to about `width` characters (a list of 200 layers stays short)."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int beyond Python's digit limit for conversion to text
-        return "a number of thousands of digits"
-    return text if len(text) <= width else f"{text[: width - 12]}...({len(text)} chars)"

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mapper.core.examples import ExampleRows
-from mapper.errors import MapperError, ProjectError
+from mapper.errors import MapperError, ProjectError, shown
 
 from . import table
 from .files import COMMIT_NOTE, commit, finish_interrupted_save, write_beside
@@ -30,7 +30,6 @@ from .reading import (
     describe,
     open_regular,
     read_text,
-    short,
     text_lines,
 )
 from .schema import project_doc, project_from_doc, repair_values
@@ -194,9 +193,9 @@ def _read_project(folder: Path, mine: bool) -> tuple[Project, ExampleRows]:
     elif journal is not None and journal.base != project.saved:
         unused = folder / "journal.unused.csv"
         (folder / JOURNAL_FILE).replace(unused)
-        warnings.append(  # both from files: quoted and escaped, as short() writes them
-            f"{folder}: the journal continues another save ({short(journal.base, 60)}) than "
-            f"{PROJECT_FILE} ({short(project.saved, 60)}): not applied, kept as {unused.name}"
+        warnings.append(  # both from files: quoted and escaped, as shown() writes them
+            f"{folder}: the journal continues another save ({shown(journal.base, 60)}) than "
+            f"{PROJECT_FILE} ({shown(project.saved, 60)}): not applied, kept as {unused.name}"
         )
     elif journal is not None:
         where = str(folder / JOURNAL_FILE)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mapper.core.examples import TEXT_LIMIT
-from mapper.errors import ProjectError
+from mapper.errors import ProjectError, shown
 from mapper.file_kinds import MiB, kind_of, size_text
 
 PROJECT_LIMIT = 1 * MiB  # project.json: settings only (about 50 KB for 63 inputs, 64 outputs)
@@ -154,13 +154,4 @@ def json_problem(doc: object) -> str | None:
 
 def field_name(key: str) -> str:
     """A JSON key as a message names it: as it is when it is a plain name, else quoted."""
-    return key if key.isidentifier() else short(key)
-
-
-def short(value: object, width: int = 40) -> str:
-    """repr(value), cut to about `width` characters (a 5,000-digit number stays one line)."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int beyond Python's digit limit for conversion to text
-        return "a number of thousands of digits"
-    return text if len(text) <= width else f"{text[: width - 12]}...({len(text)} chars)"
+    return key if key.isidentifier() else shown(key)

@@ -18,12 +18,12 @@ from typing import Any
 
 from mapper.core.outputs import MAX_CLASSES, Output, clean_name, name_problem
 from mapper.core.transport import LIMITS, Transport
-from mapper.errors import ProjectError
+from mapper.errors import ProjectError, shown
 from mapper.models import make_model
 from mapper.osc.settings import OSCSettings
 
 from .model import Project
-from .reading import field_name, json_problem, short
+from .reading import field_name, json_problem
 
 SCHEMA_VERSION = 2
 
@@ -68,11 +68,11 @@ def migrate(doc: dict[str, Any], path: Path) -> dict[str, Any]:
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
         raise ProjectError(
             f"{path}: field 'schema' must be a version number 1..{SCHEMA_VERSION}, found "
-            f"{short(schema)}; is this a gesture-mapper project?"
+            f"{shown(schema)}; is this a gesture-mapper project?"
         )
     if schema > SCHEMA_VERSION:
         raise ProjectError(
-            f"{path}: schema version {short(schema)} is newer than this gesture-mapper understands "
+            f"{path}: schema version {shown(schema)} is newer than this gesture-mapper understands "
             f"({SCHEMA_VERSION}); upgrade gesture-mapper to open it"
         )
     while doc["schema"] < SCHEMA_VERSION:
@@ -114,7 +114,7 @@ def project_from_doc(doc: Any, path: Path) -> Project:
     saved = _saved(doc.get("saved"), path, warnings)
     name = doc.get("name", path.parent.name)
     if not isinstance(name, str):
-        raise ProjectError(f"{path}: 'name' must be a string, not {short(name)}")
+        raise ProjectError(f"{path}: 'name' must be a string, not {shown(name)}")
     if name_problem(name, "name"):
         name = _renamed(name, path.parent.name or "project", "the project's name", path, warnings)
     project = Project(name, names, outputs, osc, values, transport, generator, saved)
@@ -140,7 +140,7 @@ def _saved(saved: Any, path: Path, warnings: list[str]) -> str | None:
         except ValueError:
             pass
     warnings.append(
-        f"{path}: saved: {short(saved)} is not a save time such as "
+        f"{path}: saved: {shown(saved)} is not a save time such as "
         "2026-01-01T12:00:00.000000+00:00: treated as null (never saved)"
     )
     return None
@@ -174,7 +174,7 @@ def _input_names(names: Any, path: Path, warnings: list[str]) -> list[str]:
     clean = []
     for k, n in enumerate(names):
         if isinstance(n, bool) or not isinstance(n, (str, int, float)):
-            raise ProjectError(f"{path}: inputs.names[{k}] must be a name, not {short(n)}")
+            raise ProjectError(f"{path}: inputs.names[{k}] must be a name, not {shown(n)}")
         n = str(n)
         if name_problem(n, f"input {k + 1}"):
             n = _renamed(n, f"inputs-{k + 1}", f"inputs.names[{k}]", path, warnings)
@@ -222,7 +222,7 @@ def _values(values: Any, outputs: list[Output], path: Path) -> list[float] | Non
     numbers = []
     for j, v in enumerate(values):
         if not _is_number(v):
-            raise ProjectError(f"{path}: values[{j}]: {short(v)} is not a number")
+            raise ProjectError(f"{path}: values[{j}]: {shown(v)} is not a number")
         try:
             numbers.append(float(v))
         except OverflowError:
@@ -254,7 +254,7 @@ def _output(o: Any, k: int, n_inputs: int, path: Path, warnings: list[str]) -> O
         )
     if output.is_classifier and output.classes > MAX_CLASSES:
         warnings.append(
-            f"{at}.classes: {short(output.classes)} classes are too many: cut to {MAX_CLASSES:,}"
+            f"{at}.classes: {shown(output.classes)} classes are too many: cut to {MAX_CLASSES:,}"
         )
         output.classes = MAX_CLASSES
     return output
@@ -295,7 +295,7 @@ def _check_output_fields(o: Any, at: str) -> None:
         numeric = types in ((int, float), (int,))
         if not isinstance(value, types) or (numeric and isinstance(value, bool)):
             names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-            raise ProjectError(f"{at}.{key}: must be {names}, not {short(value)}")
+            raise ProjectError(f"{at}.{key}: must be {names}, not {shown(value)}")
     inputs = o.get("inputs")
     if isinstance(inputs, list) and not all(
         isinstance(i, int) and not isinstance(i, bool) for i in inputs

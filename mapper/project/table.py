@@ -15,9 +15,7 @@ import numpy as np
 
 from mapper.core.examples import ExampleRows
 from mapper.core.outputs import MAX_CLASSES, Output
-from mapper.errors import ProjectError
-
-from .reading import short
+from mapper.errors import ProjectError, shown
 
 
 def header(input_names: Iterable[str], output_names: Iterable[str]) -> list[str]:
@@ -230,7 +228,7 @@ def _round(text: str, where: str) -> int:
     match = _ROUND.fullmatch(text)
     if match is None or int(match.group(1)) > MAX_ROUND:
         raise ProjectError(
-            f"{where}: round is {short(text)}; it must be a whole number 0..{MAX_ROUND:,}"
+            f"{where}: round is {shown(text)}; it must be a whole number 0..{MAX_ROUND:,}"
         )
     return int(match.group(1))
 
@@ -242,7 +240,7 @@ def _time(text: str, where: str) -> float:
         when = datetime.fromisoformat(text)
     except ValueError as e:
         raise ProjectError(
-            f"{where}: time is {short(text)}; it must be an ISO 8601 date such as "
+            f"{where}: time is {shown(text)}; it must be an ISO 8601 date such as "
             f"2026-01-01T12:00:00+00:00 ({e})"
         ) from None
     try:
@@ -255,7 +253,7 @@ def _cell(text: str, where: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ProjectError(f"{where}: {what} is {short(text)}, not a number") from None
+        raise ProjectError(f"{where}: {what} is {shown(text)}, not a number") from None
     if not math.isfinite(value):
         raise ProjectError(
             f"{where}: {what} is {text.strip()[:40]}; examples must be finite numbers"
