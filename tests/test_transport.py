@@ -82,6 +82,20 @@ def test_glide_smooths_a_jump_over_about_its_time():
     assert sent[-1][0] > 0.9
 
 
+@pytest.mark.parametrize("before", [0.0, 0.1])
+def test_a_new_glide_time_glides_the_next_jump_too(before):
+    """Changing the glide while running (g in the TUI) keeps gliding from where the output is:
+    the next jump is smoothed by the new time, not sent straight to its target."""
+    engine, sent = trained_knn({0.0: 0.0, 1.0: 1.0}, glide=before)
+    engine.process_frame([0.0])
+    time.sleep(0.3)
+    engine.process_frame([0.0])  # settled at 0
+    engine.set_transport(smoothing=0.5)
+    time.sleep(0.02)
+    engine.process_frame([1.0])  # the target jumps to 1
+    assert 0.0 < sent[-1][0] < 0.3
+
+
 def test_without_glide_the_output_jumps():
     engine, sent = trained_knn({0.0: 0.0, 1.0: 1.0})
     engine.process_frame([0.0])

@@ -250,7 +250,7 @@ class Engine(OutputSettings):
         with self._lock:
             self.transport = transport
             if transport.smoothing != self._smoother.seconds:
-                self._smoother = Smoother(transport.smoothing, self.outputs)
+                self._smoother.retime(transport.smoothing, self.last_outputs)
 
     def start_running(self) -> None:
         """Run: each input frame gives one output message."""

@@ -62,6 +62,13 @@ class Smoother:
         """Forget the past: the next frame's outputs are sent as they are."""
         self._state = None
 
+    def retime(self, seconds: float, sent: Sequence[float]) -> None:
+        """A new glide time that goes on gliding from where the outputs are: from its own
+        state, or, when it kept none (glide was 0), from the outputs last `sent`."""
+        if (self._state is None or self.seconds <= 0) and len(sent) == len(self._smooth):
+            self._state, self._last = [float(v) for v in sent], time.perf_counter()
+        self.seconds = seconds
+
     def __call__(self, values: list[float]) -> list[float]:
         now = time.perf_counter()
         state = self._state
