@@ -39,6 +39,7 @@ __all__ = [
     "FloatEncoder",
     "Message",
     "OSCDecodeError",
+    "as_typed",
     "encode_bundle",
     "encode_message",
     "message_prefix",
@@ -55,6 +56,8 @@ _SLASH = 0x2F
 _COMMA = 0x2C
 
 _I32 = struct.Struct(">i")
+_F32 = struct.Struct(">f")
+_F32_MAX = 3.4028234663852886e38
 
 # Fixed-size tags: struct code for the bytes they occupy ("" = no bytes).
 _FIXED_FORMATS: dict[str, str] = {
@@ -301,3 +304,20 @@ def parse_packet(data: bytes) -> list[Message]:
         raise
     except (ValueError, IndexError, TypeError, OverflowError, struct.error) as exc:
         raise OSCDecodeError(f"malformed datagram: {exc}") from exc
+
+
+def as_typed(value: float) -> float:
+    """A number that came as an OSC float32, as its sender typed it: 0.8 arrives as
+    0.800000011920929 (the float32 nearest 0.8), which would reach project files and messages;
+    the shortest decimal that is the same float32 gives 0.8 back. A number that is not a
+    float32 value (a double, or a float typed here) is returned unchanged. For control
+    arguments, not for the hot path's input frames."""
+    if not math.isfinite(value) or abs(value) > _F32_MAX:
+        return value
+    if _F32.unpack(_F32.pack(value))[0] != value:
+        return value
+    for digits in range(1, 10):  # a float32 needs 9 significant digits at most
+        typed = float(f"{value:.{digits}g}")
+        if _F32.unpack(_F32.pack(typed))[0] == value:
+            return typed
+    return value

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mapper.core.engine import Engine, EngineError
-from mapper.osc.codec import printable
+from mapper.osc.codec import as_typed, printable
 from mapper.osc.jobs import JobRunner
 
 Handler = Callable[[Sequence[Any]], None]
@@ -26,7 +26,7 @@ OURS = "/mapper/control/"
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EngineError(f"{what} must be a number, not {value!r}")
-    return float(value)
+    return as_typed(float(value))
 
 
 def _index(value: Any, what: str) -> int:
@@ -55,7 +55,7 @@ def _model_settings(args: Sequence[Any]) -> dict[str, Any]:
         raise EngineError("model parameters come in name value pairs")
     settings: dict[str, Any] = {"type": args[0]}
     for name, value in zip(args[1::2], args[2::2]):
-        settings[str(name)] = value
+        settings[str(name)] = as_typed(value) if type(value) is float else value
     return settings
 
 

@@ -29,6 +29,7 @@ from mapper.generators.player import AudioPlayer, StepPlayer, StepSink, Tempo
 from mapper.generators.rhythm.generator import RhythmGenerator, load_generator
 from mapper.generators.rhythm.sequencer import Sequencer
 from mapper.generators.tempo import check_bpm
+from mapper.osc.codec import as_typed
 
 DEFAULT_BPM = 120.0
 RHYTHM = "/mapper/rhythm/"
@@ -129,7 +130,7 @@ class RhythmPlayer(Steered):
             ):
                 raise EngineError("bpm takes one number, the tempo in beats per minute")
             try:
-                self.set_bpm(float(args[0]))
+                self.set_bpm(as_typed(float(args[0])))
             except ValueError as e:
                 raise EngineError(str(e)) from None
 
