@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from mapper import __version__
@@ -26,6 +27,16 @@ examples:
   mapper headless --inputs 2 --outputs 1 --type classifier --classes 4
   mapper headless my-instrument --inputs 3 --outputs 2     # creates my-instrument/
   mapper headless my-instrument --run                      # opens it, trains, runs
+"""
+
+
+TUI_EXAMPLES = """\
+examples:
+  mapper                                        # the demo: the XY pad plays a small synth
+  mapper my-instrument                          # open it, or make it (a form asks)
+  mapper my-instrument --send 127.0.0.1:57120   # outputs to SuperCollider's port
+  mapper --listen 0.0.0.0:6448                  # let a phone on this network send inputs
+  mapper --generator rhythm                     # the XY pad steers the drum model
 """
 
 
@@ -128,13 +139,21 @@ def _add_project_commands(commands: argparse._SubParsersAction) -> None:
     e.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
-def build_tui_parser() -> argparse.ArgumentParser:
+def build_tui_parser(commands: str = "") -> argparse.ArgumentParser:
+    """`mapper [PROJECT_DIR] [options]`; `commands`, the other commands' list for its help."""
     parser = argparse.ArgumentParser(
         prog="mapper",
-        description="Open the terminal UI: on the built-in demo (no PROJECT_DIR), on a project "
-        "folder, or on a new project (a folder that does not exist yet: it asks for the "
-        "inputs and outputs). Other commands: mapper headless --help.",
+        usage="mapper [PROJECT_DIR] [options]\n       mapper COMMAND ... (mapper COMMAND --help)",
+        description=textwrap.fill(
+            "gesture-mapper: teach a mapping from gestures to sound by demonstration. `mapper` "
+            "opens the terminal UI: on the built-in demo (no PROJECT_DIR), on a project folder, "
+            "or on a new project (a folder that does not exist yet: it asks for the inputs and "
+            "outputs)."
+        ),
+        epilog=f"{TUI_EXAMPLES}\n{commands}" if commands else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"gesture-mapper {__version__}")
     parser.add_argument(
         "project", nargs="?", metavar="PROJECT_DIR", help="project folder to open or create"
     )
@@ -155,7 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = _command_names(parser)
-    if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
+    if argv and argv[0] in ("-h", "--help"):  # the UI's options first, then the commands
+        build_tui_parser(_commands_help(parser)).print_help()
+        return 0
+    if argv and (argv[0] in commands or argv[0] == "--version"):
         args = parser.parse_args(argv)
         if args.command == "headless":
             from mapper.cli.headless import run_headless
@@ -172,6 +194,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.main import run_tui  # the UI's imports stay out of every other command
 
     return run_tui(build_tui_parser().parse_args(argv))
+
+
+def _commands_help(parser: argparse.ArgumentParser) -> str:
+    """The commands, one line each, for the end of `mapper --help`."""
+    lines = ["commands (mapper COMMAND --help explains one):"]
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        for choice in getattr(action, "_choices_actions", []):
+            lines.append(f"  {choice.dest:<18}{choice.help}")
+    return "\n".join(lines)
 
 
 def _command_names(parser: argparse.ArgumentParser) -> set[str]:
