@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from mapper import extras
 from mapper.errors import GeneratorError
 from mapper.generators.consent import ModelConsent
 from mapper.generators.tempo import check_bpm
@@ -119,6 +120,8 @@ class PlayOptions:
                     f"--record-audio {self.record_audio}: give a file in a folder that exists, "
                     "e.g. take.wav"
                 )
+        if self.midi and (missing_midi := extras.missing("midi")):
+            raise GeneratorError(f"--midi: {missing_midi}")
         if self.bpm is not None:
             try:
                 check_bpm(self.bpm)

@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from mapper.extras import needs
 from mapper.generators.base import GeneratorError
 from mapper.generators.rhythm.voices import GM_DRUM_CHANNEL, GM_NOTES
 
 DEFAULT_PORT = "gesture-mapper rhythm"
-MISSING = "MIDI output needs the midi extra: pip install 'gesture-mapper[midi]'"
+MISSING = needs("midi")
 NOTE_ON, NOTE_OFF = 0x90 | GM_DRUM_CHANNEL, 0x80 | GM_DRUM_CHANNEL
 
 SendBytes = Callable[[list[int]], None]
