@@ -35,6 +35,10 @@ class GeneratorError(MapperError):
     """A generator that cannot be loaded, trained or played; the message says what to do."""
 
 
+class SourceError(MapperError):
+    """A live sensor source (a MIDI port, a gamepad) that cannot be opened or read."""
+
+
 class OSCDecodeError(MapperError, ValueError):
     """A datagram that is not valid OSC (counted and dropped, never fatal)."""
 
