@@ -21,6 +21,7 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("m", "model", "Model", "model settings and evaluation of the selected output"),
     ("v", "evaluate", None, "cross-validate the selected output (accuracy / RMS error)"),
     ("i", "toggle_pad", None, "XY pad streaming on/off"),
+    ("h", "app.take_heard", None, "take the messages heard (not inputs) as the inputs (asks)"),
     ("k", "cycle_count_in", None, "count-in before a take: 0, 1, 2, 3, 4 s"),
     ("l", "cycle_take_length", None, "take length: until stopped, 1, 2, 3, 5, 10 s"),
     ("g", "cycle_glide", None, "glide (output smoothing while running): 0 .. 1 s"),
@@ -55,10 +56,15 @@ EXAMPLES_KEYS: list[tuple[str, str]] = [
 
 
 NAMES = {"question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
+SHORT_NAMES = {"ctrl+s": "^s"}  # in the footer, where 80 columns hold the main keys
 
 
 def display(key: str) -> str:
     return NAMES.get(key, key)
+
+
+def footer_display(key: str) -> str:
+    return SHORT_NAMES.get(key, display(key))
 
 
 APP_ACTIONS = ("quit",)  # bound by the app, so they work on every screen
@@ -66,7 +72,7 @@ APP_ACTIONS = ("quit",)  # bound by the app, so they work on every screen
 
 def _bindings(on_app: bool) -> list[BindingType]:
     return [
-        Binding(key, action, label or desc, show=label is not None, key_display=display(key))
+        Binding(key, action, label or desc, show=label is not None, key_display=footer_display(key))
         for key, action, label, desc in MAIN_KEYS
         if (action in APP_ACTIONS) == on_app
     ]

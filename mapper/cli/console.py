@@ -46,7 +46,7 @@ class Watch:
             lines.append(
                 f"audio underruns: {stats.underruns - self.underruns} more ({stats.underruns} "
                 f"in all, {stats.underrun_seconds:.2f} s of silence); the model decodes at "
-                f"{stats.recent_real_time_factor:.2f}x real time on {stats.device}"
+                f"{stats.real_time_factor:.2f}x real time on {stats.device}"
             )
         elif stats.underruns < self.underruns:  # another player (a project switch)
             self.underruns = 0
@@ -70,7 +70,8 @@ def summary(session: Session) -> list[str]:
     lines = [
         f"neural audio: {stats.blocks} blocks decoded, {stats.underruns} underruns "
         f"({stats.underrun_seconds:.2f} s of silence), real-time factor "
-        f"{stats.real_time_factor:.2f} (seconds of audio per second of compute) on {stats.device}"
+        f"{stats.real_time_factor:.2f} (seconds of audio per second of compute, the last 64 "
+        f"blocks) on {stats.device}"
     ]
     for recorder in session.routing.recorders or audio.recorders:  # every WAV file, in order
         lines.append(

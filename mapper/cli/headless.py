@@ -121,8 +121,9 @@ def _status_loop(session: Session, stop: threading.Event, console: Console) -> N
         if session.engine is not engine:  # OSC opened another project (load, runNewProject)
             engine = session.engine
             status = StatusLine(engine)
+            what = session.switch_news or f"opened {session.folder}"  # or inputs taken
             console.say(
-                f"opened {session.folder} ({engine.n_inputs} inputs, {engine.n_outputs} "
+                f"{what} ({engine.n_inputs} inputs, {engine.n_outputs} "
                 f"outputs, {len(engine.examples)} examples)"
             )
         for news in session.routing.take_news():  # where that project's generator plays

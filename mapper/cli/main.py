@@ -27,6 +27,7 @@ examples:
   mapper headless --inputs 2 --outputs 1 --type classifier --classes 4
   mapper headless my-instrument --inputs 3 --outputs 2     # creates my-instrument/
   mapper headless my-instrument --run                      # opens it, trains, runs
+  mapper headless my-phone --source gyrosc --outputs 2 --listen 0.0.0.0:6448
 """
 
 
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start running as soon as the project's examples are trained",
     )
     h.add_argument("--quiet", action="store_true", help="print no status lines, only problems")
+    _add_source_option(h)
     h.add_argument(
         "--allow-dir",
         action="append",
@@ -166,8 +168,21 @@ def build_tui_parser(commands: str = "") -> argparse.ArgumentParser:
     parser.add_argument(
         "--send", metavar="HOST:PORT", help="where to send outputs (default: 127.0.0.1:12000)"
     )
+    _add_source_option(parser)
     generator_cli.add_headless_options(parser)  # --generator rhythm: the drums demo, or a
     return parser  # new project steering the drum model
+
+
+def _add_source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        metavar="NAME",
+        help="the sensor to listen to, by its own messages (no --inputs needed: the inputs "
+        "are its values, named): gyrosc (GyrOSC), zigsim (ZIG SIM), sensors2osc "
+        "(Sensors2OSC), comote (CoMote), midi[:PORT] (a controller's CCs and notes; pip "
+        "install 'gesture-mapper[midi]') or gamepad[:N] ('gesture-mapper[gamepad]'). Saved "
+        "with a new project. A phone reaches the instrument only with --listen 0.0.0.0:PORT",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from mapper.session.options import (
     NewProjectOptions,
     PlayOptions,
 )
+from mapper.sources.spec import SourceSpec
 
 
 def play_options(args: argparse.Namespace) -> PlayOptions:
@@ -25,7 +26,7 @@ def play_options(args: argparse.Namespace) -> PlayOptions:
         bpm=args.bpm,
         device=args.device,
         midi=args.midi,
-        audio=bool(args.audio),
+        audio=args.audio,  # None unless --audio or --no-audio
         record_audio=args.record_audio,
         trust_models=bool(args.trust_models),
     )
@@ -52,6 +53,7 @@ def headless_options(args: argparse.Namespace) -> InstrumentOptions:
         ),
         play=play_options(args),
         run=bool(args.run),
+        source=_source(args),
     )
 
 
@@ -66,4 +68,11 @@ def tui_options(args: argparse.Namespace) -> InstrumentOptions:
         play=play_options(args),
         demo=True,
         ask_for_new=True,
+        source=_source(args),
     )
+
+
+def _source(args: argparse.Namespace) -> SourceSpec | None:
+    """--source NAME[:ARG] (UsageError naming the choices)."""
+    text = getattr(args, "source", None)
+    return SourceSpec.parse(text) if text else None

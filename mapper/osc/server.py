@@ -18,7 +18,7 @@ import struct
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from mapper.core.engine import Engine, EngineError
 from mapper.osc.codec import OSCDecodeError, message_prefix, parse_packet, printable
@@ -64,7 +64,7 @@ class RateLimitedLog:
         self._last: dict[str, float] = {}
         self._quiet: dict[str, int] = {}  # lines not logged since the kind's last line
 
-    def warning(self, kind: str, message: str) -> None:
+    def warning(self, kind: str, message: str, heard: bool = False) -> None:
         if kind not in self._last and len(self._last) >= self.MAX_KINDS:
             kind = "other"
         now = time.monotonic()
@@ -74,14 +74,34 @@ class RateLimitedLog:
         self._last[kind] = now
         quiet = self._quiet.pop(kind, 0)
         more = f" (and {quiet} more like it since the last)" if quiet else ""
-        log.warning("%s%s", printable(message, LOG_LINE), more)
+        log.warning("%s%s", printable(message, LOG_LINE), more, extra={HEARD: heard})
+
+
+class Router(Protocol):
+    """Hears the messages that are neither the input address nor a control: a sensor
+    source's (mapper.sources.router.InputRouter), the rest listed as heard."""
+
+    shared: bool  # a live source calls the engine from its own thread: frames take a lock
+
+    def offer(self, address: str, tags: str, args: Sequence[Any]) -> bool:
+        """True when it was the source's (a frame went through, or was rejected)."""
+        ...
+
+    def process(self, frame: Sequence[float]) -> None:
+        """One validated input frame into the engine (under the lock when shared)."""
+        ...
+
+
+HEARD = "heard"  # a log record's attribute: an unknown address, listed as heard (the TUI's
+# inputs panel shows the list, so it does not notify these)
 
 
 class OSCServer:
     """Listens for inputs and control messages; sends outputs and status to one target.
 
     A Session adds its project's controls (save, load: mapper.osc.control.
-    make_project_controls) and its player's to `controls`.
+    make_project_controls) and its player's to `controls`, and sets a `router` (see
+    set_router) that hears every other message first.
     """
 
     def __init__(self, engine: Engine, settings: OSCSettings) -> None:
@@ -100,6 +120,8 @@ class OSCServer:
         self.jobs = JobRunner(engine.counters, self._log.warning)
         self.controls = make_controls(engine, self.jobs)  # a Session adds save, load...
         self._input_address = settings.input_address
+        self.router: Router | None = None  # what hears the rest: set_router
+        self._process = engine.process_frame  # where validated input frames go
         self._n_inputs = engine.n_inputs
         self._all_float_tags = "f" * engine.n_inputs
         # the usual input frame (every input a float) is recognised by its exact bytes and
@@ -119,6 +141,14 @@ class OSCServer:
         engine.add_output_sink(self.sender.send_outputs)
         engine.add_message_sink(self.sender.send_floats)
         engine.add_event_sink(self._on_event)
+
+    def set_router(self, router: Router) -> None:
+        """Offer every message that is neither the input address nor a control to
+        `router.offer(address, tags, args) -> bool` (False: it matched nothing, and is
+        counted as an unknown address). A `shared` router (a live source calls the engine
+        from its own thread) also takes the input frames, through `router.process`."""
+        self.router = router
+        self._process = router.process if router.shared else self.engine.process_frame
 
     @property
     def address(self) -> tuple[str, int]:
@@ -206,7 +236,7 @@ class OSCServer:
             if address == self._input_address:
                 self._inputs(tags, args)
             else:
-                self._control(address, args)
+                self._control(address, tags, args)
         except Exception as e:  # one bad message never costs its bundle neighbours
             self.counters.internal_errors += 1
             self._log.warning(
@@ -224,7 +254,7 @@ class OSCServer:
         if not math.isfinite(sum(args)) and not all(map(math.isfinite, args)):
             self.reject("not finite", "NaN or infinity in the inputs")
             return
-        self.engine.process_frame(args)
+        self._process(args)
 
     def _input_problem(self, tags: str, args: Sequence[Any]) -> tuple[str, str] | None:
         if len(args) != self._n_inputs:
@@ -245,11 +275,17 @@ class OSCServer:
         self.counters.last_reject = detail
         self._log.warning(reason, f"rejected input frame: {detail}")
 
-    def _control(self, address: str, args: Sequence[Any]) -> None:
+    def _control(self, address: str, tags: str, args: Sequence[Any]) -> None:
         handler = self.controls.get(address)
         if handler is None:
+            if self.router is not None and self.router.offer(address, tags, args):
+                return  # a source's message: a frame went through (or was rejected)
             self.counters.unknown_addresses += 1
-            self._log.warning("unknown", f"ignored message to unknown address {printable(address)}")
+            self._log.warning(
+                "unknown",
+                f"ignored message to unknown address {printable(address)}",
+                heard=True,
+            )
             return
         try:
             handler(args)

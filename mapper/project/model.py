@@ -24,6 +24,7 @@ class Project:
     transport: dict[str, float] = field(default_factory=dict)  # count-in, record-for, smoothing
     generator: dict[str, Any] | None = None  # the latent model this project steers, if any
     saved: str | None = None  # when it was last saved (UTC, ISO 8601): the journal's base
+    source: dict[str, Any] | None = None  # the sensor source it listens to (mapper.sources)
     # examples read back from the journal when it was loaded (not saved: a report for the user)
     recovered: int = field(default=0, compare=False)
     # what loading repaired in files that break a rule (not saved: a report for the user)
@@ -47,7 +48,7 @@ def engine_from_project(project: Project, rows: ExampleRows) -> Engine:
 
 def project_from_engine(engine: Engine, base: Project) -> Project:
     """What to save of a running engine (names, outputs, values, transport), with the name,
-    OSC settings, generator and save time of `base`."""
+    OSC settings, generator, save time and source of `base`."""
     outputs = [
         dataclasses.replace(
             o, model=dict(o.model), inputs=None if o.inputs is None else [*o.inputs]
@@ -63,4 +64,5 @@ def project_from_engine(engine: Engine, base: Project) -> Project:
         engine.transport.to_dict(),
         base.generator,
         base.saved,
+        base.source,
     )

@@ -21,6 +21,7 @@ from mapper.core.transport import LIMITS, Transport
 from mapper.errors import ProjectError, shown
 from mapper.models import make_model
 from mapper.osc.settings import OSCSettings
+from mapper.sources.spec import SourceSpec
 
 from .model import Project
 from .reading import field_name, json_problem
@@ -42,6 +43,8 @@ def project_doc(project: Project) -> dict[str, Any]:
     }
     if project.generator is not None:
         doc["generator"] = project.generator
+    if project.source is not None:  # absent from older files: they listen to /wek/inputs
+        doc["source"] = project.source
     return doc
 
 
@@ -111,15 +114,33 @@ def project_from_doc(doc: Any, path: Path) -> Project:
     generator = doc.get("generator")
     if generator is not None and not isinstance(generator, dict):
         raise ProjectError(f"{path}: 'generator' must be an object or absent")
+    source = _source(doc.get("source"), len(names), path)
     saved = _saved(doc.get("saved"), path, warnings)
     name = doc.get("name", path.parent.name)
     if not isinstance(name, str):
         raise ProjectError(f"{path}: 'name' must be a string, not {shown(name)}")
     if name_problem(name, "name"):
         name = _renamed(name, path.parent.name or "project", "the project's name", path, warnings)
-    project = Project(name, names, outputs, osc, values, transport, generator, saved)
+    project = Project(name, names, outputs, osc, values, transport, generator, saved, source)
     project.warnings = warnings
     return project
+
+
+def _source(source: Any, n_inputs: int, path: Path) -> dict[str, Any] | None:
+    """project.json's `source` (mapper.sources.spec), absent for /wek/inputs alone: its
+    inputs must be the project's."""
+    if source is None:
+        return None
+    try:
+        spec = SourceSpec.from_doc(source)
+    except ValueError as e:
+        raise ProjectError(f"{path}: source: {e}") from None
+    have = len(spec.input_names())
+    if have != n_inputs:
+        raise ProjectError(
+            f"{path}: source: {spec.label()} gives {have} inputs, the project has {n_inputs}"
+        )
+    return spec.to_doc()
 
 
 # a save time as gesture-mapper writes it (2026-01-01T12:00:00.123456+00:00), or near it: digits

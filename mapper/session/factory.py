@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mapper.core.engine import EventSink
-from mapper.errors import CannotListen, GeneratorError, ProjectError
+from mapper.errors import CannotListen, GeneratorError, ProjectError, SourceError
 from mapper.session.opening import Opening, find_project
 from mapper.session.options import InstrumentOptions
 from mapper.session.session import Session
+from mapper.session.sound import play_outputs, speakers_for
+from mapper.sources.lan import where_to_send
 
 
 @dataclass
@@ -84,6 +86,7 @@ def _start(
             raise ProjectError(f"cannot create the project in {opening.folder}: {e}") from e
         instrument.problems.append(f"cannot create {opening.folder}: {e}")
     instrument.training = session.start(run=options.run)
+    _listen_to_source(session, instrument, strict)
     if session.recovered:
         instrument.warnings.append(
             f"recovered {session.recovered} examples from the journal (recorded after the last "
@@ -97,9 +100,37 @@ def _start(
             f"training {', '.join(instrument.training)} from {len(session.engine.examples)} "
             "examples"
         )
-    if options.play.wanted(session.project.generator):
+    play, silent = speakers_for(options, session.osc.send_port)  # or the demos' default
+    instrument.warnings += silent  # no sound device: one line, and how to hear it anyway
+    if play.wanted(session.project.generator):
         try:
-            instrument.news += session.play(options.play)
+            instrument.news += session.play(play)
         except (GeneratorError, OSError) as e:
             instrument.problems.append(f"the generator cannot play: {e}")
+    elif play.audio:  # no generator: the built-in synth plays the outputs
+        news, silent = play_outputs(session)
+        instrument.news += news
+        instrument.warnings += silent
     return instrument
+
+
+def _listen_to_source(session: Session, instrument: Instrument, strict: bool) -> None:
+    """The project's source: what it listens for, how to point a phone here, and its device
+    opened (a MIDI port, a gamepad: SourceError if it cannot, unless not `strict`)."""
+    spec = session.sources.spec
+    if spec is None:
+        return
+    instrument.news.append(f"source {spec.label()}: {spec.describe()}")
+    host, port = session.listen_address
+    hint = where_to_send(spec, host, port)
+    if hint:
+        (instrument.warnings if "cannot reach" in hint else instrument.news).append(hint)
+    try:
+        live = session.sources.open_live()
+    except SourceError as e:
+        if strict:
+            raise
+        instrument.problems.append(str(e))
+        return
+    if live:
+        instrument.news.append(f"reading {live}")

@@ -14,6 +14,7 @@ from mapper.generators.presets import GeneratorPreset
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, holds_project, load_project, new_project
 from mapper.session.options import TORCHSCRIPT, InstrumentOptions, NewProjectOptions
+from mapper.sources.spec import SourceSpec
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def find_project(options: InstrumentOptions) -> Opening | None:
     if folder is not None and holds_project(folder, UsageError):
         project, rows = load_project(folder)
         _refuse_counts(folder, project, options.new)
+        _listen_to(folder, project, options.source)
         opening: Opening | None = Opening(project, rows, folder)
     elif folder is None and options.demo:
         opening = _demo(options)
@@ -85,6 +87,43 @@ def _refuse_counts(folder: Path, project: Project, new: NewProjectOptions) -> No
             )
 
 
+def with_source(project: Project, spec: SourceSpec) -> Project:
+    """`project` listening to `spec`: its inputs are the source's values, named."""
+    project.input_names = spec.input_names()
+    project.source = spec.to_doc()
+    return project
+
+
+def _listen_to(folder: Path, project: Project, spec: SourceSpec | None) -> None:
+    """--source on an existing project: the project's own source (its port may change for
+    this run and is saved), or a source with as many inputs (the project then keeps it)."""
+    if spec is None:
+        return
+    saved = SourceSpec.from_doc(project.source) if project.source else None
+    if saved is not None and saved.name == spec.name:
+        spec = SourceSpec(spec.name, spec.arg or saved.arg, saved.learned)
+    elif len(spec.input_names()) != len(project.input_names):
+        raise UsageError(
+            f"{folder} has {len(project.input_names)} inputs; --source {spec.name} gives "
+            f"{len(spec.input_names())} ({', '.join(spec.input_names())}): drop --source, or "
+            "make a new project with it"
+        )
+    project.source = spec.to_doc()
+
+
+def _inputs_of(spec: SourceSpec | None, new: NewProjectOptions) -> int | None:
+    """A new project's input count: the source's (--inputs must agree), else --inputs."""
+    if spec is None:
+        return new.inputs
+    have = len(spec.input_names())
+    if new.inputs is not None and new.inputs != have:
+        raise UsageError(
+            f"--source {spec.name} gives {have} inputs ({', '.join(spec.input_names())}), "
+            f"not {new.inputs}: drop --inputs"
+        )
+    return have
+
+
 def _demo(options: InstrumentOptions) -> Opening:
     from mapper.session.demos import demo_project, drum_demo_project, neural_demo_project
 
@@ -99,8 +138,17 @@ def _demo(options: InstrumentOptions) -> Opening:
 
 
 def _new_project(options: InstrumentOptions, folder: Path | None) -> Project:
-    """A project from the counts, or, with a generator, from its latent dimensions."""
+    """A project from the counts (the inputs: the source's, with --source), or, with a
+    generator, from its latent dimensions."""
+    project = _counted_project(options, folder)
+    if options.source is not None:
+        with_source(project, options.source)
+    return project
+
+
+def _counted_project(options: InstrumentOptions, folder: Path | None) -> Project:
     new, name = options.new, folder.name if folder is not None else "untitled"
+    new = dataclasses.replace(new, inputs=_inputs_of(options.source, new))
     play, choice = options.play, options.play.generator
     if choice is not None:
         if new.inputs is None or new.inputs < 1:

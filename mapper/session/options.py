@@ -18,6 +18,7 @@ from mapper.errors import GeneratorError
 from mapper.generators.consent import ModelConsent
 from mapper.generators.tempo import check_bpm
 from mapper.osc.settings import DEFAULT_LISTEN, OSCSettings
+from mapper.sources.spec import SourceSpec
 
 GeneratorKind = Literal["rhythm", "torchscript"]
 RHYTHM: GeneratorKind = "rhythm"
@@ -53,7 +54,8 @@ class PlayOptions:
     bpm: float | None = None  # rhythm: tempo
     device: str = "auto"  # where the model runs: auto, cpu or cuda
     midi: str | None = None  # rhythm: a MIDI port for the hits
-    audio: bool = False  # the speakers
+    audio: bool | None = None  # the speakers: --audio / --no-audio; None: on in the TUI's
+    # demos when a sound device is there, else off (mapper.session.sound)
     record_audio: str | None = None  # torchscript: a WAV file of what plays
     trust_models: bool = False  # --trust-models: the TorchScript models inside project folders
     trusted_folders: frozenset[Path] = frozenset()  # projects whose models the user said yes to
@@ -89,7 +91,7 @@ class PlayOptions:
         neural_only = (("--steer", self.steer), ("--record-audio", self.record_audio))
         drums_only = (("--bpm", self.bpm), ("--midi", self.midi))
         if playing is None:
-            for flag, value in (*drums_only, ("--audio", self.audio)):
+            for flag, value in drums_only:  # --audio alone: the built-in synth plays
                 if value:
                     raise GeneratorError(f"{flag} plays a generator: add --generator rhythm")
             for flag, value in neural_only:
@@ -183,5 +185,6 @@ class InstrumentOptions:
     network: NetworkOptions = field(default_factory=NetworkOptions)
     play: PlayOptions = field(default_factory=PlayOptions)
     run: bool = False  # start running once the examples are trained
+    source: SourceSpec | None = None  # --source: a phone app's OSC, a MIDI controller, a gamepad
     demo: bool = False  # no folder: open the built-in demo (the TUI) rather than counts
     ask_for_new: bool = False  # a new folder: the caller asks for the counts (the TUI's form)

@@ -8,7 +8,6 @@ at start, same generator, same save on close.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import threading
@@ -18,7 +17,6 @@ from typing import Any
 
 from mapper.core.engine import Engine, EngineError, EventSink
 from mapper.core.examples import ExampleRows
-from mapper.errors import MapperError, ProjectError
 from mapper.generators.consent import ModelConsent, model_file
 from mapper.generators.player import Player
 from mapper.generators.routing import Routing
@@ -31,12 +29,12 @@ from mapper.project import (
     Project,
     engine_from_project,
     holds_project,
-    load_project,
 )
-from mapper.project.lock import FolderLock, lock_folder
 from mapper.project.saver import ProjectSaver
+from mapper.session import switching
 from mapper.session.model_files import carry_model_file
 from mapper.session.options import PlayOptions
+from mapper.session.sourcing import Sources
 
 log = logging.getLogger("mapper.session")
 
@@ -71,7 +69,9 @@ class Session:
         self.saver = ProjectSaver(folder, self.engine, project) if folder is not None else None
         self.recovered = project.recovered  # examples recovered from the journal at load
         self.listen_problem = ""
-        self._lock = _hold(folder)  # one gesture-mapper per folder, before anything writes
+        self.sources = Sources()  # --source's router, the heard list, a live source
+        self.switch_news = ""  # what the last switch of engine was (a project opened, ...)
+        self._lock = switching.hold_folder(folder)  # one gesture-mapper per folder, first
         try:
             try:
                 self.server = OSCServer(self.engine, osc)
@@ -160,7 +160,7 @@ class Session:
                 f"{folder} holds a project already: save as makes a new project, in a new or "
                 "empty folder only (an existing project is never written over)"
             )
-        lock = _hold(folder, EngineError)  # nor into a folder another gesture-mapper holds
+        lock = switching.hold_folder(folder, EngineError)  # nor where another gesture-mapper is
         generator = self.project.generator
         before = dict(generator or {})
         allowed = self.consent.problem(before, self.folder) is None
@@ -184,7 +184,7 @@ class Session:
             self.saver.stop()
         saver.start()
         self.folder, self.saver = folder, saver
-        self._hold_instead(lock)
+        switching.hold_instead(self, lock)
 
     def attach_player(
         self, settings: dict[str, Any] | None = None, device: str | None = None
@@ -251,7 +251,12 @@ class Session:
             self.saver.project.generator = spec
 
     def _add_project_controls(self) -> None:
-        """OSC's save [path], load path and runNewProject path, for this session."""
+        """OSC's save [path], load path and runNewProject path, heard and takeHeard, for
+        this session; and the project's source routed into this engine."""
+        from mapper.session.learning import make_source_controls
+
+        self.sources.route(self.engine, self.server, self.project.source)
+        self.server.controls.update(make_source_controls(self))
         self.server.controls.update(
             make_project_controls(
                 self.engine,
@@ -284,61 +289,12 @@ class Session:
         the user said yes to the models in its folder (the TUI asks; OSC never says yes).
         ProjectError, EngineError, GeneratorError or OSError before the switch leave this one
         playing. The engine is a new one: read `session.engine` again (`switches` counts)."""
-        with self._switch, contextlib.ExitStack() as undo:
-            self._refuse_if_closed("open")
-            if not holds_project(folder):  # nothing made for a folder that holds nothing
-                raise ProjectError(f"{folder} holds no project.json: nothing to open")
-            lock = _hold(folder)  # before it is read: its unfinished save is ours to finish
-            if lock is not None:
-                undo.callback(lock.release)  # unless the switch happens
-            project, rows = load_project(folder)
-            consent = self.consent.allowing(folder) if trust else self.consent
-            consent.check(project.generator, folder)  # nothing runs that the user did not allow
-            self.consent = consent
-            engine = engine_from_project(project, rows)
-            for sink in self._event_sinks:
-                engine.add_event_sink(sink)
-            if self.saver is not None:
-                self.saver.save_now()
-            elif len(self.engine.examples) and not drop_unsaved:
-                raise EngineError(
-                    f"{len(self.engine.examples)} examples are not saved: save them first "
-                    "(/mapper/control/save PATH)"
-                )
-            port = self.listen_address[1]
-            self.close(keep_lock=True)  # until the switch: then the new folder's
-            self._closed = False  # closed only to switch
-            self.player = None  # closed with the old project
-            osc = dataclasses.replace(
-                self.osc,
-                listen_port=port,
-                input_address=project.osc.input_address,
-                output_address=project.osc.output_address,
-            )
-            self.project, self.folder, self.recovered = project, folder, project.recovered
-            undo.pop_all()
-            self._hold_instead(lock)
-            self.engine = engine
-            self.saver = ProjectSaver(folder, engine, project)
-            self.server = OSCServer(engine, osc)
-            self.osc = osc
-            self._add_project_controls()
-            self.switches += 1
-            self.start(run=run)
-            if project.generator:  # its generator plays on, as when it opens at start, where
-                try:  # the command line said (speakers, MIDI port, WAV file, device)
-                    self._play(None, later=True)
-                except Exception as e:  # the project is open and plays: only its generator
-                    log.warning("%s: the generator cannot play: %s", folder, e)  # is silent
-            for line in project.warnings:  # what loading repaired, said where logs go
-                log.warning("%s", line)
-            log.info("opened %s (%d examples)", folder, len(engine.examples))
+        switching.open_project(self, folder, run, drop_unsaved, trust)
 
-    def _hold_instead(self, lock: FolderLock | None) -> None:
-        """This session's folder changed: hold the new one's lock, let go of the old one's."""
-        old, self._lock = self._lock, lock
-        if old is not None:
-            old.release()
+    def replace_inputs(self, project: Project, news: str) -> None:
+        """Play `project`, this one with other inputs (mapper.session.learning), in its
+        place: same folder, same port. Only while it has no examples (EngineError)."""
+        switching.replace_inputs(self, project, news)
 
     def release(self) -> None:
         """Let go of the project folder's lock (mapper.project.lock): another gesture-mapper
@@ -348,15 +304,19 @@ class Session:
             self._lock.release()
             self._lock = None
 
-    def close(self, keep_lock: bool = False) -> None:
+    def close(self, keep_lock: bool = False, keep_sound: bool = False) -> None:
         """Stop training and listening, and let go of the folder's lock (another
         gesture-mapper may open it then). Does not save: call save() first if you want to;
         to save after closing, `keep_lock` until then (release(), or the end of the process).
-        Waits for a project switch under way (OSC's load), so it never closes half of one."""
+        Waits for a project switch under way (OSC's load), so it never closes half of one.
+        `keep_sound`: the built-in synth plays on (a switch: it plays the next project)."""
         with self._switch:  # reentrant: open_project closes the old project through here
             self._closed = True  # jobs still queued (OSC's load, save PATH) refuse from now
             if self.player is not None:
                 self.player.close()
+            if not keep_sound:
+                self.routing.close()
+            self.sources.close_live()
             self.engine.cancel_training()
             self.engine.wait_for_training(timeout=5.0)
             self.server.close()
@@ -364,18 +324,3 @@ class Session:
                 self.saver.stop()  # the journal holds every example; a save still works
             if not keep_lock:
                 self.release()
-
-
-def _hold(folder: Path | None, error: type[MapperError] = ProjectError) -> FolderLock | None:
-    """The lock of a session's folder: `error` if another gesture-mapper holds it. A folder
-    whose lock file cannot be made (not writable) opens without one: nothing can be saved
-    there either, and the save that fails says so."""
-    if folder is None:
-        return None
-    try:
-        return lock_folder(folder, error)
-    except OSError as e:
-        log.warning(
-            "%s: cannot lock the folder (%s): another gesture-mapper could open it", folder, e
-        )
-        return None

@@ -15,16 +15,40 @@ from mapper.generators.presets import GeneratorPreset
 from mapper.models.registry import model_types
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, new_project
-from mapper.session.opening import generator_project
+from mapper.session.opening import generator_project, with_source
+from mapper.sources.presets import PRESETS
+from mapper.sources.spec import SourceSpec
+
+NO_SOURCE = "none"  # the form's source: /wek/inputs, as many as the inputs field says
+SOURCES = [
+    ("none (/wek/inputs)", NO_SOURCE),
+    *((f"{p.name}: {p.about}", p.name) for p in PRESETS.values()),
+]
+
+
+def _inputs(inputs: str, source: SourceSpec | None) -> int:
+    """The input count: the source's (its values, named), else the field's."""
+    if source is not None:
+        return len(source.input_names())
+    if not inputs.strip().isdigit() or int(inputs) < 1:
+        raise ValueError(f"inputs must be a whole number of at least 1, not {inputs!r}")
+    return int(inputs)
 
 
 def build_project(
-    folder: Path, inputs: str, outputs: str, kind: str, classes: str, model: str, osc: OSCSettings
+    folder: Path,
+    inputs: str,
+    outputs: str,
+    kind: str,
+    classes: str,
+    model: str,
+    osc: OSCSettings,
+    source: SourceSpec | None = None,
 ) -> Project:
-    """A new project from the form's fields; ValueError says which field is wrong."""
-    counts = {}
+    """A new project from the form's fields; ValueError says which field is wrong. With a
+    source, its values are the inputs (the inputs field is not read)."""
+    counts = {"inputs": _inputs(inputs, source)}
     for name, text, low in (
-        ("inputs", inputs, 1),
         ("outputs", outputs, 1),
         ("classes", classes, 1),
     ):
@@ -39,18 +63,24 @@ def build_project(
         raise ValueError(f"{model} is not a model for {kind} outputs")
     for o in outs:
         o.model = {"type": model, "k": 1} if classifier and model == "knn" else {"type": model}
-    return new_project(folder.name, counts["inputs"], outs, osc)
+    project = new_project(folder.name, counts["inputs"], outs, osc)
+    return with_source(project, source) if source is not None else project
 
 
 def build_generator_project(
-    folder: Path, inputs: str, model: str, osc: OSCSettings, preset: GeneratorPreset
+    folder: Path,
+    inputs: str,
+    model: str,
+    osc: OSCSettings,
+    preset: GeneratorPreset,
+    source: SourceSpec | None = None,
 ) -> Project:
     """A new project whose outputs steer a generator; ValueError says which field is wrong."""
-    if not inputs.strip().isdigit() or int(inputs) < 1:
-        raise ValueError(f"inputs must be a whole number of at least 1, not {inputs!r}")
+    count = _inputs(inputs, source)
     if model not in model_types(False):
         raise ValueError(f"{model} is not a model for continuous outputs")
-    return generator_project(folder.name, int(inputs), preset, osc, model)
+    project = generator_project(folder.name, count, preset, osc, model)
+    return with_source(project, source) if source is not None else project
 
 
 class NewProjectScreen(Screen[Project | None]):
@@ -60,16 +90,29 @@ class NewProjectScreen(Screen[Project | None]):
     ]
 
     def __init__(
-        self, folder: Path, osc: OSCSettings, preset: GeneratorPreset | None = None
+        self,
+        folder: Path,
+        osc: OSCSettings,
+        preset: GeneratorPreset | None = None,
+        source: SourceSpec | None = None,
     ) -> None:
         super().__init__()
         self.folder = folder
         self.osc = osc
         self.preset = preset
+        self.source = source  # --source: chosen at first
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="new-form"):
             yield Static(f"[b]New project[/b] in {self.folder} (it does not exist yet)")
+            with Horizontal(classes="row"):
+                yield Label("sensor source", classes="field")
+                yield Select(
+                    SOURCES,
+                    value=self.source.name if self.source is not None else NO_SOURCE,
+                    allow_blank=False,
+                    id="source",
+                )
             with Horizontal(classes="row"):
                 yield Label("inputs", classes="field")
                 yield Input("2", id="inputs")
@@ -122,10 +165,11 @@ class NewProjectScreen(Screen[Project | None]):
             return self.query_one(f"#{field_id}", Input).value
 
         model = str(self.query_one("#model", Select).value)
+        source = self._chosen_source()
         try:
             if self.preset is not None:
                 project = build_generator_project(
-                    self.folder, value("inputs"), model, self.osc, self.preset
+                    self.folder, value("inputs"), model, self.osc, self.preset, source
                 )
             else:
                 project = build_project(
@@ -136,11 +180,20 @@ class NewProjectScreen(Screen[Project | None]):
                     value("classes"),
                     model,
                     self.osc,
+                    source,
                 )
         except ValueError as e:
             self.query_one("#problem", Static).update(f"[b red]{e}[/]")
             return
         self.dismiss(project)
+
+    def _chosen_source(self) -> SourceSpec | None:
+        name = str(self.query_one("#source", Select).value)
+        if name == NO_SOURCE:
+            return None
+        if self.source is not None and self.source.name == name:
+            return self.source  # as --source said it (midi:PORT)
+        return SourceSpec(name)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
