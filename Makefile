@@ -13,12 +13,15 @@ $(BIN)/activate:
 
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,audio]"
 	touch $@
 
-setup: $(VENV)/.installed ## create .venv and install gesture-mapper with its test tools
+# The audio extra (sounddevice) lets the demos play through the speakers; it needs PortAudio,
+# a system library (Debian: apt-get install libportaudio2). Without it the demos say so in one
+# line and play on silently (an instrument from examples/ then plays their outputs).
+setup: $(VENV)/.installed ## create .venv and install gesture-mapper with its test tools and audio
 
-demo: setup ## open the terminal UI on the built-in demo (an XY pad, no hardware needed)
+demo: setup ## the terminal UI on the built-in demo (an XY pad, heard on the built-in synth)
 	$(BIN)/mapper
 
 demo-neural: setup ## the XY pad steering a toy neural audio model (RAVE's interface, no RAVE)

@@ -12,6 +12,7 @@ from mapper.generators.presets import GeneratorPreset, generator_preset
 from mapper.osc.server import SWITCH_INTERVAL
 from mapper.session.opening import find_project
 from mapper.session.options import InstrumentOptions
+from mapper.session.sound import demo_sound
 
 
 def new_project_preset(options: InstrumentOptions) -> GeneratorPreset | None:
@@ -27,7 +28,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from tui.app import MapperApp
 
     try:
-        options = tui_options(args)
+        options = demo_sound(tui_options(args))  # the demos play on the speakers by default
         opening = find_project(options)
         preset = new_project_preset(options) if opening is None else None
     except MapperError as e:

@@ -32,9 +32,10 @@ examples:
 
 
 RTF_HELP = """\
-Decode a TorchScript model (a RAVE export) block after block, as it plays, and print its
-real-time factor: seconds of audio decoded per second of compute (above 1 it keeps up; the
-player needs some margin, about 1.5 or more). The latent point moves a little every block.
+Play a TorchScript model (a RAVE export) as the player plays it, on a silent real-time clock,
+and print its real-time factor: seconds of audio decoded per second of compute, over the last
+64 blocks, measured exactly as the terminal UI and headless measure it (above 1 it keeps up;
+the player needs some margin, about 1.5 or more). The latent point moves a little every block.
 
 examples:
   mapper generator rtf my-rave.ts                    # CUDA when present, else the CPU
@@ -99,9 +100,12 @@ def add_headless_options(h: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--audio",
-        action="store_true",
-        help="play through the default audio output (needs the audio extra): rhythm, the "
-        "hits with the built-in drum synth; torchscript, the model's audio",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="play through the default audio output (needs the audio extra and PortAudio): "
+        "rhythm, the hits with the built-in drum synth; torchscript, the model's audio; no "
+        "generator, the outputs on the built-in synth (pitch, brightness, voice). Default: "
+        "on in the terminal UI's demos when there is a sound device, else off",
     )
 
 
@@ -154,7 +158,7 @@ def add_neural_commands(sub: Any) -> None:
     f.add_argument("model", metavar="PATH.ts", help="the model (a RAVE export)")
     f.add_argument("--device", default="auto", metavar="auto|cpu|cuda")
     f.add_argument(
-        "--seconds", type=float, default=10.0, metavar="N", help="how long to decode (default 10)"
+        "--seconds", type=float, default=10.0, metavar="N", help="how long to play (default 10)"
     )
     f.add_argument(
         "--threads", type=int, metavar="N", help="torch's CPU threads (default 1, as it plays)"

@@ -9,8 +9,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from mapper.errors import GeneratorError
+from mapper.extras import needs
 
-AUDIO_EXTRA_MISSING = "audio output needs the audio extra: pip install 'gesture-mapper[audio]'"
+AUDIO_EXTRA_MISSING = needs("audio")
 
 
 @dataclass(frozen=True)

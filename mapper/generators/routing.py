@@ -9,17 +9,25 @@ sample rate or channel count, and a WAV file has one), so each later neural audi
 records into the next free name beside the first: take.wav, then take-2.wav, take-3.wav;
 and a file that exists already is never overwritten (the first take goes to the next free name).
 Sinks that do not fit the generator (MIDI for a neural model, a WAV file for the drum model)
-are skipped with a line that says so.
+are skipped with a line that says so. With --audio and no generator, the built-in synth plays
+the outputs themselves on the speakers (play_outputs), until a project with a generator takes
+the speakers over or the run ends (close).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from mapper.core.engine import Engine
 from mapper.errors import GeneratorError
 from mapper.generators.player import AudioPlayer, Player, Recording, StepPlayer
+
+if TYPE_CHECKING:
+    from mapper.generators.synth import OutputSynth
 
 log = logging.getLogger("mapper.generators")
 MAX_TAKES = 10_000
@@ -30,17 +38,18 @@ class Routing:
 
     def __init__(
         self,
-        audio: bool = False,
+        audio: bool | None = False,
         record_audio: str | None = None,
         midi: str | None = None,
         device: str | None = "auto",
     ) -> None:
-        self.audio = audio
+        self.audio = bool(audio)  # None (no --audio / --no-audio) is off here
         self.record_audio = record_audio
         self.midi = midi
         self.device = device  # where later projects' models decode too
         self.recorders: list[Recording] = []  # every WAV recorder of this run, in order
         self.news: list[str] = []  # the lines of the latest follow, until taken
+        self.synth: OutputSynth | None = None  # the built-in synth playing the outputs, if any
         self._news_lock = threading.Lock()  # follow runs on a switch's thread
 
     def apply(self, player: Player) -> list[str]:
@@ -52,9 +61,29 @@ class Routing:
             return self._steps(player.steps)
         return []
 
+    def play_outputs(self, engine_of: Callable[[], Engine]) -> list[str]:
+        """The built-in synth on the speakers, playing the outputs of `engine_of()` (the
+        session's engine, whichever project is open). GeneratorError if it cannot open."""
+        from mapper.generators.synth import OutputSynth
+
+        synth = OutputSynth(engine_of)
+        synth.open()
+        self.close()
+        self.synth = synth
+        self.audio = True  # a project with a generator opened later plays there instead
+        return [synth.describe()]
+
+    def close(self) -> None:
+        """Stop the built-in synth, if it plays (the end of the run)."""
+        synth, self.synth = self.synth, None
+        if synth is not None:
+            synth.close()
+
     def follow(self, player: Player) -> None:
         """apply() for the generator of a project opened later: its lines become the news
-        (take_news); a sink that cannot open is news too (the generator plays on without it)."""
+        (take_news); a sink that cannot open is news too (the generator plays on without it).
+        The built-in synth stops: the generator has the speakers now."""
+        self.close()
         try:
             lines = self.apply(player)
         except (GeneratorError, OSError) as e:

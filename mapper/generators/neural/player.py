@@ -10,8 +10,8 @@
     player.steer          # how many latent dimensions the outputs steer (the first ones)
     player.playing, player.start(), player.stop(), player.close()
     player.stats          # StreamStats: underruns, blocks, real_time_factor (audio s per
-                          # compute s), recent_real_time_factor, block_ms, block_budget_ms,
-                          # queue, ahead, sample_rate, channels, device, error
+                          # compute s over the last 64 blocks: real_time.py), block_ms,
+                          # block_budget_ms, queue, ahead, sample_rate, channels, device, error
     player.sinks          # where the audio goes: ["speakers"] or ["clock"], then "FILE.wav"s
     player.play_to_speakers()   # sound on the default output (GeneratorError without the
                                 # audio extra or a device); before or while playing
@@ -43,7 +43,7 @@ from mapper.generators.neural.model import (
     resolve_model_path,
 )
 from mapper.generators.neural.sound_out import ClockOutput, SpeakerOutput, WavRecorder
-from mapper.generators.neural.streamer import DEFAULT_AHEAD, Streamer, StreamStats, check_ahead
+from mapper.generators.neural.streamer import Streamer, StreamStats, check_ahead
 from mapper.generators.player import AudioPlayer, StepPlayer, Tempo
 
 log = logging.getLogger("mapper.neural")
@@ -70,7 +70,7 @@ class NeuralPlayer(Steered):
         engine: Engine,
         outputs: Sequence[int | None] | None = None,
         steer: int | None = None,
-        ahead: int = DEFAULT_AHEAD,
+        ahead: int | None = None,  # None: AHEAD_SECONDS of audio (streamer.default_ahead)
         sender: MessageSender | None = None,
         spec: dict[str, Any] | None = None,
     ) -> None:
@@ -263,7 +263,8 @@ def open_neural_player(
             f"steer {steer}: this model has {generator.latent_size} latent dimensions"
         )
     try:
-        ahead = check_ahead(spec.get("ahead", DEFAULT_AHEAD))
+        ahead = spec.get("ahead")
+        ahead = None if ahead is None else check_ahead(ahead)
     except ValueError as e:
         raise GeneratorError(f"generator 'ahead': {e}") from None
     outputs = output_numbers(spec, engine.n_outputs, generator.latent_size)

@@ -1,7 +1,7 @@
 """Where the neural audio goes: the speakers, or a clock that keeps time without them, and a
 WAV recorder that hears whichever of the two plays.
 
-- Speakers: a sounddevice output stream (the `audio` extra); its callback reads the frames it
+- Speakers: the default audio output (mapper.generators.speakers); its callback reads the frames it
   needs from the streamer, which never makes it wait.
 - Clock: without speakers (headless on a server, or only recording), a thread reads frames at
   the sample rate on a real-time clock, so a recording follows the gestures in time, and a
@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from mapper.generators.base import AUDIO_EXTRA_MISSING, GeneratorError
+from mapper.generators.base import GeneratorError
 from mapper.generators.neural.streamer import Streamer
+from mapper.generators.speakers import Speakers
 
 log = logging.getLogger("mapper.neural")
 
@@ -87,46 +88,27 @@ def fill(streamer: Streamer, outdata: Any, frames: int) -> None:
 
 
 class SpeakerOutput:
-    """The default audio output through sounddevice, at the model's sample rate."""
+    """The default audio output (mapper.generators.speakers), at the model's sample rate."""
 
     name = "speakers"
 
     def __init__(self, streamer: Streamer) -> None:
-        try:
-            import sounddevice as sd
-        except ImportError:
-            raise GeneratorError(AUDIO_EXTRA_MISSING) from None
-        except OSError as e:  # the PortAudio library itself is missing
-            raise GeneratorError(
-                f"audio output: {e} (install PortAudio, e.g. libportaudio2)"
-            ) from e
         self.streamer = streamer
-
-        def callback(outdata: Any, frames: int, time: Any, status: Any) -> None:
-            fill(streamer, outdata, frames)
-
-        try:
-            self.stream = sd.OutputStream(
-                samplerate=streamer.sample_rate,
-                channels=streamer.channels,
-                dtype="float32",
-                blocksize=SPEAKER_BLOCK,
-                callback=callback,
-            )
-        except Exception as e:  # sounddevice.PortAudioError: no device, rate not supported
-            raise GeneratorError(f"cannot open the audio output: {e}") from e
+        self.speakers = Speakers(
+            lambda outdata, frames: fill(streamer, outdata, frames),
+            streamer.sample_rate,
+            streamer.channels,
+            SPEAKER_BLOCK,
+        )
 
     def start(self) -> None:
-        if not self.stream.active:
-            self.stream.start()
+        self.speakers.start()
 
     def stop(self) -> None:
-        if self.stream.active:
-            self.stream.stop()
+        self.speakers.stop()
 
     def close(self) -> None:
-        self.stream.stop()
-        self.stream.close()
+        self.speakers.close()
 
 
 class WavRecorder:

@@ -12,8 +12,8 @@ instead of stalling the audio.
 from __future__ import annotations
 
 import logging
+import math
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,12 +22,25 @@ from typing import Protocol
 import numpy as np
 
 from mapper.generators.base import GeneratorError
+from mapper.generators.neural.real_time import RECENT, DecodeTimes, rtf, timed
 
 log = logging.getLogger("mapper.neural")
 
-DEFAULT_AHEAD = 2  # blocks decoded ahead of the player (RAVE at 48 kHz: 2 x 43 ms)
+# Audio decoded ahead of the player, at least: enough to ride out the stalls of a busy
+# machine (a garbage-collection pass of the terminal UI's objects, training, the process
+# waiting for a core: 60-150 ms on two cores), which two blocks of a small model (64 ms)
+# did not, so underruns rose while nothing was played. A latent change is heard this late.
+AHEAD_SECONDS = 0.15
+MIN_AHEAD = 2
 MAX_AHEAD = 32
-RECENT = 64  # blocks whose compute times make the recent real-time factor
+__all__ = ["RECENT", "StreamStats", "Streamer", "check_ahead", "default_ahead", "one_line", "rtf"]
+
+
+def default_ahead(block_seconds: float) -> int:
+    """Blocks to decode ahead by default: AHEAD_SECONDS of audio, and at least MIN_AHEAD
+    (the toy, 32 ms blocks: 5; RAVE at 48 kHz, 43 ms blocks: 4)."""
+    blocks = math.ceil(AHEAD_SECONDS / block_seconds - 1e-9) if block_seconds > 0 else MIN_AHEAD
+    return min(max(MIN_AHEAD, blocks), MAX_AHEAD)
 
 
 class Tap(Protocol):
@@ -44,8 +57,7 @@ class StreamStats:
     blocks: int  # blocks decoded since the player was made
     underruns: int  # reads that found too little audio ready (silence played instead)
     underrun_seconds: float  # the silence those underruns played
-    real_time_factor: float  # seconds of audio decoded per second of compute (> 1: keeps up)
-    recent_real_time_factor: float  # the same over the last 64 blocks
+    real_time_factor: float  # audio seconds per compute second, last 64 blocks (real_time.py)
     block_ms: float  # median compute time of the last 64 blocks
     block_budget_ms: float  # how long one block plays: compute must stay below this
     queue: int  # blocks ready now
@@ -66,7 +78,7 @@ class Streamer:
         channels: int,
         ratio: int,
         sample_rate: int,
-        ahead: int = DEFAULT_AHEAD,
+        ahead: int | None = None,
         device: str = "cpu",
     ) -> None:
         self._decode = decode
@@ -74,16 +86,16 @@ class Streamer:
         self.channels = channels
         self.ratio = ratio
         self.sample_rate = sample_rate
-        self.ahead = check_ahead(ahead)
+        block = ratio / sample_rate
+        self.ahead = check_ahead(default_ahead(block) if ahead is None else ahead)
         self.device = device
         self.taps: list[Tap] = []
         self.blocks = 0
         self.underruns = 0
         self.underrun_frames = 0
-        self.compute_seconds = 0.0
+        self.times = DecodeTimes(block)  # what the real-time factor is made of
         self.error = ""
         self.primed = threading.Event()  # set once `ahead` blocks are ready after start
-        self._recent: deque[float] = deque(maxlen=RECENT)
         self._queue: deque[np.ndarray] = deque()  # blocks as (ratio, channels), oldest first
         self._current: np.ndarray | None = None  # the block being read, from _position on
         self._position = 0
@@ -165,7 +177,6 @@ class Streamer:
 
     # ---- the decode thread ---------------------------------------------------------------
     def _run(self, stop: threading.Event) -> None:
-        clock = time.perf_counter
         while not stop.is_set():
             self._space.clear()
             if len(self._queue) >= self.ahead:
@@ -173,35 +184,30 @@ class Streamer:
                 self._space.wait(timeout=0.5)
                 continue
             z = self._latent()
-            t0 = clock()
             try:
-                block = self._decode(z)
+                block, seconds = timed(self._decode, z)
             except Exception as e:  # the model failed: stop decoding, say why, keep the rest
                 self.error = f"decode failed: {one_line(e)}"
                 log.error("the neural audio model stopped: %s", self.error)
                 log.debug("the model's whole error: %s", e)
                 self.primed.set()  # what is queued still plays, then silence
                 return
-            seconds = clock() - t0
             if stop.is_set():  # stopped while it decoded: this block belongs to no run
                 return
             self._queue.append(np.ascontiguousarray(np.asarray(block, np.float32).T))
             self.blocks += 1
-            self.compute_seconds += seconds
-            self._recent.append(seconds)
+            self.times.add(seconds)
 
     # ---- figures -------------------------------------------------------------------------
     def stats(self) -> StreamStats:
         block = self.ratio / self.sample_rate
-        recent = list(self._recent)
         return StreamStats(
             playing=self.playing,
             blocks=self.blocks,
             underruns=self.underruns,
             underrun_seconds=self.underrun_frames / self.sample_rate,
-            real_time_factor=rtf(self.blocks * block, self.compute_seconds),
-            recent_real_time_factor=rtf(len(recent) * block, sum(recent)),
-            block_ms=1000 * float(np.median(recent)) if recent else 0.0,
+            real_time_factor=self.times.real_time_factor,
+            block_ms=self.times.median_ms,
             block_budget_ms=1000 * block,
             queue=len(self._queue),
             ahead=self.ahead,
@@ -217,11 +223,6 @@ def one_line(error: BaseException) -> str:
     message, e.g. "builtins.RuntimeError: ..."), without the interpreter's traceback."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__
-
-
-def rtf(audio_seconds: float, compute_seconds: float) -> float:
-    """Seconds of audio per second of compute (0 before anything was decoded)."""
-    return audio_seconds / compute_seconds if compute_seconds > 0 else 0.0
 
 
 def check_ahead(ahead: object) -> int:

@@ -1,19 +1,19 @@
 """The sequencer's hits as sound from the built-in drum synth, on the default audio output.
 
-Needs the `audio` extra (sounddevice). Hits are queued by the clock thread and mixed in the
-audio callback; the latency is the audio block (about 6 ms at 256 frames).
+Needs the `audio` extra (sounddevice), through mapper.generators.speakers. Hits are queued
+by the clock thread and mixed in the audio callback; the latency is the audio block (about
+6 ms at 256 frames).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from mapper.generators.base import AUDIO_EXTRA_MISSING, GeneratorError
 from mapper.generators.rhythm.synth import RATE, make_samples
+from mapper.generators.speakers import Speakers
 
 BLOCK = 256
 
@@ -47,29 +47,19 @@ class Mixer:
         return out
 
 
-def open_audio_stream(mixer: Mixer) -> Any:
-    try:
-        import sounddevice as sd
-    except ImportError:
-        raise GeneratorError(AUDIO_EXTRA_MISSING) from None
-    except OSError as e:  # the PortAudio library itself is missing
-        raise GeneratorError(f"audio output: {e} (install PortAudio, e.g. libportaudio2)") from e
+def open_audio_stream(mixer: Mixer) -> Speakers:
+    """The drum synth on the default audio output, started (mapper.generators.speakers)."""
 
-    def callback(outdata: Any, frames: int, time: Any, status: Any) -> None:
+    def fill(outdata: np.ndarray, frames: int) -> None:
         outdata[:, 0] = mixer.block(frames)
 
-    try:
-        stream = sd.OutputStream(
-            samplerate=RATE, channels=1, dtype="float32", blocksize=BLOCK, callback=callback
-        )
-        stream.start()
-    except Exception as e:  # sounddevice.PortAudioError: no device, device busy
-        raise GeneratorError(f"cannot open the audio output: {e}") from e
-    return stream
+    speakers = Speakers(fill, RATE, 1, BLOCK)
+    speakers.start()
+    return speakers
 
 
 class AudioRhythmSink:
-    def __init__(self, stream: Any, mixer: Mixer) -> None:
+    def __init__(self, stream: Speakers, mixer: Mixer) -> None:
         self.stream, self.mixer = stream, mixer
 
     @classmethod
@@ -85,5 +75,4 @@ class AudioRhythmSink:
             self.mixer.trigger(voice, velocity)
 
     def close(self) -> None:
-        self.stream.stop()
         self.stream.close()
