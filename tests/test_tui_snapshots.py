@@ -82,12 +82,21 @@ async def settle(pilot) -> None:
 
 def test_main_screen_at_80x24(snap_compare):
     """The main screen in an 80x24 terminal: title bar (theremin, idle, rates, listening on
-    127.0.0.1:46448, sending to 127.0.0.1:9, count-in 1s, take 2s, glide 0.1s); the Inputs
-    panel (0/s) with tilt and roll, no frames yet; the XY pad with rounds ◆1 ◆2 ◆3 where
-    they were recorded; three outputs with slider, slider and class selector ([3] highlighted),
-    models MLP 16 / kNN k=3 / kNN k=1, 12 examples each, all trained, toggles on; the footer's
-    keys."""
+    127.0.0.1:46448, sending to 127.0.0.1:9, count-in 1s, take 2s, glide 0.1s), neither line
+    wrapped; the Inputs panel (0/s) with tilt and roll, no frames yet; the XY pad (its bottom
+    border "off: i or a click turns it on") with rounds ◆1 ◆2 ◆3 where they were recorded;
+    three outputs with slider, slider and class selector ([3] highlighted), models MLP 16 /
+    kNN k=3 / kNN k=1, 12 examples each, all trained, toggles on; the footer: r Record,
+    t Train, p Play, x Random, u Undo, e Examples, m Model, ^s Save, ? Help, all in 80
+    columns (the palette's key from 100)."""
     assert snap_compare(recorded_app(), terminal_size=(80, 24), run_before=settle)
+
+
+def test_main_screen_at_120x40(snap_compare):
+    """The same in a 120x40 terminal: the title bar with "gesture-mapper · theremin"; the
+    inputs and the XY pad side by side, 60 columns each, the pad 29 rows tall; the outputs
+    full width under them, with long sliders; the footer with "^p palette" on the right."""
+    assert snap_compare(recorded_app(), terminal_size=(120, 40), run_before=settle)
 
 
 def test_examples_screen(snap_compare):
@@ -125,20 +134,75 @@ def neural_app(model) -> MapperApp:
     return app_for((project, ExampleStore(2, 4).snapshot()), None, "--device", "cpu")
 
 
+async def stopped_neural(pilot) -> None:
+    """Settled, then the model stopped with `b`, and the panel saying so."""
+    await settle(pilot)
+    await pilot.press("b")
+    panel = pilot.app.screen.query_one("#neural")
+    await until(pilot, lambda: "stopped" in panel.stats.content.plain)
+    await pilot.pause(0.3)
+
+
 def test_neural_audio_panel_at_80x24(snap_compare, tmp_path):
     """The main screen with a neural audio model, stopped with `b` (while it plays, the
-    real-time factor and the blocks ready change from run to run). Under the four outputs
-    latent-1..4 (+1.20, -0.50, +0.40, 0.00 on sliders), the Neural audio panel: title "toy.ts
-    · 16 kHz · block 512 = 32 ms"; the same four values on sliders in two columns; the line
-    "■ stopped (b plays) · underruns 0 · → clock"; the bottom border "each steered by its
-    output of the same name · latent-5..6 held at 0"."""
+    real-time factor and the blocks ready change from run to run). Four outputs latent-1..4
+    (+1.20, -0.50, +0.40, 0.00 on sliders) at the bottom, whole; above them the inputs, the
+    XY pad (12 rows, "off" on its border) and, beside it, the Neural audio panel, compact:
+    title "toy.ts · 16 kHz · 32 ms"; the same four values on sliders, one a line; at its
+    bottom "■ stopped (b plays) · underruns 0 · → clock" (on two lines); the bottom border
+    "latent-5..6 held at 0"."""
     from mapper.generators.neural.toy import write_toy
 
     model = write_toy(tmp_path / "toy.ts", latent_size=6)
 
-    async def stopped(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause(0.3)
+    assert snap_compare(neural_app(model), terminal_size=(80, 24), run_before=stopped_neural)
 
-    assert snap_compare(neural_app(model), terminal_size=(80, 24), run_before=stopped)
+
+def test_neural_audio_panel_at_120x40(snap_compare, tmp_path):
+    """The same, stopped, in a 120x40 terminal: the neural audio panel under the four outputs,
+    full width, with the long title ("Neural audio · toy.ts · 16 kHz · block 512 = 32 ms"), the
+    four latent sliders on one line, the stats line "■ stopped (b plays) · underruns 0 · →
+    clock" and the bottom border "each steered by its output of the same name · latent-5..6
+    held at 0"; the XY pad 24 rows tall beside the inputs."""
+    from mapper.generators.neural.toy import write_toy
+
+    model = write_toy(tmp_path / "toy.ts", latent_size=6)
+    assert snap_compare(neural_app(model), terminal_size=(120, 40), run_before=stopped_neural)
+
+
+def drums_app() -> MapperApp:
+    """The drums demo (the rhythm model on the cpu, 120 BPM), its outputs as they start."""
+    from mapper.session.demos import drum_demo_project
+
+    project, rows = drum_demo_project(120.0)
+    project.osc.listen_port, project.osc.send_port = 46448, 9
+    argv = ("--generator", "rhythm", "--bpm", "120", "--device", "cpu")
+    return app_for((project, rows), None, *argv)
+
+
+async def stopped_drums(pilot) -> None:
+    """Settled, then the sequencer stopped with `b` (while it plays the playhead moves)."""
+    await settle(pilot)
+    await pilot.press("b")
+    player = pilot.app.session.player
+    await until(pilot, lambda: not player.playing)
+    await until(pilot, lambda: "b plays" in str(pilot.app.screen.query_one("#drums").border_title))
+    await pilot.pause(0.3)
+
+
+def test_drums_screen_at_80x24(snap_compare):
+    """The drums demo in an 80x24 terminal, the sequencer stopped: the drum panel beside the
+    XY pad, compact (title "120 BPM · ■ b plays", the nine voices' names cut to five
+    letters, 16 steps in groups of four without spaces, the latent point on the bottom
+    border); the inputs at the left (34 columns); the XY pad between them, 12 rows tall; the
+    four latent outputs under them, whole (trained on the demo's rounds, ◆ on the pad);
+    the footer's main keys."""
+    assert snap_compare(drums_app(), terminal_size=(80, 24), run_before=stopped_drums)
+
+
+def test_drums_screen_at_120x40(snap_compare):
+    """The same in a 120x40 terminal: the drum panel under the outputs, full width, as in the
+    sketch (title "Drum model · 120 BPM · cpu · stopped (b plays)", the voices' whole names,
+    spaced steps, "latent ..." on the bottom border); the inputs and the XY pad side by side
+    above the outputs, the pad 17 rows tall."""
+    assert snap_compare(drums_app(), terminal_size=(120, 40), run_before=stopped_drums)

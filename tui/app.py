@@ -23,6 +23,7 @@ from textual.screen import Screen
 from mapper.core.engine import Engine, EngineError
 from mapper.errors import MapperError, ModelNotTrusted
 from mapper.generators.presets import GeneratorPreset
+from mapper.osc.server import HEARD
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from mapper.session.factory import open_instrument
@@ -31,12 +32,13 @@ from mapper.session.options import InstrumentOptions
 from mapper.session.playing import asks_for_trust
 from mapper.session.session import Session
 from tui.dialogs.confirm import Confirm, trust_question
-from tui.keys import MAIN_KEYS, app_bindings
+from tui.keys import MAIN_KEYS, app_bindings, display
 from tui.pad_source import PadSource
 from tui.screens.main import MainScreen
 from tui.screens.new_project import NewProjectScreen
 
 NO_MODEL = "open it with its generator silent"
+NO_TAKING = "this project has examples of its inputs: start a new project to take other inputs"
 
 
 class _ToQueue(logging.Handler):
@@ -47,7 +49,8 @@ class _ToQueue(logging.Handler):
         self.queue = queue
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.queue.append(("warning", record.getMessage()))
+        if not getattr(record, HEARD, False):  # unknown addresses: the inputs panel lists them
+            self.queue.append(("warning", record.getMessage()))
 
 
 class MapperApp(App[int]):
@@ -118,7 +121,8 @@ class MapperApp(App[int]):
             self.open_session(Opening.new(project, folder))
 
         osc = self.options.network.apply(OSCSettings())  # --listen / --send, saved with it
-        self.push_screen(NewProjectScreen(folder, osc, self.preset), created)
+        screen = NewProjectScreen(folder, osc, self.preset, self.options.source)
+        self.push_screen(screen, created)
 
     def open_session(self, opening: Opening) -> None:
         """Start playing a project through the one factory (as headless does): its engine, OSC
@@ -217,8 +221,8 @@ class MapperApp(App[int]):
         """What happened away from the UI since the last redraw, shown: a project opened over
         OSC, where its generator plays, engine events and logged warnings."""
         if session.switches != self._switches_seen:  # OSC's load / runNewProject swapped it
-            self._wire(session, pad_on=bool(self.pad and self.pad.on))
-            self.notify(f"opened {session.folder} (asked over OSC)")
+            self._wire(session, pad_on=bool(self.pad and self.pad.on))  # (or takeHeard)
+            self.notify(f"{session.switch_news or f'opened {session.folder}'} (asked over OSC)")
         for line in session.routing.take_news():  # where an opened project's generator plays
             self.notify(line, timeout=8)
         while self.events:
@@ -231,6 +235,36 @@ class MapperApp(App[int]):
                 self.notify("training cancelled: the previous models keep playing")
             elif name == "warning":
                 self.notify(detail, severity="warning")
+
+    def action_take_heard(self) -> None:
+        """`h`: the messages heard that match nothing become the inputs (after a yes), as
+        /mapper/control/takeHeard does; refused once the project has examples."""
+        from mapper.session.learning import take_heard
+
+        session = self.session
+        if session is None:
+            return
+        heard = [h.address for h in session.sources.heard.heard() if h.numbers]
+        if not heard:
+            self.notify("nothing heard yet: what matches no input is listed", severity="warning")
+            return
+        if len(session.engine.examples):
+            self.notify(NO_TAKING, severity="warning", timeout=8)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes or self.session is not session:
+                return
+            try:
+                take_heard(session)
+            except (MapperError, OSError) as e:
+                self.notify(str(e), severity="warning", timeout=8)
+                return
+            self._wire(session, pad_on=False)
+            self.notify(session.switch_news, timeout=8)
+
+        shown = ", ".join(heard[:4]) + (f" and {len(heard) - 4} more" if len(heard) > 4 else "")
+        self.push_screen(Confirm(f"Take {shown} as the inputs?"), answer)
 
     # ---- every key and command ----------------------------------------------------------
     async def run_action(
@@ -269,7 +303,8 @@ class MapperApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands, then every action of the main screen by name (ctrl+p)."""
         yield from super().get_system_commands(screen)
-        for _, action, _, desc in MAIN_KEYS:
-            if action not in ("quit", "help"):
+        for key, action, _, desc in MAIN_KEYS:  # the help line under each: its key, not
+            if action not in ("quit", "help"):  # the title again (it read twice)
                 title = desc[0].upper() + desc[1:]
-                yield SystemCommand(title, desc, partial(self.run_action, action, self.main))
+                help_line = f"key {display(key)} on the main screen"
+                yield SystemCommand(title, help_line, partial(self.run_action, action, self.main))

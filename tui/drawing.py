@@ -41,6 +41,19 @@ def sparkline(values: Sequence[float], low: float, high: float, width: int) -> s
     return line.rjust(width)
 
 
+def scope(values: Sequence[float], low: float, high: float, width: int, rows: int) -> list[str]:
+    """The last `width` values traced on a plot `rows` tall (top row first): each value a
+    mark at its height, in eighths of a row."""
+    recent = list(values)[-width:]
+    eighths = [round(fraction(v, low, high) * (rows * 8 - 1)) + 1 for v in recent]
+    lines = []
+    for r in range(rows - 1, -1, -1):  # the top row first
+        floor = r * 8
+        cells = (SPARKS[e - floor - 1] if floor < e <= floor + 8 else " " for e in eighths)
+        lines.append("".join(cells).rjust(width))
+    return lines
+
+
 def number(value: float) -> str:
     """A value in 7 characters: 3 significant decimals for small numbers, fewer for big."""
     if not math.isfinite(value):

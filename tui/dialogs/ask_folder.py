@@ -26,6 +26,9 @@ class AskFolder(ModalScreen[Path | None]):
             yield Label(self.question)
             yield Input(value=self.start, placeholder="folder, e.g. ~/instruments/theremin")
 
+    def on_mount(self) -> None:
+        self.app.clear_notifications()  # nothing covers the question
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         self.dismiss(Path(text).expanduser() if text else None)

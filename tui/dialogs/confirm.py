@@ -32,6 +32,7 @@ class Confirm(ModalScreen[bool]):
                 yield Button("No (n)", id="no")
 
     def on_mount(self) -> None:
+        self.app.clear_notifications()  # nothing covers the question
         self.query_one("#no", Button).focus()
 
     def action_answer(self, yes: bool) -> None:

@@ -11,7 +11,7 @@ import contextlib
 import time
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Container
 from textual.css.query import NoMatches
 from textual.widgets import Footer
 
@@ -34,12 +34,15 @@ REFRESH = 0.2  # seconds between redraws of the live panels (actions redraw at o
 # redraw holds the interpreter lock the OSC receive thread needs: at 10 Hz, the p99 round trip
 # was 6x headless's; at 5 Hz it is within 1.2x (python -m benchmarks.tui_latency)
 WARNING_SECONDS = 3.0  # how long a rejected-frame warning stays up after the last reject
+PAD_ROWS = 8  # the XY pad keeps at least this many rows: the outputs scroll before it shrinks
+DRUM_ROWS = 11  # the drum panel's height: nine voices and the border
 
 
 class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
     """Title bar, inputs, XY pad, outputs and the generator's panel, over the app's session."""
 
     BINDINGS = main_bindings()
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-wider")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,16 +52,17 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
         self._frames_seen = 0
         self._warning_until = 0.0
         self._examples_version = -1
+        self._placed: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        with Horizontal(id="top"):
+        with Container(id="body"):  # a grid: see _place and mapper.tcss
             yield InputsPanel(id="inputs")
             yield XYPad(id="pad")
-        yield OutputsPanel(None, id="outputs")
-        yield DrumPanel(id="drums")
-        yield NeuralPanel(id="neural")
-        yield Footer()
+            yield DrumPanel(id="drums")
+            yield NeuralPanel(id="neural")
+            yield OutputsPanel(None, id="outputs")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH, self.tick)
@@ -113,7 +117,7 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
             neighbours = e.nearest(j)
             if neighbours:
                 nearest = (e.outputs[j].name, neighbours)
-        inputs.show(e, warning, nearest)
+        inputs.show(e, warning, nearest, session.sources.heard.heard())
         outputs.refresh()
         self._update_pad(e, streaming)
         player = session.player  # its panel: steps (the drums) or audio blocks (neural audio)
@@ -121,12 +125,50 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
         audio = player is not None and player.audio is not None
         drums = self.query_one(DrumPanel)
         drums.set_class(steps, "playing-model")
-        if steps:
-            drums.show_player(player)
         neural = self.query_one(NeuralPanel)
         neural.set_class(audio, "playing-model")
+        generator = "drums" if steps else "neural" if audio else None
+        self._place(generator, e.n_outputs, neural.rows if audio else DRUM_ROWS)
+        if steps:
+            drums.show_player(player)
         if audio:
             neural.show_player(player, [o.name for o in e.outputs])
+
+    def on_resize(self) -> None:
+        self.tick()
+
+    def _place(self, generator: str | None, n_outputs: int, generator_rows: int) -> None:
+        """Where the generator's panel goes, and how tall the outputs may be, for this
+        terminal: the XY pad keeps at least PAD_ROWS rows whatever else shows. The panel goes
+        under the outputs, full width, where the pad keeps its rows that way; else beside the
+        pad (a third column, compact), so that at 80x24 the pad, the outputs and the
+        generator all show. More outputs than fit scroll in their panel (to the selected)."""
+        width, height = self.size
+        body = height - 3  # the title bar's two lines and the footer
+        outputs = n_outputs + 3  # the header and the border
+        below = generator is not None and body - outputs - generator_rows >= PAD_ROWS + 2
+        placed = (generator, below, width, height, n_outputs, generator_rows)
+        if placed == self._placed:
+            return
+        self._placed = placed
+        for name in ("drums", "neural"):
+            self.set_class(generator == name, f"-gen-{name}")
+        self.set_class(generator is not None and below, "-below")
+        self.set_class(generator is not None and not below, "-beside")
+        container = self.query_one("#body")
+        outputs_panel = self.query_one(OutputsPanel)
+        drums = self.query_one(DrumPanel)
+        neural = self.query_one(NeuralPanel)
+        if below:  # grid cells fill in order: the outputs first, the generator under them
+            container.move_child(outputs_panel, before=drums)
+            # its row's height, given: Textual measures an auto row of a widget spanning two
+            # columns at one column's width (the neural panel's lines wrap there)
+            container.styles.grid_rows = f"1fr auto {generator_rows}"
+        else:  # the generator beside the pad, in the first row
+            container.move_child(outputs_panel, after=neural)
+            container.styles.grid_rows = "1fr auto"
+        room = body - (PAD_ROWS + 2) - (generator_rows if below else 0)
+        outputs_panel.styles.max_height = max(room, 4)
 
     def _update_pad(self, e: Engine, streaming: bool) -> None:
         pad = self.query_one(XYPad)

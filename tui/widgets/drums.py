@@ -14,28 +14,57 @@ SOFT = 64  # velocities below this draw as a small square
 
 
 class DrumPanel(TextPanel):
-    """Hidden until a generator is attached; redrawn by the app's timer."""
+    """Hidden until a generator is attached; redrawn by the app's timer. Where the panel is
+    narrow (beside the XY pad in a small terminal), the steps go without spaces between them
+    and the title and the latent point shorten."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._titles = ("", "")
 
     def show_player(self, player: Any) -> None:
         pattern: np.ndarray = np.asarray(player.pattern)  # (voices, steps) velocities
         step = int(player.step)
-        state = "playing" if player.playing else "stopped (b plays)"
-        self.border_title = f"Drum model · {player.bpm:g} BPM · {player.generator.device} · {state}"
-        self.border_subtitle = "latent " + "  ".join(
-            f"{v:+.2f}" for v in np.asarray(player.latent, dtype=float)
-        )
-        text = Text()
+        steps = pattern.shape[1]
         name_w = max(len(v) for v in player.voices)
+        width = self.content_size.width or self.app.size.width
+        spaced = name_w + 1 + 2 * steps + steps // 4 <= width
+        if not spaced:  # then the voices' names give way, down to 3 letters
+            name_w = max(min(name_w, width - 1 - steps - (steps - 1) // 4), 3)
+        latent = np.asarray(player.latent, dtype=float)
+        point = "  ".join(f"{v:+.2f}" for v in latent)
+        if spaced:
+            state = "playing" if player.playing else "stopped (b plays)"
+            titles = (
+                f"Drum model · {player.bpm:g} BPM · {player.generator.device} · {state}",
+                "latent " + point,
+            )
+        else:
+            state = "▶ playing" if player.playing else "■ b plays"
+            title = f"Drums · {player.bpm:g} BPM · {state}"
+            if len(title) + 4 > self.size.width:  # the border's corners and spaces
+                title = f"{player.bpm:g} BPM · {state}"
+            titles = (
+                title,
+                " ".join(f"{v:+.2f}" for v in latent),
+            )
+        if titles != self._titles:  # setting a border title refreshes, even the same one
+            self._titles = titles
+            self.border_title, self.border_subtitle = titles
+        text = Text()
         for v, voice in enumerate(player.voices):
-            text.append(f"{voice:<{name_w}} ", style="bold")
-            for k in range(pattern.shape[1]):
+            text.append(f"{voice[:name_w]:<{name_w}} ", style="bold")
+            for k in range(steps):
                 vel = int(pattern[v, k])
                 ch = "█" if vel >= SOFT else ("▪" if vel else "·")
                 style = "reverse" if k == step and player.playing else ""
                 if vel:
                     style += " bold yellow" if vel >= SOFT else " yellow"
                 text.append(ch, style=style.strip() or ("#7f7f7f" if not vel else ""))
-                text.append(" " if k % 4 != 3 else "  ")
+                if spaced:
+                    text.append(" " if k % 4 != 3 else "  ")
+                elif k % 4 == 3 and k < steps - 1:
+                    text.append(" ")
             if v < len(player.voices) - 1:
                 text.append("\n")
         self.update(text)

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 
 from rich.text import Text
 
 from mapper.core.engine import Engine, Neighbour
-from tui.drawing import bar, number, sparkline
+from mapper.osc.codec import printable
+from mapper.sources.heard import Heard
+from tui.drawing import bar, number, scope, sparkline
 from tui.widgets.text_panel import TextPanel
 
-HISTORY = 40  # samples kept per input: one per redraw while frames arrive (8 s at 5 Hz)
+HISTORY = 120  # samples kept per input: one per redraw while frames arrive (24 s at 5 Hz)
+SCOPE_ROWS = 8  # at most, per input, when the panel has the room (a big terminal)
+HEARD_LINES = 2  # messages heard that match nothing, listed at most (then "+N more")
 
 
 class InputsPanel(TextPanel):
@@ -45,30 +50,59 @@ class InputsPanel(TextPanel):
         engine: Engine,
         warning: str,
         nearest: tuple[str, list[Neighbour]] | None,
+        heard: Sequence[Heard] = (),
     ) -> None:
-        width = max(self.content_size.width, 30)
-        name_w = min(max((len(n) for n in engine.input_names), default=4), 10)
-        spark_w = max(min(width // 4, 24), 6)
-        bar_w = max(width - name_w - 7 - spark_w - 3, 4)
-        text = Text()
+        width = max(self.content_size.width, 20)
+        names = engine.input_names
+        name_w = min(max((len(n) for n in names), default=4), 10)
         frame = engine.last_inputs
-        for i, name in enumerate(engine.input_names):
+        extra = 1 + (len(heard[:HEARD_LINES]) + 1 if heard else 0)  # the lines under them
+        tall = (self.content_size.height - len(names) - extra) // max(len(names), 1)
+        rows = min(tall, SCOPE_ROWS) if tall >= 3 else 0  # room: a plot under each input
+        spark_w = 0 if rows or width < 30 else max(min(width // 4, 24), 6)  # narrow: no room
+        bar_w = max(width - name_w - 7 - spark_w - (3 if spark_w else 2), 4)
+        text = Text()
+        for i, name in enumerate(names):
             value = frame[i] if i < len(frame) else math.nan
             lo, hi = self.low[i], self.high[i]
             text.append(f"{name[:name_w]:<{name_w}}", style="bold")
             text.append(number(value) if frame else "      -")
             text.append(" ")
             text.append(bar(value, lo, hi, bar_w), style="cyan")
-            text.append(" ")
-            text.append(sparkline(self.history[i], lo, hi, spark_w), style="green")
+            if spark_w:
+                text.append(" ")
+                text.append(sparkline(self.history[i], lo, hi, spark_w), style="green")
             text.append("\n")
+            for line in scope(self.history[i], lo, hi, width - 1, rows) if rows else ():
+                text.append(" " + line + "\n", style="green")
+        if not frame and not warning:
+            hint = "no input yet: /wek/inputs" + (", or i for the XY pad" if len(names) > 1 else "")
+            text.append(hint[:width] + "\n", style="dim")
         if warning:
             text.append(f"⚠ {warning}", style="bold black on yellow")
         elif nearest is not None:
             output, neighbours = nearest
             line = f"{output} ← " + " · ".join(follows(neighbours))
             text.append(line if len(line) <= width else line[: width - 1] + "…", style="cyan")
+        for line in heard_lines(heard, width):
+            text.append("\n" if text.plain and not text.plain.endswith("\n") else "")
+            text.append(line, style="yellow")
         self.update(text)
+
+
+def heard_lines(heard: Sequence[Heard], width: int) -> list[str]:
+    """'heard /gyrosc/comp f 50/s (not an input)' for the latest few, then how many more and
+    the key that takes them as the inputs."""
+    lines = []
+    for h in heard[:HEARD_LINES]:
+        line = f"heard {printable(h.address, 40)} {h.tags or '-'} {h.rate:.0f}/s"
+        if len(line) + 15 <= width:
+            line += " (not an input)"
+        lines.append(line if len(line) <= width else line[: width - 1] + "…")
+    if heard:
+        more = f"+{len(heard) - HEARD_LINES} more · " if len(heard) > HEARD_LINES else ""
+        lines.append(f"{more}h takes them as the inputs")
+    return lines
 
 
 def follows(neighbours: list[Neighbour]) -> list[str]:

@@ -26,6 +26,8 @@ MIN_SLIDER = 6  # a column is made only where its slider gets at least this many
 NAME_W = 10  # at most this many characters of a dimension's or an output's name
 ROSE_SECONDS = 3.0  # underruns stay red this long after the count last grew
 GREY = "#7f7f7f"
+SCROLL_ROWS = 4  # latent lines shown under the outputs (as #neural-scroll's max-height)
+NARROW = 60  # a panel narrower than this (beside the XY pad) has short titles
 
 
 def rtf_text(value: float) -> str:
@@ -60,10 +62,16 @@ def _cut(name: str, width: int) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
-def title(player: Any) -> str:
-    """The model's facts: file, sample rate, block length (samples and ms), channels."""
+def title(player: Any, narrow: bool = False) -> str:
+    """The model's facts: file, sample rate, block length (samples and ms), channels; in a
+    narrow panel, only the file, the rate and the block's milliseconds."""
     gen = player.generator
     channels = f" · {gen.channels} channels" if gen.channels != 1 else ""
+    if narrow:
+        return (
+            f"{Path(gen.path).name} · {gen.sample_rate / 1000:g} kHz · "
+            f"{1000 * gen.ratio / gen.sample_rate:.3g} ms{channels.replace(' channels', 'ch')}"
+        )
     return (
         f"Neural audio · {Path(gen.path).name} · {gen.sample_rate / 1000:g} kHz · block "
         f"{gen.ratio} = {1000 * gen.ratio / gen.sample_rate:.3g} ms{channels}"
@@ -91,7 +99,7 @@ def latent_lines(player: Any, output_names: Sequence[str], width: int) -> Text:
     ]
     if not steered:
         return Text("no latent dimension is steered: all are held at 0", style=GREY)
-    width = max(width, 30)
+    width = max(width, 16)
     show_output = not same_names(player, output_names)
     name_w = min(max(len(d.name) for _, d, _ in steered), NAME_W)
     out_w = min(max(len(output_names[j]) for _, _, j in steered), NAME_W)
@@ -117,10 +125,11 @@ def latent_lines(player: Any, output_names: Sequence[str], width: int) -> Text:
     return text
 
 
-def subtitle(player: Any, output_names: Sequence[str]) -> str:
-    """Who steers the dimensions when the entries do not say it, and which are held at 0."""
+def subtitle(player: Any, output_names: Sequence[str], narrow: bool = False) -> str:
+    """Who steers the dimensions when the entries do not say it, and which are held at 0 (in
+    a narrow panel only those: the entries' names are the outputs' names beside it)."""
     parts = []
-    if player.steer and same_names(player, output_names):
+    if player.steer and same_names(player, output_names) and not narrow:
         parts.append("each steered by its output of the same name")
     held = [d.name for d, j in zip(player.latent_dims, player.outputs) if j is None]
     if held:
@@ -129,13 +138,13 @@ def subtitle(player: Any, output_names: Sequence[str]) -> str:
 
 
 def stats_lines(s: Any, sinks: Sequence[str], underruns_rose: bool) -> Text:
-    """Playing or stopped, real-time factor (recent), underruns, blocks ready, where the
-    sound goes (speakers or the silent clock, then WAV files); the model's error on a second
-    line if decoding stopped. `s`: the player's StreamStats."""
+    """Playing or stopped, real-time factor (mapper.generators.neural.real_time), underruns,
+    blocks ready, where the sound goes (speakers or the silent clock, then WAV files); the
+    model's error on a second line if decoding stopped. `s`: the player's StreamStats."""
     text = Text()
     if s.playing:
         text.append("▶ playing", style="bold green")
-        text.append(f" · RTF {rtf_text(s.recent_real_time_factor)} on {s.device}")
+        text.append(f" · RTF {rtf_text(s.real_time_factor)} on {s.device}")
     else:
         text.append("■ stopped (b plays)", style="bold")
     text.append(" · ")
@@ -160,6 +169,7 @@ class NeuralPanel(Vertical):
         self._underruns = 0
         self._rose_at = -1e9
         self._titles = ("", "")
+        self.rows = 2 + 1 + 1  # its height under the outputs: border, latent lines, stats
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="neural-scroll"):
@@ -174,11 +184,16 @@ class NeuralPanel(Vertical):
             self._player, self._underruns, self._rose_at = player, underruns, -1e9
         elif underruns > self._underruns:
             self._underruns, self._rose_at = underruns, now
-        titles = (title(player), subtitle(player, output_names))
+        narrow = 0 < self.size.width < NARROW
+        titles = (title(player, narrow), subtitle(player, output_names, narrow))
         if titles != self._titles:  # setting a border title refreshes, even the same one
             self._titles = titles
             self.border_title, self.border_subtitle = Text(titles[0]), Text(titles[1])
         width = self.dims.content_size.width or self.app.size.width - 6
-        self.dims.update(latent_lines(player, output_names, width))
+        dims = latent_lines(player, output_names, width)
+        self.dims.update(dims)
         rose = now - self._rose_at < ROSE_SECONDS
-        self.stats.update(stats_lines(stats, player.sinks, rose))
+        shown = stats_lines(stats, player.sinks, rose)
+        self.stats.update(shown)
+        lines = dims.plain.count("\n") + 1, shown.plain.count("\n") + 1
+        self.rows = 2 + min(lines[0], SCROLL_ROWS) + lines[1]  # under the outputs, unwrapped

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 
@@ -20,13 +21,13 @@ from mapper.core.engine import Engine, Mode, ModelState
 from mapper.core.outputs import Output
 from tui.drawing import model_label, number, slider
 
-STATE_TEXT = {  # long label, short label (narrow terminals), style
-    ModelState.UNTRAINED: ("untrained", "untrained", "dim"),
-    ModelState.TRAINED: ("trained", "trained", "green"),
-    ModelState.STALE: ("needs retraining", "retrain!", "yellow"),
-    ModelState.TRAINING: ("training…", "training…", "bold cyan"),
+STATE_TEXT = {  # the label (the same at every width: the README names these), style
+    ModelState.UNTRAINED: ("untrained", "dim"),
+    ModelState.TRAINED: ("trained", "green"),
+    ModelState.STALE: ("retrain", "yellow"),
+    ModelState.TRAINING: ("training…", "bold cyan"),
 }
-WIDE = 100  # from this many columns, the long state labels
+STATE_W = 10
 TOGGLES = ("record", "run", "train")
 FINE, COARSE = 0.01, 0.1  # of the output's range per key press
 
@@ -66,6 +67,8 @@ class OutputsPanel(Widget, can_focus=True):
         self.selected = 0
         self.border_title = "Outputs"
         self._cols = _Columns(2, 16, 10, 60)
+        self._more = ""
+        self.first = 0  # the first output shown: more outputs than rows scroll to the selected
 
     @property
     def engine(self) -> Engine:
@@ -76,9 +79,12 @@ class OutputsPanel(Widget, can_focus=True):
         return self._engine is not None  # nothing to act on before a project is open
 
     def set_engine(self, engine: Engine) -> None:
+        """Show this engine's outputs. Its row count decides the panel's height (auto), so
+        the layout is redone, not only the text: a panel laid out for no project (one line)
+        would otherwise stay one line tall until the terminal is resized."""
         self._engine = engine
-        self.selected = 0
-        self.refresh()
+        self.selected = self.first = 0
+        self.refresh(layout=True)
 
     # ---- keys ---------------------------------------------------------------------------
     def action_select(self, delta: int) -> None:
@@ -114,7 +120,7 @@ class OutputsPanel(Widget, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or self._engine is None:
             return
-        j = offset.y - 1  # the first line is the header
+        j = self.first + offset.y - 1  # the first line is the header
         if not 0 <= j < self.engine.n_outputs:
             return
         self.selected = j
@@ -164,7 +170,7 @@ class OutputsPanel(Widget, can_focus=True):
         e = self._engine
         width = max(self.content_size.width, 60)
         name_w = min(max((len(o.name) for o in e.outputs), default=4), 12)
-        state_w = 17 if width >= WIDE else 10
+        state_w = STATE_W
         fixed = 2 + name_w + 1 + 1 + 7 + 1 + 11 + 6 + 1 + state_w + 12
         value_w = max(width - fixed, 8)
         self._cols = _Columns(2, 2 + name_w + 1, value_w, 0)
@@ -177,7 +183,9 @@ class OutputsPanel(Widget, can_focus=True):
             f"{'state':<{state_w}}rec run trn"
         )
         text.append(header + "\n", style="dim")
-        for j, output in enumerate(e.outputs):
+        shown_rows = self._window(e.n_outputs)
+        for j in shown_rows:
+            output = e.outputs[j]
             selected = j == self.selected
             text.append("▸ " if selected else "  ", style="bold")
             text.append(f"{output.name[:name_w]:<{name_w}} ", style="bold" if selected else "")
@@ -190,14 +198,37 @@ class OutputsPanel(Widget, can_focus=True):
                 text.append(" " + number(value))
             text.append(f" {model_label(output.model, output.is_classifier)[:11]:<11}")
             text.append(f"{counts[j]:>6} ")
-            long, short, style = STATE_TEXT[e.model_states[j]]
-            text.append(f"{long if width >= WIDE else short:<{state_w}}", style=style)
+            label, style = STATE_TEXT[e.model_states[j]]
+            text.append(f"{label:<{state_w}}", style=style)
             for what in TOGGLES:
                 on = getattr(output, what)
                 text.append(" ■  " if on else " □  ", style="bold green" if on else "dim")
-            if j < e.n_outputs - 1:
+            if j < shown_rows[-1]:
                 text.append("\n")
         return text
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The header and every output: the panel is as tall as that, or as its max-height
+        lets it be (then the rows scroll to keep the selected output in view)."""
+        return 1 + (self._engine.n_outputs if self._engine is not None else 0)
+
+    def _window(self, n: int) -> range:
+        """The outputs that fit under the header, scrolled so the selected one shows; the
+        border says how many more there are above and below."""
+        rows = self.content_size.height - 1
+        rows = n if rows <= 0 else min(rows, n)
+        self.first = min(max(self.first, self.selected - rows + 1), self.selected)
+        self.first = max(min(self.first, n - rows), 0)
+        above, below = self.first, n - self.first - rows
+        more = " · ".join(
+            part
+            for part in (f"↑ {above} more" if above else "", f"↓ {below} more" if below else "")
+            if part
+        )
+        if more != self._more:  # setting a border title refreshes, even the same one
+            self._more = more
+            self.border_subtitle = more or None
+        return range(self.first, self.first + rows)
 
     def _draw_classes(self, text: Text, output: Output, value: float, width: int) -> None:
         used = 0

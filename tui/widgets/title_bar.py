@@ -56,7 +56,8 @@ def mode_badge(engine: Engine) -> tuple[str, str]:
 
 
 class StatusBar(TextPanel):
-    """Two lines, redrawn by the app's timer."""
+    """Two lines, redrawn by the app's timer; each fits the width, never wraps: what matters
+    least goes first (the app's name, the latency, then the words of the settings)."""
 
     def show(
         self,
@@ -67,15 +68,20 @@ class StatusBar(TextPanel):
         send: str,
         pad_on: bool,
     ) -> None:
+        width = self.content_size.width or self.app.size.width
+        text = self._first_line(engine, title, rates, width)
+        text.append("\n")
+        text.append(self._second_line(engine, listen, send, pad_on, width), style="dim")
+        self.update(text)
+
+    @staticmethod
+    def _first_line(engine: Engine, title: str, rates: Rates, width: int) -> Text:
         c = engine.counters
-        width = max(self.content_size.width, 60)
-        text = Text()
-        text.append(f" gesture-mapper · {title} ", style="bold")
         label, style = mode_badge(engine)
-        text.append(label, style=style)
+        parts: list[tuple[str, str]] = [(label, style)]
         training = engine.training
         if training.active:
-            part = training.done / max(training.total, 1)
+            share = training.done / max(training.total, 1)
             model = next(
                 (
                     model_label(o.model, o.is_classifier)
@@ -84,20 +90,43 @@ class StatusBar(TextPanel):
                 ),
                 "",
             )
-            text.append(f"  training {training.output} ({model}) ", style="bold cyan")
-            text.append(bar(part, 0.0, 1.0, 10), style="cyan")
-            text.append(f" {training.done}/{training.total}")
-        text.append(f"  in {rates.inputs:.0f}/s out {rates.outputs:.0f}/s  ")
+            parts.append((f"  training {training.output} ({model}) ", "bold cyan"))
+            parts.append((bar(share, 0.0, 1.0, 10), "cyan"))
+            parts.append((f" {training.done}/{training.total}", ""))
+        parts.append((f"  in {rates.inputs:.0f}/s out {rates.outputs:.0f}/s  ", ""))
         rejected = c.rejected_total
-        text.append(f"rej {rejected}", style="bold red" if rejected else "")
-        if c.last_latency:
-            text.append(f"  latency {c.last_latency * 1e6:.0f}µs")
-        text.append("\n")
+        parts.append((f"rej {rejected}", "bold red" if rejected else ""))
+        latency = f"  latency {c.last_latency * 1e6:.0f}µs" if c.last_latency else ""
+        used = sum(len(p) for p, _ in parts)
+        name = f" gesture-mapper · {title} "
+        if len(name) + used + len(latency) > width:
+            latency = ""
+        if len(name) + used > width:
+            name = f" {title} "
+        if len(name) + used > width:  # a long project name gives way to the state
+            name = name[: max(width - used - 2, 4)] + "… "
+        text = Text(name, style="bold")
+        for part, part_style in parts:
+            text.append(part, style=part_style)
+        text.append(latency)
+        text.truncate(width)
+        return text
+
+    @staticmethod
+    def _second_line(engine: Engine, listen: str, send: str, pad_on: bool, width: int) -> str:
         t = engine.transport
-        take = f"{t.record_for:g}s" if t.record_for else "until stopped"
-        line = (
-            f" {listen} → {send} · pad {'on' if pad_on else 'off'} · "
-            f"count-in {t.count_in:g}s · take {take} · glide {t.smoothing:g}s"
-        )
-        text.append(line[:width], style="dim")
-        self.update(text)
+        pad = f"pad {'on' if pad_on else 'off'}"
+        line = ""
+        for words, stopped in (  # the settings' names, then shorter: the keys that set them
+            (("count-in", "take", "glide"), "until stopped"),
+            (("count-in", "take", "glide"), "∞"),
+            (("k", "l", "g"), "∞"),
+        ):
+            take = f"{t.record_for:g}s" if t.record_for else stopped
+            line = (
+                f" {listen} → {send} · {pad} · {words[0]} {t.count_in:g}s · "
+                f"{words[1]} {take} · {words[2]} {t.smoothing:g}s"
+            )
+            if len(line) <= width:
+                return line
+        return line[: max(width - 1, 0)] + "…"

@@ -21,6 +21,7 @@ ROUND_STYLES = [Style(color=c) for c in ROUND_COLOURS]
 DOT = Style(color="#7f7f7f")
 CURSOR_ON = Style(bold=True, reverse=True)
 CURSOR_OFF = Style(dim=True)
+OFF_LINES = ("off: i or a click turns it on", "off: i turns it on", "off")
 
 
 class XYPad(Widget, can_focus=True):
@@ -49,6 +50,7 @@ class XYPad(Widget, can_focus=True):
         self.y = 0.5
         self.streaming = False
         self.rounds: list[tuple[int, float, float]] = []  # round, mean x, mean y
+        self._said = ""
 
     def show(
         self, x: float, y: float, streaming: bool, rounds: list[tuple[int, float, float]]
@@ -56,6 +58,7 @@ class XYPad(Widget, can_focus=True):
         """Move the cursor and markers; redraws only the lines that changed (it is polled ten
         times a second, and every line redrawn is time the receive thread may wait for)."""
         w, h = max(self.content_size.width, 2), max(self.content_size.height, 2)
+        self._say_off(streaming, w)
         old_row = self._cell(self.x, self.y, w, h)[1]
         whole = rounds != self.rounds or streaming != self.streaming
         moved = (x, y) != (self.x, self.y)
@@ -67,6 +70,16 @@ class XYPad(Widget, can_focus=True):
             top = self.styles.gutter.top
             for row in {old_row, new_row}:
                 self.refresh(Region(0, top + row, self.size.width, 1))
+
+    def _say_off(self, streaming: bool, width: int) -> None:
+        """While the pad sends nothing (a project opens with it off: a sensor may be what
+        plays it), its bottom border says so, and how to turn it on."""
+        said = ""
+        if not streaming:
+            said = next((s for s in OFF_LINES if len(s) + 4 <= width), OFF_LINES[-1])
+        if said != self._said:  # setting a border title refreshes, even the same one
+            self._said = said
+            self.border_subtitle = said or None
 
     def set_position(self, x: float, y: float) -> None:
         self.x, self.y = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
