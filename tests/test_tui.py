@@ -315,3 +315,16 @@ async def test_quit_keeps_playing_when_the_save_fails(receiver, tmp_path):
         await pilot.pause(0.2)
         assert app.is_running and app.session is not None  # nothing lost, still playing
         assert any("could not save" in n.message for n in app._notifications)
+
+
+async def test_the_arrow_keys_move_a_slider_by_round_steps(receiver):
+    """Seven presses of right from 0.5 make 0.57 (what a musician reads and what the project
+    saves), not 0.5700000000000001 (seven float additions)."""
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        engine.set_values([0.5, *engine.values[1:]], send=False)
+        await pilot.press(*["right"] * 7)
+        assert repr(engine.values[0]) == "0.57"
+        await pilot.press(*["shift+left"] * 3)
+        assert repr(engine.values[0]) == "0.27"

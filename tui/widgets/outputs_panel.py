@@ -101,6 +101,7 @@ class OutputsPanel(Widget, can_focus=True):
             size = COARSE if abs(steps) > 1 else FINE
             span = output.max - output.min
             new = min(max(value + (1 if steps > 0 else -1) * size * span, output.min), output.max)
+            new = float(f"{new:.12g}")  # 0.57 as the keys made it, not 0.5700000000000001
         self._set(j, new)
 
     def action_pick_class(self, digit: int) -> None:
