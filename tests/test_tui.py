@@ -328,3 +328,17 @@ async def test_the_arrow_keys_move_a_slider_by_round_steps(receiver):
         assert repr(engine.values[0]) == "0.57"
         await pilot.press(*["shift+left"] * 3)
         assert repr(engine.values[0]) == "0.27"
+
+
+async def test_the_pad_moves_by_round_steps_too(receiver):
+    """The XY pad's keyboard steps land on 0.6, not 0.6000000000000001 (five float additions):
+    what it records is what a musician reads in examples.csv."""
+    from tui.widgets.xypad import XYPad
+
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pad = app.query_one(XYPad)
+        pad.set_position(0.5, 0.5)
+        pad.focus()
+        await pilot.press(*["right"] * 5)
+        assert repr(pad.x) == "0.6" and pad.y == 0.5

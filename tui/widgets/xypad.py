@@ -82,7 +82,8 @@ class XYPad(Widget, can_focus=True):
             self.border_subtitle = said or None
 
     def set_position(self, x: float, y: float) -> None:
-        self.x, self.y = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
+        # 4 decimals: finer than any terminal's cells, and no float noise in examples.csv
+        self.x, self.y = round(min(max(x, 0.0), 1.0), 4), round(min(max(y, 0.0), 1.0), 4)
         self.post_message(self.Moved(self.x, self.y))
         self.refresh()
 
