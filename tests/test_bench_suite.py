@@ -57,3 +57,16 @@ def test_quick_suite_writes_every_section(tmp_path):
     tables = ("floor", "round trip", "sustained rate", "OSC decoding", "training time")
     for table in (*tables, "drum model", "goals"):
         assert table in done.stdout
+
+
+def test_the_sources_benchmark_answers_every_frame_of_both_peers_alike():
+    """`python -m benchmarks.sources`, short: the phone's /gyrosc/gyro (--source gyrosc) and
+    /wek/inputs each answer every paced frame, with the same answers (same examples, same
+    kNN), close to the truth."""
+    from benchmarks.sources import run
+
+    r = run(rate=200.0, count=60)
+    wek, gyro = r["/wek/inputs fff"], r["/gyrosc/gyro fff (--source gyrosc)"]
+    assert r["floor (UDP echo)"]["lost"] == 0
+    assert wek["lost"] == 0 and gyro["lost"] == 0
+    assert gyro["mae"] == wek["mae"] < 0.1
