@@ -13,7 +13,7 @@ $(BIN)/activate:
 
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,audio]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,audio,midi,gamepad]"
 	touch $@
 
 # The audio extra (sounddevice) lets the demos play through the speakers; it needs PortAudio,

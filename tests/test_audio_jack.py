@@ -164,7 +164,7 @@ def test_the_demo_plays_its_outputs_on_the_speakers_by_default(speakers: int):
         assert any(n.startswith("the built-in synth on the speakers") for n in instrument.news)
         synth = session.routing.synth
         assert synth is not None and synth.speakers is not None and synth.speakers.active
-        capture = synth.render = Capture(synth.render)
+        capture = synth.render = Capture(synth.render)  # type: ignore[method-assign,assignment]
         session.engine.set_values([1.0, 0.5, 1.0])
         capture.wait_for(2048)
         assert pitch_hz(capture.wait_for(synth.rate // 4), synth.rate) == pytest.approx(
@@ -212,6 +212,61 @@ def test_audio_on_a_project_plays_its_outputs_and_the_next_projects(speakers: in
         assert session.routing.synth is synth and synth.speakers.active  # it plays on
         capture = synth.render = Capture(synth.render)  # type: ignore[method-assign,assignment]
         session.engine.set_values([1.0])  # the new project's output: the top of the pitch
+        capture.wait_for(2048)
+        heard = pitch_hz(capture.wait_for(synth.rate // 4), synth.rate)
+        assert heard == pytest.approx(880.0, rel=0.02)
+    finally:
+        session.close()
+    assert session.routing.synth is None
+
+
+def test_the_synth_plays_again_after_a_project_with_a_generator(speakers: int, tmp_path):
+    """--audio on a plain project, then (OSC's load) a drums project takes the speakers, then
+    a plain project again: the built-in synth plays that one's outputs."""
+    from mapper.core.examples import ExampleStore
+    from mapper.generators.presets import generator_preset
+    from mapper.osc.settings import OSCSettings
+    from mapper.project import Project, save_project
+    from mapper.session.options import NewProjectOptions, PlayOptions
+
+    def project(name: str, audio: bool) -> InstrumentOptions:
+        return InstrumentOptions(
+            folder=tmp_path / name,
+            new=NewProjectOptions(inputs=2, outputs=1),
+            network=NetworkOptions(("127.0.0.1", 0), ("127.0.0.1", 9)),
+            play=PlayOptions(audio=audio),
+        )
+
+    other = open_instrument(project("other", False), find_project(project("other", False)))
+    other.session.close()  # a plain project to open last
+    preset = generator_preset("rhythm")
+    drums = Project(
+        "drums",
+        ["x", "y"],
+        preset.outputs,
+        OSCSettings(listen_port=0, send_port=9),
+        generator={"type": "rhythm"},
+    )
+    save_project(tmp_path / "drums", drums, ExampleStore(2, len(preset.outputs)).snapshot())
+    options = project("mine", True)  # `mapper headless mine --inputs 2 --outputs 1 --audio`
+    instrument = open_instrument(options, find_project(options))
+    session = instrument.session
+    try:
+        first = session.routing.synth
+        assert first is not None
+        playing = first.speakers
+        assert playing is not None and playing.active
+        session.open_project(tmp_path / "drums")  # as OSC's load does
+        during_drums = session.routing.synth
+        assert during_drums is None and first.speakers is None  # the drums have the speakers
+        assert any("built-in drum synth" in n for n in session.routing.take_news())
+        session.open_project(tmp_path / "other")
+        synth = session.routing.synth
+        assert synth is not None and synth.speakers is not None and synth.speakers.active
+        news = session.routing.take_news()
+        assert news and news[0].startswith("the built-in synth on the speakers: pitch <-")
+        capture = synth.render = Capture(synth.render)  # type: ignore[method-assign,assignment]
+        session.engine.set_values([1.0])  # the plain project's output: the top of the pitch
         capture.wait_for(2048)
         heard = pitch_hz(capture.wait_for(synth.rate // 4), synth.rate)
         assert heard == pytest.approx(880.0, rel=0.02)

@@ -271,6 +271,8 @@ async def test_the_tuis_open_and_save_as_refuse_a_held_folder(tmp_path, receiver
                 lambda: any("another gesture-mapper" in n.message for n in app._notifications),
             )
             assert app.session is not None and app.session.folder == tmp_path / "mine"
+            said = [n.message for n in app._notifications]  # (the next question clears them)
+            assert any(f"(pid {other.pid}, " in m for m in said), said
             await pilot.press("S")
             await until(pilot, lambda: isinstance(app.screen, AskFolder))
             app.screen.query_one("Input").value = str(tmp_path / "new")
@@ -279,7 +281,5 @@ async def test_the_tuis_open_and_save_as_refuse_a_held_folder(tmp_path, receiver
                 pilot, lambda: any(f"pid {other_new.pid}" in n.message for n in app._notifications)
             )
             assert app.is_running and app.session.folder == tmp_path / "mine"
-        messages = [n.message for n in app._notifications]
-        assert any(f"(pid {other.pid}, " in m for m in messages)
         assert [p.name for p in (tmp_path / "new").iterdir()] == [LOCK_FILE]  # nothing saved
     assert not (tmp_path / "mine" / LOCK_FILE).exists()  # the app closed: let go

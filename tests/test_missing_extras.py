@@ -36,3 +36,13 @@ def test_the_tui_says_so_before_its_new_project_form(tmp_path):
     assert done.returncode != 0
     assert "pip install 'gesture-mapper[midi]'" in done.stderr
     assert not folder.exists()
+
+
+def test_a_midi_source_without_its_extra_says_so_before_making_the_folder(tmp_path):
+    folder = tmp_path / "controller"
+    done = run_without_rtmidi("headless", str(folder), "--source", "midi", "--outputs", "1")
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'gesture-mapper[midi]'" in lines[0], done.stderr
+    assert "--source midi" in lines[0]
+    assert not folder.exists()

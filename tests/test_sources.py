@@ -408,3 +408,63 @@ def test_a_live_source_and_osc_frames_record_together(receiver, instruments, mon
     instrument.session.close()
     instruments.clear()
     assert opened[0].stop.is_set()  # closed with the session
+
+
+def test_a_take_beyond_the_limits_is_refused_before_the_switch(receiver, instruments):
+    instrument, c = start(instruments, options(receiver, None, inputs=2))
+    session, engine = instrument.session, instrument.session.engine
+    c.send("/features", *[0.5] * 65)  # 65 numbers: project.json keeps at most 64 per message
+    c.sync()
+    with pytest.raises(EngineError, match="/features carries 65 values: at most 64 per message"):
+        take_heard(session, ["/features"])
+    assert session.engine is engine and engine.input_names == ["inputs-1", "inputs-2"]
+    c.send("/wek/inputs", 0.25, 0.75)  # it still plays: the same server answers
+    c.sync()
+    assert engine.last_inputs == (0.25, 0.75)
+    assert engine.counters.frames_in == 1
+    c.send("/comote/7/devicemotion", 16.0)  # only CoMote's interval: not an input
+    c.sync()
+    with pytest.raises(EngineError, match="nothing heard carries a number to take"):
+        take_heard(session, ["/comote/7/devicemotion"])
+    assert session.engine is engine
+
+
+def test_the_heard_list_makes_room_for_a_new_address_when_full():
+    clock = [0.0]
+    tracker = HeardTracker(clock=lambda: clock[0])
+    for note in range(32):  # 32 keys pressed: the list is full
+        clock[0] += 1
+        tracker.note(f"/midi/note/{note}", "f", (1.0,))
+    clock[0] += 1
+    tracker.note("/midi/note/0", "f", (0.0,))  # the first key again: heard lately
+    clock[0] += 1
+    tracker.note("/midi/cc/74", "f", (0.5,))  # the knob moved then: listed
+    heard = [h.address for h in tracker.heard()]
+    assert len(heard) == 32 and heard[0] == "/midi/cc/74" and "/midi/note/0" in heard
+    assert "/midi/note/1" not in heard  # silent longest: gone, its message counted
+    assert tracker.more == 1
+
+
+def test_a_hostile_source_in_project_json_is_refused_in_one_line(tmp_path, receiver, capsys):
+    from mapper.cli.main import main
+
+    folder = tmp_path / "hostile"
+    shutil.copytree(EXAMPLES / "xy-synth", folder)
+    doc = json.loads((folder / PROJECT_FILE).read_text())
+    escape = "\x1b]0;pwned\x07\x1b[2J"
+    sources = [
+        {"type": "learned", "messages": [{"address": "/x", "names": ["a" + escape, "b"]}]},
+        {"type": "learned", "messages": [{"address": "/x" + escape, "names": ["a", "b"]}]},
+        {"type": "midi", "port": "nano" + escape},
+    ]
+    for source in sources:
+        doc["source"] = source
+        (folder / PROJECT_FILE).write_text(json.dumps(doc))
+        with pytest.raises(ProjectError, match="source: ") as refused:
+            load_project(folder)
+        assert "\x1b" not in str(refused.value) and "\n" not in str(refused.value)
+        argv = ["headless", str(folder), "--listen", "127.0.0.1:0"]
+        assert main([*argv, "--send", f"127.0.0.1:{receiver.port}"]) != 0
+        out, err = capsys.readouterr()
+        assert "\x1b" not in out + err and "\x07" not in out + err
+        assert "source: " in err and len(err.strip().splitlines()) == 1, err

@@ -153,3 +153,9 @@ def test_reading_lines_is_bounded() -> None:
     long = b"y" * (MAX_LINE * 50)
     stream = io.BytesIO(b"axis 0 1\n" + long + b"\nbutton 1 1\nlast")
     assert list(read_lines(stream)) == ["axis 0 1\n", None, "button 1 1\n", "last"]
+
+
+def test_an_index_of_other_digits_than_ascii_is_not_an_event():
+    for line in ("axis ² 0.5", "button ١ 1", "hat ³ 0 1"):  # str.isdigit() takes them
+        assert parse_line(line) is None
+    assert parse_line("axis 2 0.5") == ("/gamepad/axis/2", "f", (0.5,))

@@ -130,6 +130,123 @@ def test_the_audio_callback_never_waits_on_the_engine_lock():
         assert done.wait(2.0), "the audio callback waited for the engine's lock"
 
 
+def test_the_synth_hears_a_new_range_at_once():
+    engine = engine_with(demo_outputs())
+    synth = OutputSynth(lambda: engine, RATE)
+    engine.set_values([1.0, 0.5, 1.0])
+    synth.render(BLOCK)
+    assert synth.sound is not None and synth.sound.pitch == pytest.approx(880.0)
+    engine.set_limits(0, 0.0, 100.0)  # the TUI's model screen, /mapper/control/setLimits
+    engine.set_values([50.0, 0.5, 1.0])  # the middle of the new range
+    synth.render(BLOCK)
+    assert synth.sound.pitch == pytest.approx(440.0)
+    engine.set_limits(1, -1.0, 1.0)  # the brightness output's range too
+    engine.set_values([50.0, 0.0, 1.0])
+    synth.render(BLOCK)
+    assert synth.sound.brightness == pytest.approx(0.5)
+
+
+def test_an_output_renamed_pitch_drives_the_pitch():
+    engine = engine_with([Output("a", min=0.0, max=1.0), Output("b", min=0.0, max=1.0)])
+    synth = OutputSynth(lambda: engine, RATE)
+    engine.set_values([0.0, 1.0])
+    synth.render(BLOCK)
+    assert synth.sound is not None and synth.sound.pitch == pytest.approx(220.0)  # a: by position
+    engine.set_output_names(["a", "pitch"])
+    synth.render(BLOCK)
+    assert synth.sound.pitch == pytest.approx(880.0)  # b, by its new name
+    assert "pitch <- pitch" in synth.describe()
+
+
+def test_the_mapping_is_worked_out_once_while_the_outputs_stay_as_they_are():
+    engine = engine_with(demo_outputs())
+    synth = OutputSynth(lambda: engine, RATE)
+    first = synth.mapping
+    for v in (0.1, 0.7, 0.3):
+        engine.set_values([v, v, 2.0])  # values change every block; the outputs do not
+        synth.render(BLOCK)
+    assert synth.mapping is first
+    engine.set_classes(2, 5)
+    assert synth.mapping is not first
+
+
+class FakeStream:
+    """A stream that opens but fails to start or to stop (a device gone, a busy device)."""
+
+    def __init__(self, fail_start: bool = False, fail_stop: bool = False) -> None:
+        self.fail_start, self.fail_stop = fail_start, fail_stop
+        self.active = False
+        self.closed = False
+
+    def start(self) -> None:
+        if self.fail_start:
+            raise RuntimeError("Error starting stream: Device unavailable")
+        self.active = True
+
+    def stop(self) -> None:
+        if self.fail_stop:
+            raise RuntimeError("Error stopping stream: Device unavailable")
+        self.active = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeStreams:
+    """What Speakers open in place of PortAudio's streams: FakeStreams that fail as asked."""
+
+    def __init__(self) -> None:
+        self.made: list[FakeStream] = []
+        self.fail_start = self.fail_stop = False
+
+    def open(self, sd: object, fill: object, rate: int, channels: int, block: int) -> FakeStream:
+        self.made.append(FakeStream(self.fail_start, self.fail_stop))
+        return self.made[-1]
+
+
+@pytest.fixture
+def fake_streams(monkeypatch: pytest.MonkeyPatch) -> FakeStreams:
+    from mapper.generators import speakers
+
+    streams = FakeStreams()
+    monkeypatch.setattr(speakers, "sounddevice", lambda: object())
+    monkeypatch.setattr(speakers, "_open", streams.open)
+    return streams
+
+
+def test_a_stream_that_opens_but_will_not_start_is_closed(fake_streams: FakeStreams):
+    from mapper.errors import GeneratorError
+
+    fake_streams.fail_start = True
+    synth = OutputSynth(lambda: engine_with(demo_outputs()), RATE)
+    with pytest.raises(GeneratorError, match="cannot start the audio output"):
+        synth.open()
+    assert len(fake_streams.made) == 1 and fake_streams.made[0].closed
+    assert synth.speakers is None
+    synth.close()  # nothing left to close
+
+
+def test_the_drum_synth_closes_a_stream_that_will_not_start(fake_streams: FakeStreams):
+    from mapper.errors import GeneratorError
+    from mapper.generators.rhythm.sinks.audio import AudioRhythmSink
+
+    fake_streams.fail_start = True
+    with pytest.raises(GeneratorError, match="cannot start the audio output"):
+        AudioRhythmSink.open()
+    assert len(fake_streams.made) == 1 and fake_streams.made[0].closed
+
+
+def test_speakers_whose_device_went_away_still_close_their_stream(fake_streams: FakeStreams):
+    from mapper.generators.speakers import Speakers
+
+    fake_streams.fail_stop = True
+    speakers = Speakers(lambda out, frames: None, RATE, 1, BLOCK)
+    speakers.start()
+    with pytest.raises(RuntimeError, match="Device unavailable"):
+        speakers.close()  # stop fails: the error says so, and the stream is closed anyway
+    assert fake_streams.made[0].closed
+
+
 def test_a_device_that_refuses_the_rate_hears_it_resampled():
     voice = Voice(RATE)
 

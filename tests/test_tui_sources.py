@@ -6,12 +6,16 @@ on a real session; real UDP from a python-osc client."""
 from __future__ import annotations
 
 import json
+import threading
 
 from pythonosc.udp_client import SimpleUDPClient
 
+import mapper.session.learning as learning
 from mapper.project import PROJECT_FILE
+from mapper.sources.heard import Heard
+from tui.dialogs.confirm import Confirm
 from tui.screens.new_project import NewProjectScreen
-from tui.widgets.inputs_panel import InputsPanel
+from tui.widgets.inputs_panel import InputsPanel, heard_lines
 
 from .tui_helpers import app_for, app_on, small_project, until
 
@@ -96,3 +100,44 @@ async def test_source_on_the_command_line_is_chosen_in_the_form(tmp_path, receiv
         assert app.engine.input_names[:3] == ["pitch", "roll", "yaw"]
         notes = [n.message for n in app._notifications]
         assert any("a phone cannot reach 127.0.0.1" in n for n in notes), notes
+
+
+async def test_h_takes_what_it_asked_about_off_the_ui_thread(receiver, monkeypatch):
+    taken: list[tuple[str, list[str] | None]] = []
+    take_heard = learning.take_heard
+
+    def spy(session, addresses=None):  # where it runs, and what it was asked to take
+        taken.append((threading.current_thread().name, addresses))
+        return take_heard(session, addresses)
+
+    monkeypatch.setattr(learning, "take_heard", spy)
+    app = app_on(small_project(receiver.port), None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        session = app.session
+        assert session is not None
+        client = SimpleUDPClient("127.0.0.1", session.listen_address[1])
+
+        def heard(address: str) -> bool:
+            client.send_message(address, [0.1, 0.2, 0.3][: 3 if "gyro" in address else 1])
+            return any(h.address == address for h in session.sources.heard.heard())
+
+        await until(pilot, lambda: heard("/gyrosc/gyro"))
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await until(pilot, lambda: heard("/fader"))  # arrives while the question is asked
+        await pilot.press("y")
+        await until(pilot, lambda: app.engine.input_names != ["tilt", "roll"])
+        assert app.engine.input_names == ["pitch", "roll", "yaw"]  # not the fader
+        assert taken == [(taken[0][0], ["/gyrosc/gyro"])]
+        assert taken[0][0] != threading.main_thread().name
+        await until(pilot, lambda: any("inputs taken" in n.message for n in app._notifications))
+        assert any(h.address == "/fader" for h in session.sources.heard.heard())  # still heard
+
+
+def test_the_heard_lines_offer_h_only_when_a_number_was_heard():
+    label = Heard("/label", "s", 3, 1.0, ("hi",), 0.1)
+    fader = Heard("/fader", "f", 3, 1.0, (0.5,), 0.1)
+    assert heard_lines([label], 80) == ["heard /label s 1/s (not an input)"]
+    assert heard_lines([label, fader], 80)[-1] == "h takes them as the inputs"
+    assert heard_lines([label] * 3, 80)[-1] == "+1 more"

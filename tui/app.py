@@ -7,6 +7,7 @@ thread); the app only opens it, wires it to the screen and closes it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
+from rich.markup import escape
 from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.dom import DOMNode
@@ -23,10 +25,12 @@ from textual.screen import Screen
 from mapper.core.engine import Engine, EngineError
 from mapper.errors import MapperError, ModelNotTrusted
 from mapper.generators.presets import GeneratorPreset
+from mapper.osc.codec import printable
 from mapper.osc.server import HEARD
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from mapper.session.factory import open_instrument
+from mapper.session.learning import NO_TAKING
 from mapper.session.opening import Opening
 from mapper.session.options import InstrumentOptions
 from mapper.session.playing import asks_for_trust
@@ -38,7 +42,7 @@ from tui.screens.main import MainScreen
 from tui.screens.new_project import NewProjectScreen
 
 NO_MODEL = "open it with its generator silent"
-NO_TAKING = "this project has examples of its inputs: start a new project to take other inputs"
+TAKING = "take-heard"  # the worker group of `h`: one take at a time
 
 
 class _ToQueue(logging.Handler):
@@ -238,11 +242,15 @@ class MapperApp(App[int]):
 
     def action_take_heard(self) -> None:
         """`h`: the messages heard that match nothing become the inputs (after a yes), as
-        /mapper/control/takeHeard does; refused once the project has examples."""
-        from mapper.session.learning import take_heard
-
+        /mapper/control/takeHeard does; refused once the project has examples. What the
+        question lists is what is taken (not what arrives while it is asked); the switch runs
+        on a worker thread (it waits for training to stop, the server to close, a live source
+        to start), and the screen follows the new engine when it is done."""
         session = self.session
         if session is None:
+            return
+        if any(w.group == TAKING and not w.is_finished for w in self.workers):
+            self.notify("taking the heard messages as the inputs: a moment", timeout=4)
             return
         heard = [h.address for h in session.sources.heard.heard() if h.numbers]
         if not heard:
@@ -252,19 +260,33 @@ class MapperApp(App[int]):
             self.notify(NO_TAKING, severity="warning", timeout=8)
             return
 
-        def answer(yes: bool | None) -> None:
-            if not yes or self.session is not session:
-                return
-            try:
-                take_heard(session)
-            except (MapperError, OSError) as e:
-                self.notify(str(e), severity="warning", timeout=8)
-                return
-            self._wire(session, pad_on=False)
-            self.notify(session.switch_news, timeout=8)
+        def done(seen: int, problem: str) -> None:  # on the UI thread
+            if problem:
+                self.notify(problem, severity="warning", timeout=8)
+            elif self.session is session and self._switches_seen == seen:  # (else catch_up did)
+                self._wire(session, pad_on=False)
+                self.notify(session.switch_news, timeout=8)
 
-        shown = ", ".join(heard[:4]) + (f" and {len(heard) - 4} more" if len(heard) > 4 else "")
-        self.push_screen(Confirm(f"Take {shown} as the inputs?"), answer)
+        def take() -> None:  # on a worker thread
+            from mapper.session.learning import take_heard
+
+            seen, problem = session.switches, ""
+            try:
+                take_heard(session, heard)
+            except (MapperError, OSError) as e:
+                problem = str(e)
+            except Exception as e:  # the instrument plays on: said, not a crash of the UI
+                problem = f"could not take the heard messages: {e!r}"
+            with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+                self.call_from_thread(done, seen, problem)
+
+        def answer(yes: bool | None) -> None:
+            if yes and self.session is session:
+                self.run_worker(take, name="take heard", group=TAKING, thread=True)
+
+        listed = ", ".join(escape(printable(a, 60)) for a in heard[:4])  # as sent: no markup
+        listed += f" and {len(heard) - 4} more" if len(heard) > 4 else ""
+        self.push_screen(Confirm(f"Take {listed} as the inputs?"), answer)
 
     # ---- every key and command ----------------------------------------------------------
     async def run_action(

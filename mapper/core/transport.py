@@ -71,11 +71,11 @@ class Smoother:
 
     def __call__(self, values: list[float]) -> list[float]:
         now = time.perf_counter()
-        state = self._state
-        if state is None or self.seconds <= 0:
+        state, seconds = self._state, self.seconds  # once: retime() may change them meanwhile
+        if state is None or seconds <= 0:
             self._state, self._last = list(values), now
             return values
-        alpha = 1.0 - math.exp(-(now - self._last) / self.seconds)
+        alpha = 1.0 - math.exp(-(now - self._last) / seconds)
         self._last = now
         for j, v in enumerate(values):
             if self._smooth[j]:

@@ -11,7 +11,8 @@ and a file that exists already is never overwritten (the first take goes to the 
 Sinks that do not fit the generator (MIDI for a neural model, a WAV file for the drum model)
 are skipped with a line that says so. With --audio and no generator, the built-in synth plays
 the outputs themselves on the speakers (play_outputs), until a project with a generator takes
-the speakers over or the run ends (close).
+the speakers over (follow) or the run ends (close); a project without a generator opened later
+in a run that plays on the speakers has the built-in synth play its outputs (follow_outputs).
 """
 
 from __future__ import annotations
@@ -89,6 +90,22 @@ class Routing:
         except (GeneratorError, OSError) as e:
             log.warning("the generator plays, but not everywhere asked: %s", e)
             lines = [f"the generator plays, but not everywhere asked: {e}"]
+        with self._news_lock:
+            self.news = lines
+
+    def follow_outputs(self, engine_of: Callable[[], Engine]) -> None:
+        """follow() for a project opened later without a generator: when this run plays on
+        the speakers (--audio, or the built-in synth played already), the built-in synth
+        plays the outputs of `engine_of()` there again, a generator's having taken them
+        over meanwhile; its line, or why it cannot play, becomes the news. A synth that
+        plays already plays on (it follows `engine_of()`)."""
+        if not self.audio or self.synth is not None:
+            return
+        try:
+            lines = self.play_outputs(engine_of)
+        except (GeneratorError, OSError) as e:
+            log.warning("the built-in synth cannot play: %s", e)
+            lines = [f"the built-in synth cannot play: {e}"]
         with self._news_lock:
             self.news = lines
 

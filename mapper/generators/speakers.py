@@ -88,13 +88,29 @@ class Speakers:
             except Exception as e:  # a device that went away, a busy device
                 raise GeneratorError(f"cannot start the audio output: {e}") from e
 
+    def start_or_close(self) -> None:
+        """start(); when it fails (a device that opens but will not play), the stream is
+        closed before the error is raised: no stream is left open."""
+        try:
+            self.start()
+        except BaseException:
+            try:
+                self.close()
+            except Exception as e:  # the error that matters is the start's
+                log.warning("closing the audio output that would not start: %s", e)
+            raise
+
     def stop(self) -> None:
         if self.stream.active:
             self.stream.stop()
 
     def close(self) -> None:
-        self.stream.stop()
-        self.stream.close()
+        """Stop and close the stream; closed even when stopping fails (a device gone), whose
+        error is raised after."""
+        try:
+            self.stream.stop()
+        finally:
+            self.stream.close()
 
 
 def _open(sd: Any, fill: Fill, rate: int, channels: int, block: int) -> Any:

@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Any
 from mapper.core.engine import EngineError
 from mapper.core.outputs import clean_name
 from mapper.osc.codec import printable
+from mapper.osc.server import NUMERIC_TAGS
 from mapper.project import Project, project_from_engine
-from mapper.sources.heard import NUMERIC, Heard
+from mapper.sources.heard import Heard
 from mapper.sources.presets import LEARNED, SourceMessage, preset_names
-from mapper.sources.spec import SourceSpec
+from mapper.sources.spec import MAX_ARGS, SourceSpec
 
 if TYPE_CHECKING:
     from mapper.session.session import Session
 
 OURS = "/mapper/control/"
+# why taking is refused once there are examples (the TUI's `h` says it too)
+NO_TAKING = "this project has examples of its inputs: start a new project to take other inputs"
 
 
 def learned_messages(
@@ -37,7 +40,7 @@ def learned_messages(
     for h in heard:
         known = preset_names(h.address)
         base = _base_name(h.address)
-        numbers = [k for k, t in enumerate(h.tags) if t in NUMERIC]
+        numbers = [k for k, t in enumerate(h.tags) if t in NUMERIC_TAGS]
         names: list[str | None] = [None] * len(h.tags)
         for n, k in enumerate(numbers):
             if known is not None and k < len(known):
@@ -75,12 +78,8 @@ def take_heard(session: Session, addresses: Sequence[str] | None = None) -> list
     the source's own messages that have made frames (a phone's gyro stays an input when its
     compass is taken too); returns the inputs' names. EngineError if nothing is heard (or
     not those), or examples exist."""
-    n_examples = len(session.engine.examples)
-    if n_examples:
-        raise EngineError(
-            f"this project has {n_examples} examples of its inputs: start a new project to "
-            "take other inputs"
-        )
+    if len(session.engine.examples):
+        raise EngineError(NO_TAKING)
     heard = [h for h in session.sources.heard.heard() if h.numbers]
     if addresses is not None:
         missing = [a for a in addresses if a not in {h.address for h in heard}]
@@ -98,12 +97,33 @@ def take_heard(session: Session, addresses: Sequence[str] | None = None) -> list
             if m.pattern in used and all(m.names != k.names for k in kept):
                 kept.append(m)
     name, arg = (current.name, current.arg) if current is not None else (LEARNED, None)
-    spec = SourceSpec(name, arg, learned_messages(heard, kept))
+    spec = _checked(SourceSpec(name, arg, learned_messages(heard, kept)))
     names = spec.input_names()
     project = _with_inputs(project_from_engine(session.engine, session.project), spec)
     session.replace_inputs(project, f"inputs taken from the heard messages: {', '.join(names)}")
     session.sources.heard.forget([h.address for h in heard])
     return names
+
+
+def _checked(spec: SourceSpec) -> SourceSpec:
+    """`spec` as project.json would reload it (SourceSpec.from_doc's limits), checked before
+    the switch: refused here, the instrument plays on with the inputs it had."""
+    for m in spec.messages:
+        if len(m.names) > MAX_ARGS:
+            raise EngineError(
+                f"{printable(m.pattern)} carries {len(m.names)} values: at most {MAX_ARGS} per "
+                "message can be inputs"
+            )
+        if not m.pattern.isprintable():
+            raise EngineError(
+                f"{printable(m.pattern)} cannot be an input's address: it holds control characters"
+            )
+    if not spec.input_names():
+        raise EngineError("nothing heard carries a number to take")
+    try:
+        return SourceSpec.from_doc(spec.to_doc())
+    except ValueError as e:  # anything else project.json would refuse
+        raise EngineError(f"cannot take these messages as the inputs: {e}") from None
 
 
 def _with_inputs(project: Project, spec: SourceSpec) -> Project:
@@ -132,9 +152,7 @@ def make_source_controls(session: Session) -> dict[str, Any]:
         if not all(isinstance(a, str) for a in args):
             raise EngineError("takeHeard takes addresses (strings), or nothing for all")
         if len(session.engine.examples):  # said at once, as a control error
-            raise EngineError(
-                "this project has examples of its inputs: start a new project to take others"
-            )
+            raise EngineError(NO_TAKING)
         chosen = [str(a) for a in args] or None
 
         def work() -> None:

@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from mapper import extras
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.core.outputs import make_outputs
 from mapper.errors import UsageError
@@ -50,7 +51,18 @@ def find_project(options: InstrumentOptions) -> Opening | None:
     else:
         opening = Opening.new(_new_project(options, folder), folder)
     options.play.check(opening.project.generator if opening else None)
+    _check_source_extra(options.source, opening)
     return opening
+
+
+def _check_source_extra(given: SourceSpec | None, opening: Opening | None) -> None:
+    """UsageError, before any folder is made, when the source this run reads (--source, else
+    the project's) needs an extra that is not installed (midi, gamepad)."""
+    spec = given
+    if spec is None and opening is not None and opening.project.source:
+        spec = SourceSpec.from_doc(opening.project.source)
+    if spec is not None and spec.name in extras.EXTRAS and (missing := extras.missing(spec.name)):
+        raise UsageError(f"--source {spec.name}: {missing}")
 
 
 def generator_project(
@@ -111,15 +123,16 @@ def _listen_to(folder: Path, project: Project, spec: SourceSpec | None) -> None:
     project.source = spec.to_doc()
 
 
-def _inputs_of(spec: SourceSpec | None, new: NewProjectOptions) -> int | None:
-    """A new project's input count: the source's (--inputs must agree), else --inputs."""
+def inputs_of(spec: SourceSpec | None, inputs: int | None) -> int | None:
+    """A new project's input count: the source's (`inputs`, if given, must agree), else
+    `inputs` (--inputs; the new-project form's field)."""
     if spec is None:
-        return new.inputs
+        return inputs
     have = len(spec.input_names())
-    if new.inputs is not None and new.inputs != have:
+    if inputs is not None and inputs != have:
         raise UsageError(
             f"--source {spec.name} gives {have} inputs ({', '.join(spec.input_names())}), "
-            f"not {new.inputs}: drop --inputs"
+            f"not {inputs}: drop --inputs"
         )
     return have
 
@@ -148,7 +161,7 @@ def _new_project(options: InstrumentOptions, folder: Path | None) -> Project:
 
 def _counted_project(options: InstrumentOptions, folder: Path | None) -> Project:
     new, name = options.new, folder.name if folder is not None else "untitled"
-    new = dataclasses.replace(new, inputs=_inputs_of(options.source, new))
+    new = dataclasses.replace(new, inputs=inputs_of(options.source, new.inputs))
     play, choice = options.play, options.play.generator
     if choice is not None:
         if new.inputs is None or new.inputs < 1:

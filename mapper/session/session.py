@@ -304,19 +304,22 @@ class Session:
             self._lock.release()
             self._lock = None
 
-    def close(self, keep_lock: bool = False, keep_sound: bool = False) -> None:
+    def close(self, keep_lock: bool = False, switching: bool = False) -> None:
         """Stop training and listening, and let go of the folder's lock (another
         gesture-mapper may open it then). Does not save: call save() first if you want to;
         to save after closing, `keep_lock` until then (release(), or the end of the process).
         Waits for a project switch under way (OSC's load), so it never closes half of one.
-        `keep_sound`: the built-in synth plays on (a switch: it plays the next project)."""
+        `switching`: closed only for another engine to take over (mapper.session.switching):
+        the built-in synth and a live source (a MIDI port, a gamepad) stay open for it."""
         with self._switch:  # reentrant: open_project closes the old project through here
             self._closed = True  # jobs still queued (OSC's load, save PATH) refuse from now
             if self.player is not None:
                 self.player.close()
-            if not keep_sound:
+            if switching:
+                self.sources.router = None  # a live source's messages wait for the next one
+            else:
                 self.routing.close()
-            self.sources.close_live()
+                self.sources.close_live()
             self.engine.cancel_training()
             self.engine.wait_for_training(timeout=5.0)
             self.server.close()

@@ -9,16 +9,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mapper.core.engine import Engine, EngineError
+from mapper.core.engine import Engine, EngineError, Mode
 from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.errors import MapperError, ProjectError
 from mapper.osc.server import OSCServer
 from mapper.project import Project, engine_from_project, holds_project, load_project
 from mapper.project.lock import FolderLock, lock_folder
 from mapper.project.saver import ProjectSaver
+from mapper.session.learning import NO_TAKING
+from mapper.sources.spec import SourceSpec
 
 if TYPE_CHECKING:
     from mapper.session.session import Session
@@ -49,10 +52,9 @@ def open_project(
                 f"{len(session.engine.examples)} examples are not saved: save them first "
                 "(/mapper/control/save PATH)"
             )
-        port = _stop(session)
+        _swap(session, project, engine, folder, run, f"opened {folder}")
         undo.pop_all()
         hold_instead(session, lock)
-        _switch_to(session, project, engine, folder, port, run, f"opened {folder}")
         for line in project.warnings:  # what loading repaired, said where logs go
             log.warning("%s", line)
         log.info("opened %s (%d examples)", folder, len(engine.examples))
@@ -62,18 +64,65 @@ def replace_inputs(session: Session, project: Project, news: str) -> None:
     """Session.replace_inputs: see there."""
     with session._switch:
         session._refuse_if_closed("change the inputs")
-        if len(session.engine.examples):
-            raise EngineError(
-                f"this project has {len(session.engine.examples)} examples of its inputs: "
-                "start a new project to take other inputs"
-            )
+        if session.engine.mode in (Mode.RECORDING, Mode.COUNT_IN):
+            raise EngineError("a take is being recorded: stop it before taking other inputs")
+        _refuse_examples(session.engine)
+        check_source(project)  # what can fail, before this one stops
         rows = ExampleStore(len(project.input_names), len(project.outputs)).snapshot()
         engine = _new_engine(session, project, rows)
-        port = _stop(session)
-        _switch_to(session, project, engine, session.folder, port, False, news)
+        old = session.engine  # a frame recorded while it stopped keeps it (nothing lost)
+        _swap(session, project, engine, session.folder, False, news, lambda: _refuse_examples(old))
         if session.saver is not None:
             session.saver.save_soon()  # the new inputs on disk, as a new project's are
         log.info("%s", news)
+
+
+def _refuse_examples(engine: Engine) -> None:
+    if len(engine.examples):
+        raise EngineError(NO_TAKING)
+
+
+def check_source(project: Project) -> None:
+    """EngineError, before anything stops, for a source that project.json could not hold
+    (the limits a saved project is read with: mapper.sources.spec)."""
+    if project.source is None:
+        return
+    try:
+        spec = SourceSpec.from_doc(project.source)
+    except ValueError as e:
+        raise EngineError(f"these inputs cannot be taken: {e}") from None
+    if len(spec.input_names()) != len(project.input_names):
+        raise EngineError("these inputs cannot be taken: the source names other inputs")
+
+
+def _swap(
+    session: Session,
+    project: Project,
+    engine: Engine,
+    folder: Path | None,
+    run: bool,
+    news: str,
+    still_ok: Callable[[], None] | None = None,
+) -> None:
+    """Stop this engine and play `engine` in its place, on the same port. If that fails
+    half-way (or `still_ok`, asked once this one has stopped, raises), this one plays again,
+    as it was, and the error is raised: never a deaf instrument."""
+    before = (session.project, session.engine, session.folder, session.server, session.saver)
+    port = _stop(session)
+    try:
+        if still_ok is not None:
+            still_ok()
+        _switch_to(session, project, engine, folder, port, run, news)
+    except BaseException:
+        if session.server is not before[3]:  # the new one's half: its socket, its journal
+            session.server.close()
+        if session.saver is not None and session.saver is not before[4]:
+            with contextlib.suppress(Exception):
+                session.saver.stop()
+        old_project, old_engine, old_folder = before[:3]
+        _switch_to(session, old_project, old_engine, old_folder, port, False, session.switch_news)
+        log.warning("kept %s playing: the switch failed", old_project.name)
+        raise
 
 
 def _new_engine(session: Session, project: Project, rows: ExampleRows) -> Engine:
@@ -88,7 +137,7 @@ def _stop(session: Session) -> int:
     """Close this engine's server, player and saver (not the folder's lock, not the synth)
     before a new engine takes over on the same port, which is returned."""
     port = session.listen_address[1]
-    session.close(keep_lock=True, keep_sound=True)  # until the switch: then the new folder's
+    session.close(keep_lock=True, switching=True)  # until the switch: then the new folder's
     session._closed = False  # closed only to switch
     session.player = None  # closed with the old project
     return port
@@ -124,6 +173,8 @@ def _switch_to(
             session._play(None, later=True)
         except Exception as e:  # the project is open and plays: only its generator
             log.warning("%s: the generator cannot play: %s", folder, e)  # is silent
+    else:  # no generator: the built-in synth plays its outputs, if this run is heard
+        session.routing.follow_outputs(lambda: session.engine)
 
 
 def hold_instead(session: Session, lock: FolderLock | None) -> None:

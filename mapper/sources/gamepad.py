@@ -37,7 +37,8 @@ Message = tuple[str, str, tuple[object, ...]]
 
 
 def _index(text: str) -> int | None:
-    return int(text) if text.isdigit() and int(text) <= MAX_INDEX else None
+    """A non-negative index: ASCII digits only (str.isdigit() takes "²", which int() refuses)."""
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_INDEX else None
 
 
 def _unit(text: str) -> float | None:

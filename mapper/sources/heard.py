@@ -3,8 +3,10 @@ address its type tags, how many, how fast, the last values. So a performer sees 
 is sending, and what, and can take those messages as the inputs (mapper.session.learning).
 
 Noted on the receive thread (or a live source's): a dict look-up, a few assignments and one
-clock read per message. Bounded: `LIMIT` addresses; messages to more addresses are counted
-in `more`, and so are addresses too long to be an input's.
+clock read per message. Bounded: `LIMIT` addresses; a new address when the list is full takes
+the place of the one silent longest (a scan of the list, only then: with MIDI every note is its
+own address, and the CC moved after 32 keys must still be listed). The messages no longer
+listed are counted in `more`, and so are those to addresses too long to be an input's.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mapper.osc.server import NUMERIC_TAGS
+
 LIMIT = 32  # addresses kept
 LONGEST = 255  # characters of an address kept; a longer one is only counted
 WINDOW = 1.0  # seconds over which a rate is measured
 STALE = 3.0  # seconds of silence after which an address's rate reads 0
-NUMERIC = frozenset("fdih")
 
 
 class _Entry:
@@ -48,7 +51,7 @@ class Heard:
     @property
     def numbers(self) -> int:
         """How many of its arguments are numbers (the inputs it would give)."""
-        return sum(1 for t in self.tags if t in NUMERIC)
+        return sum(1 for t in self.tags if t in NUMERIC_TAGS)
 
 
 class HeardTracker:
@@ -57,16 +60,18 @@ class HeardTracker:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
-        self.more = 0  # messages to addresses past LIMIT (or too long to keep)
+        self.more = 0  # messages not listed: to addresses dropped for newer ones, or too long
 
     def note(self, address: str, tags: str, args: Sequence[Any]) -> None:
         """One message that matched nothing (called on the thread that received it)."""
         entry = self._entries.get(address)
         now = self._clock()
         if entry is None:
-            if len(self._entries) >= LIMIT or len(address) > LONGEST:
+            if len(address) > LONGEST:
                 self.more += 1
                 return
+            if len(self._entries) >= LIMIT:
+                self._drop_oldest()
             entry = self._entries[address] = _Entry(address, now)
         entry.count += 1
         entry.tags = tags
@@ -75,6 +80,13 @@ class HeardTracker:
         if now - entry.first >= WINDOW:  # a window ends: its rate, and the next begins
             entry.rate = (entry.count - entry.window_count) / (now - entry.first)
             entry.first, entry.window_count = now, entry.count
+
+    def _drop_oldest(self) -> None:
+        """Make room: the address silent longest goes (its messages are counted in `more`)."""
+        entries = list(self._entries.values())  # a copy: a live source's thread notes too
+        oldest = min(entries, key=lambda e: e.last)
+        if self._entries.pop(oldest.address, None) is not None:
+            self.more += oldest.count
 
     def forget(self, addresses: Sequence[str] | None = None) -> None:
         """Drop these addresses (None: all), e.g. once they are taken as the inputs."""

@@ -24,6 +24,7 @@ A `*` in a pattern stands for one whole segment of the address (a device's id).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 WILD = "*"
@@ -128,10 +129,12 @@ def pattern_matches(pattern: str, address: str) -> bool:
     """Whether `address` fits `pattern`: the same segments, `*` standing for any one."""
     if WILD not in pattern:
         return pattern == address
-    want, have = pattern.split("/"), address.split("/")
-    if len(want) != len(have):
-        return False
-    return all(w == h or (w == WILD and h) for w, h in zip(want, have))
+    return segments_match(pattern.split("/"), address.split("/"))
+
+
+def segments_match(want: Sequence[str], have: Sequence[str]) -> bool:
+    """pattern_matches on addresses already split at "/" (the router keeps its patterns so)."""
+    return len(want) == len(have) and all(w == h or (w == WILD and h) for w, h in zip(want, have))
 
 
 def preset_names(address: str) -> tuple[str | None, ...] | None:

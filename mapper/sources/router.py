@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mapper.core.engine import Engine
-from mapper.sources.heard import NUMERIC, HeardTracker
-from mapper.sources.presets import WILD
+from mapper.osc.server import NUMERIC_TAGS
+from mapper.sources.heard import HeardTracker
+from mapper.sources.presets import WILD, segments_match
 from mapper.sources.spec import Slot
 
 Reject = Callable[[str, str], None]  # (reason, detail): mapper.osc.server.OSCServer.reject
@@ -97,7 +98,7 @@ class InputRouter:
             return True
         if tags != route.tags_ok:
             for a, _ in route.pairs:
-                if tags[a] not in NUMERIC:
+                if tags[a] not in NUMERIC_TAGS:
                     self._reject("not a number", f"{address[:80]}: value {a + 1} is not a number")
                     return True
             route.tags_ok = tags
@@ -126,9 +127,7 @@ class InputRouter:
         if self._wild:
             have = address.split("/")
             for want, route in self._wild:
-                if len(want) == len(have) and all(
-                    w == h or (w == WILD and h) for w, h in zip(want, have)
-                ):
+                if segments_match(want, have):
                     found = route
                     break
         if len(self._exact) < self._fixed + CACHE:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mapper.core.outputs import name_problem
 from mapper.errors import UsageError
 from mapper.sources.presets import CHOICES, LEARNED, PRESETS, SOURCE_NAMES, SourceMessage
 
@@ -112,8 +113,10 @@ class SourceSpec:
         if name not in SOURCE_NAMES:
             raise ValueError(f"type: {str(name)[:40]!r} is not one of {', '.join(SOURCE_NAMES)}")
         arg = doc.get("port")
-        if arg is not None and (not isinstance(arg, str) or not arg or len(arg) > MAX_TEXT):
-            raise ValueError("port: must be a port name (a string)")
+        if arg is not None and (
+            not isinstance(arg, str) or not arg or len(arg) > MAX_TEXT or not arg.isprintable()
+        ):  # shown on screen and in the ready line: one line of visible text
+            raise ValueError("port: must be a port name (one line of visible text)")
         messages = doc.get("messages")
         if messages is None:
             if name == LEARNED:
@@ -131,12 +134,21 @@ def _messages(messages: Any) -> tuple[SourceMessage, ...]:
         if not isinstance(m, dict) or set(m) != {"address", "names"}:
             raise ValueError(f"{at}: must be an object with address and names")
         address, names = m["address"], m["names"]
-        if not isinstance(address, str) or not address.startswith("/") or len(address) > MAX_TEXT:
+        if (
+            not isinstance(address, str)
+            or not address.startswith("/")
+            or len(address) > MAX_TEXT
+            or not address.isprintable()  # shown as it is (describe()): no terminal escapes
+        ):
             raise ValueError(f"{at}.address: must be an OSC address such as /gyrosc/gyro")
         if not isinstance(names, list) or not 0 < len(names) <= MAX_ARGS:
             raise ValueError(f"{at}.names: must list 1..{MAX_ARGS} input names (null: skipped)")
         if not all(n is None or isinstance(n, str) for n in names):
             raise ValueError(f"{at}.names: each is an input's name or null")
+        for j, n in enumerate(names):  # as the project's input names are checked
+            problem = n is not None and name_problem(n, f"{at}.names[{j}]")
+            if problem:
+                raise ValueError(problem)
         out.append(SourceMessage(address, tuple(names)))
     if not any(n for m in out for n in m.names):
         raise ValueError("messages: no input is named")

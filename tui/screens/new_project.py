@@ -15,7 +15,7 @@ from mapper.generators.presets import GeneratorPreset
 from mapper.models.registry import model_types
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, new_project
-from mapper.session.opening import generator_project, with_source
+from mapper.session.opening import generator_project, inputs_of, with_source
 from mapper.sources.presets import PRESETS
 from mapper.sources.spec import SourceSpec
 
@@ -27,12 +27,16 @@ SOURCES = [
 
 
 def _inputs(inputs: str, source: SourceSpec | None) -> int:
-    """The input count: the source's (its values, named), else the field's."""
-    if source is not None:
-        return len(source.input_names())
-    if not inputs.strip().isdigit() or int(inputs) < 1:
-        raise ValueError(f"inputs must be a whole number of at least 1, not {inputs!r}")
-    return int(inputs)
+    """The input count, as --inputs and --source give it (mapper.session.opening.inputs_of):
+    the source's (its values, named; the field is not read), else the field's."""
+    count = None
+    if source is None:
+        if not inputs.strip().isdigit() or int(inputs) < 1:
+            raise ValueError(f"inputs must be a whole number of at least 1, not {inputs!r}")
+        count = int(inputs)
+    have = inputs_of(source, count)
+    assert have is not None  # the source's count, or the field's
+    return have
 
 
 def build_project(

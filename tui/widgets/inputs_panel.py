@@ -16,6 +16,13 @@ from tui.drawing import bar, number, scope, sparkline
 from tui.widgets.text_panel import TextPanel
 
 HISTORY = 120  # samples kept per input: one per redraw while frames arrive (24 s at 5 Hz)
+# before the first frame, the longest that fits: how to send one
+NO_INPUT_HINTS = (
+    "no input yet: /wek/inputs, or i for the XY pad",
+    "no input yet: /wek/inputs",
+    "no input yet: i, the XY pad",
+    "no input yet",
+)
 SCOPE_ROWS = 8  # at most, per input, when the panel has the room (a big terminal)
 HEARD_LINES = 2  # messages heard that match nothing, listed at most (then "+N more")
 
@@ -76,8 +83,9 @@ class InputsPanel(TextPanel):
             for line in scope(self.history[i], lo, hi, width - 1, rows) if rows else ():
                 text.append(" " + line + "\n", style="green")
         if not frame and not warning:
-            hint = "no input yet: /wek/inputs" + (", or i for the XY pad" if len(names) > 1 else "")
-            text.append(hint[:width] + "\n", style="dim")
+            pad = len(names) > 1
+            hints = [h for h in NO_INPUT_HINTS if pad or "pad" not in h]
+            text.append(next((h for h in hints if len(h) <= width), "no input") + "\n", style="dim")
         if warning:
             text.append(f"⚠ {warning}", style="bold black on yellow")
         elif nearest is not None:
@@ -92,16 +100,17 @@ class InputsPanel(TextPanel):
 
 def heard_lines(heard: Sequence[Heard], width: int) -> list[str]:
     """'heard /gyrosc/comp f 50/s (not an input)' for the latest few, then how many more and
-    the key that takes them as the inputs."""
+    the key that takes them as the inputs (when one carries a number: else `h` has nothing)."""
     lines = []
     for h in heard[:HEARD_LINES]:
         line = f"heard {printable(h.address, 40)} {h.tags or '-'} {h.rate:.0f}/s"
         if len(line) + 15 <= width:
             line += " (not an input)"
         lines.append(line if len(line) <= width else line[: width - 1] + "…")
-    if heard:
-        more = f"+{len(heard) - HEARD_LINES} more · " if len(heard) > HEARD_LINES else ""
-        lines.append(f"{more}h takes them as the inputs")
+    more = f"+{len(heard) - HEARD_LINES} more" if len(heard) > HEARD_LINES else ""
+    take = "h takes them as the inputs" if any(h.numbers for h in heard) else ""
+    if more or take:
+        lines.append(" · ".join(part for part in (more, take) if part))
     return lines
 
 

@@ -24,6 +24,15 @@ LOW_HZ = 220.0
 OCTAVES = 2.0
 
 
+# what the mapping depends on, per output: its name, whether it is a classifier, its range
+# and its class count (read from the outputs as they are now: see SynthMapping.fits)
+OutputShape = tuple[str, bool, float, float, int]
+
+
+def shape_of(outputs: Sequence[Output]) -> tuple[OutputShape, ...]:
+    return tuple((o.name, o.is_classifier, o.min, o.max, o.classes) for o in outputs)
+
+
 @dataclass(frozen=True)
 class SynthMapping:
     """Output numbers (0-based) for pitch, brightness and voice; None: nothing drives it."""
@@ -32,17 +41,21 @@ class SynthMapping:
     brightness: int | None
     voice: int | None
     ranges: tuple[tuple[float, float], ...]  # each output's (min, max)
+    shape: tuple[OutputShape, ...] = ()  # the outputs it was worked out for
 
     @classmethod
     def of(cls, outputs: Sequence[Output]) -> SynthMapping:
-        names = [o.name.strip().lower() for o in outputs]
+        """The mapping for these outputs, as they are now: each one read once, so a change
+        made meanwhile (another thread renames one) makes `fits` false, never half-seen."""
+        shape = shape_of(outputs)
+        names = [name.strip().lower() for name, *_ in shape]
         taken: dict[str, int] = {}
         for role in ("pitch", "brightness", "voice"):
             if role in names:
                 taken[role] = names.index(role)
-        free = [j for j in range(len(outputs)) if j not in taken.values()]
-        continuous = [j for j in free if not outputs[j].is_classifier]
-        classifiers = [j for j in free if outputs[j].is_classifier]
+        free = [j for j in range(len(shape)) if j not in taken.values()]
+        continuous = [j for j in free if not shape[j][1]]
+        classifiers = [j for j in free if shape[j][1]]
         for role in ("pitch", "brightness"):
             if role not in taken and continuous:
                 taken[role] = continuous.pop(0)
@@ -52,8 +65,28 @@ class SynthMapping:
             taken.get("pitch"),
             taken.get("brightness"),
             taken.get("voice"),
-            tuple((float(o.min), float(o.max)) for o in outputs),
+            tuple((float(lo), float(hi)) for _, _, lo, hi, _ in shape),
+            shape,
         )
+
+    def fits(self, outputs: Sequence[Output]) -> bool:
+        """Whether these outputs are still the ones it was worked out for (names, kinds,
+        ranges, classes): a check for every audio block, so it reads attributes and compares,
+        without a lock and without building anything. The engine changes an output in place
+        (set_limits, set_output_names, set_classes), one attribute at a time, and never
+        replaces its list of outputs."""
+        if len(outputs) != len(self.shape):
+            return False
+        for o, (name, classifier, lo, hi, classes) in zip(outputs, self.shape):
+            if (
+                o.name != name
+                or o.min != lo
+                or o.max != hi
+                or o.classes != classes
+                or o.is_classifier != classifier
+            ):
+                return False
+        return True
 
     def _unit(self, j: int | None, values: Sequence[float]) -> float:
         """Output j's value as 0..1 of its range (0.5 when nothing drives it)."""

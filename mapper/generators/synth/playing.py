@@ -5,11 +5,14 @@ engine replaces whole with every vector it sends, hand-set values included, neve
 place) with one attribute read: no lock, so it never waits on the hot path, on training or on
 a UI. It follows the session's engine (a function returns it), so a project opened later
 plays on the same speakers; the mapping of outputs to pitch, brightness and voice is worked
-out again when the engine changes.
+out again when the engine changes, and when an output's name, kind, range or class count
+does (set_limits, set_output_names: the Output objects change in place; every block checks
+them, reading attributes only).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +22,7 @@ from mapper.generators.speakers import Speakers
 from mapper.generators.synth.mapping import SynthMapping
 from mapper.generators.synth.voice import Sound, Voice
 
+log = logging.getLogger("mapper.audio")
 RATE = 44100
 BLOCK = 256  # frames per callback: 5.8 ms, also the time a change takes to be heard in full
 
@@ -39,10 +43,11 @@ class OutputSynth:
     def mapping(self) -> SynthMapping:
         """Which outputs drive pitch, brightness and voice (for the current engine)."""
         engine = self.engine_of()
-        if engine is not self._engine or self._mapping is None:
-            self._mapping = SynthMapping.of(engine.outputs)
-            self._engine = engine
-        return self._mapping
+        mapping = self._mapping
+        if engine is not self._engine or mapping is None or not mapping.fits(engine.outputs):
+            mapping = SynthMapping.of(engine.outputs)
+            self._mapping, self._engine = mapping, engine
+        return mapping
 
     def describe(self) -> str:
         engine = self.engine_of()
@@ -58,10 +63,15 @@ class OutputSynth:
         outdata[:, 0] = self.render(frames)
 
     def open(self) -> None:
-        """Start playing on the default audio output; GeneratorError if there is none."""
+        """Start playing on the default audio output; GeneratorError if there is none, or if
+        it opens but will not start (then it is closed again: no stream is left open)."""
         if self.speakers is None:
             self.speakers = Speakers(self._fill, self.rate, 1, BLOCK)
-        self.speakers.start()
+        try:
+            self.speakers.start_or_close()
+        except BaseException:
+            self.speakers = None
+            raise
 
     def close(self) -> None:
         speakers, self.speakers = self.speakers, None

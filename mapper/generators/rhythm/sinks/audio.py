@@ -54,7 +54,7 @@ def open_audio_stream(mixer: Mixer) -> Speakers:
         outdata[:, 0] = mixer.block(frames)
 
     speakers = Speakers(fill, RATE, 1, BLOCK)
-    speakers.start()
+    speakers.start_or_close()
     return speakers
 
 
