@@ -186,16 +186,22 @@ def test_the_drums_demo_plays_on_the_speakers_by_default(speakers: int):
         session.close()
 
 
-def test_audio_on_a_project_plays_its_outputs_and_the_next_projects(speakers: int, tmp_path):
+def folder_options(folder: Path, audio: bool) -> InstrumentOptions:
+    """`mapper headless FOLDER --inputs 2 --outputs 1 [--audio]`, on a free port."""
     from mapper.session.options import NewProjectOptions, PlayOptions
 
+    return InstrumentOptions(
+        folder=folder,
+        new=NewProjectOptions(inputs=2, outputs=1),
+        network=NetworkOptions(("127.0.0.1", 0), ("127.0.0.1", 9)),
+        play=PlayOptions(audio=audio),
+    )
+
+
+def test_audio_on_a_project_plays_its_outputs_and_the_next_projects(speakers: int, tmp_path):
+
     def project(name: str, audio: bool) -> InstrumentOptions:
-        return InstrumentOptions(
-            folder=tmp_path / name,
-            new=NewProjectOptions(inputs=2, outputs=1),
-            network=NetworkOptions(("127.0.0.1", 0), ("127.0.0.1", 9)),
-            play=PlayOptions(audio=audio),
-        )
+        return folder_options(tmp_path / name, audio)
 
     other = open_instrument(project("other", False), find_project(project("other", False)))
     other.session.close()  # its folder is written: a project to open later
@@ -227,15 +233,9 @@ def test_the_synth_plays_again_after_a_project_with_a_generator(speakers: int, t
     from mapper.generators.presets import generator_preset
     from mapper.osc.settings import OSCSettings
     from mapper.project import Project, save_project
-    from mapper.session.options import NewProjectOptions, PlayOptions
 
     def project(name: str, audio: bool) -> InstrumentOptions:
-        return InstrumentOptions(
-            folder=tmp_path / name,
-            new=NewProjectOptions(inputs=2, outputs=1),
-            network=NetworkOptions(("127.0.0.1", 0), ("127.0.0.1", 9)),
-            play=PlayOptions(audio=audio),
-        )
+        return folder_options(tmp_path / name, audio)
 
     other = open_instrument(project("other", False), find_project(project("other", False)))
     other.session.close()  # a plain project to open last

@@ -10,39 +10,18 @@ from __future__ import annotations
 import io
 import logging
 import sys
-import threading
 import time
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mapper.errors import SourceError
 from mapper.sources.gamepad import MAX_LINE, MISSING, GamepadSource, parse_line, read_lines
 from mapper.sources.live import open_live_source
+from tests.offers import Offers
 
 FAKE = str(Path(__file__).with_name("gamepad_fake_child.py"))
-Message = tuple[str, str, tuple[Any, ...]]
-
-
-class Offers:
-    def __init__(self) -> None:
-        self.items: list[Message] = []
-        self.threads: set[str] = set()
-        self._cond = threading.Condition()
-
-    def __call__(self, address: str, tags: str, args: tuple[Any, ...]) -> object:
-        with self._cond:
-            self.items.append((address, tags, args))
-            self.threads.add(threading.current_thread().name)
-            self._cond.notify_all()
-        return None
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Message]:
-        with self._cond:
-            self._cond.wait_for(lambda: len(self.items) >= count, timeout)
-            return list(self.items)
 
 
 def fake(mode: str, offers: Offers, start_timeout: float = 10.0) -> GamepadSource:

@@ -17,30 +17,9 @@ from mapper.errors import SourceError
 from mapper.sources.live import LIVE_SOURCES, open_live_source
 from mapper.sources.midi import MISSING, midi_message, port_list
 from tests.jack_server import JackServer, jack_server  # noqa: F401  (the fixture)
+from tests.offers import Offers
 
 JACK_BACKEND = "mido.backends.rtmidi/UNIX_JACK"
-Message = tuple[str, str, tuple[Any, ...]]
-
-
-class Offers:
-    """What the source offered, in order, with a bounded wait for a count of them."""
-
-    def __init__(self) -> None:
-        self.items: list[Message] = []
-        self.threads: set[str] = set()
-        self._cond = threading.Condition()
-
-    def __call__(self, address: str, tags: str, args: tuple[Any, ...]) -> object:
-        with self._cond:
-            self.items.append((address, tags, args))
-            self.threads.add(threading.current_thread().name)
-            self._cond.notify_all()
-        return True
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Message]:
-        with self._cond:
-            self._cond.wait_for(lambda: len(self.items) >= count, timeout)
-            return list(self.items)
 
 
 def _rtmidi() -> Any:

@@ -85,13 +85,7 @@ class Routing:
         (take_news); a sink that cannot open is news too (the generator plays on without it).
         The built-in synth stops: the generator has the speakers now."""
         self.close()
-        try:
-            lines = self.apply(player)
-        except (GeneratorError, OSError) as e:
-            log.warning("the generator plays, but not everywhere asked: %s", e)
-            lines = [f"the generator plays, but not everywhere asked: {e}"]
-        with self._news_lock:
-            self.news = lines
+        self._news(lambda: self.apply(player), "the generator plays, but not everywhere asked")
 
     def follow_outputs(self, engine_of: Callable[[], Engine]) -> None:
         """follow() for a project opened later without a generator: when this run plays on
@@ -101,11 +95,15 @@ class Routing:
         plays already plays on (it follows `engine_of()`)."""
         if not self.audio or self.synth is not None:
             return
+        self._news(lambda: self.play_outputs(engine_of), "the built-in synth cannot play")
+
+    def _news(self, play: Callable[[], list[str]], failed: str) -> None:
+        """What `play()` says, or `failed: why` (logged too), as the news (take_news)."""
         try:
-            lines = self.play_outputs(engine_of)
+            lines = play()
         except (GeneratorError, OSError) as e:
-            log.warning("the built-in synth cannot play: %s", e)
-            lines = [f"the built-in synth cannot play: {e}"]
+            log.warning("%s: %s", failed, e)
+            lines = [f"{failed}: {e}"]
         with self._news_lock:
             self.news = lines
 
