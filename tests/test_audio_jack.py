@@ -186,6 +186,15 @@ def test_the_drums_demo_plays_on_the_speakers_by_default(speakers: int):
         session.close()
 
 
+def plays_the_top_of_the_pitch(synth: Any, engine: Engine) -> bool:
+    """The synth, its pitch output set to the top (1.0), plays 880 Hz on the real stream."""
+    capture = synth.render = Capture(synth.render)
+    engine.set_values([1.0])
+    capture.wait_for(2048)
+    heard = pitch_hz(capture.wait_for(synth.rate // 4), synth.rate)
+    return bool(heard == pytest.approx(880.0, rel=0.02))
+
+
 def folder_options(folder: Path, audio: bool) -> InstrumentOptions:
     """`mapper headless FOLDER --inputs 2 --outputs 1 [--audio]`, on a free port."""
     from mapper.session.options import NewProjectOptions, PlayOptions
@@ -216,11 +225,7 @@ def test_audio_on_a_project_plays_its_outputs_and_the_next_projects(speakers: in
         )
         session.open_project(tmp_path / "other")  # as OSC's load does
         assert session.routing.synth is synth and synth.speakers.active  # it plays on
-        capture = synth.render = Capture(synth.render)  # type: ignore[method-assign,assignment]
-        session.engine.set_values([1.0])  # the new project's output: the top of the pitch
-        capture.wait_for(2048)
-        heard = pitch_hz(capture.wait_for(synth.rate // 4), synth.rate)
-        assert heard == pytest.approx(880.0, rel=0.02)
+        assert plays_the_top_of_the_pitch(synth, session.engine)  # the new project's output
     finally:
         session.close()
     assert session.routing.synth is None
@@ -265,11 +270,7 @@ def test_the_synth_plays_again_after_a_project_with_a_generator(speakers: int, t
         assert synth is not None and synth.speakers is not None and synth.speakers.active
         news = session.routing.take_news()
         assert news and news[0].startswith("the built-in synth on the speakers: pitch <-")
-        capture = synth.render = Capture(synth.render)  # type: ignore[method-assign,assignment]
-        session.engine.set_values([1.0])  # the plain project's output: the top of the pitch
-        capture.wait_for(2048)
-        heard = pitch_hz(capture.wait_for(synth.rate // 4), synth.rate)
-        assert heard == pytest.approx(880.0, rel=0.02)
+        assert plays_the_top_of_the_pitch(synth, session.engine)  # the plain project's
     finally:
         session.close()
     assert session.routing.synth is None
