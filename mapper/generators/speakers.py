@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mapper.c_stderr import held
 from mapper.generators.base import AUDIO_EXTRA_MISSING, GeneratorError
 
 log = logging.getLogger("mapper.audio")
@@ -32,7 +33,8 @@ Fill = Callable[[np.ndarray, int], None]  # (outdata (frames, channels) float32,
 def sounddevice() -> Any:
     """The sounddevice module; GeneratorError naming what to install when it cannot load."""
     try:
-        import sounddevice as sd
+        with held(log, "starting PortAudio"):  # ALSA lists its devices aloud
+            import sounddevice as sd
     except ImportError:
         raise GeneratorError(AUDIO_EXTRA_MISSING) from None
     except OSError as e:  # the PortAudio library itself is missing
@@ -48,7 +50,8 @@ def no_speakers() -> str | None:
     except GeneratorError as e:
         return str(e)
     try:
-        sd.query_devices(kind="output")
+        with held(log, "looking for the audio output"):
+            sd.query_devices(kind="output")
     except Exception as e:  # sounddevice.PortAudioError: no default output device
         log.info("no default output device: %s", e)  # PortAudio's words, for the curious
         return "no sound device here"
@@ -63,6 +66,10 @@ class Speakers:
     rate instead, the sound resampled on the way (Resampler): `device_rate` says which."""
 
     def __init__(self, fill: Fill, rate: int, channels: int, block: int) -> None:
+        with held(log, "opening the audio output"):
+            self._open(fill, rate, channels, block)
+
+    def _open(self, fill: Fill, rate: int, channels: int, block: int) -> None:
         sd = sounddevice()
         self.rate, self.channels, self.device_rate = rate, channels, rate
         try:
@@ -84,7 +91,8 @@ class Speakers:
     def start(self) -> None:
         if not self.stream.active:
             try:
-                self.stream.start()
+                with held(log, "starting the audio output"):
+                    self.stream.start()
             except Exception as e:  # a device that went away, a busy device
                 raise GeneratorError(f"cannot start the audio output: {e}") from e
 

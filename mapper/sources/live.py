@@ -13,10 +13,14 @@ Each device's library is an extra (`midi`, `gamepad`) imported only when its sou
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from mapper.c_stderr import held
 from mapper.errors import SourceError
+
+log = logging.getLogger("mapper.sources")
 
 Offer = Callable[[str, str, tuple[object, ...]], object]
 """Where a source hands each message: (address, OSC type tags, args); the return is ignored."""
@@ -45,7 +49,8 @@ def open_live_source(name: str, arg: str | None, offer: Offer) -> LiveSource:
     if name == "midi":
         from mapper.sources.midi import open_midi
 
-        return open_midi(arg, offer)
+        with held(log, "opening MIDI in"):  # ALSA's library speaks on stderr
+            return open_midi(arg, offer)
     if name == "gamepad":
         from mapper.sources.gamepad import open_gamepad
 

@@ -1,0 +1,46 @@
+"""What C libraries print on fd 2 while a sound device or MIDI port opens is held and logged,
+never drawn over the terminal UI: tested with a real subprocess whose fd 2 is a pipe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+# a C-level write to fd 2 (as PortAudio's "Expression 'paInvalidSampleRate' failed" is)
+CHILD = """
+import logging, os, sys
+logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, format="%(message)s")
+from mapper.c_stderr import held
+log = logging.getLogger("test")
+with held(log, "opening the audio output"):
+    os.write(2, b"Expression 'paInvalidSampleRate' failed\\n")
+os.write(2, b"after\\n")
+"""
+
+
+def test_what_a_c_library_prints_while_held_is_logged_not_shown():
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "after\n"  # fd 2 is back, and held nothing else
+    assert "opening the audio output: the sound system said: Expression" in done.stdout
+
+
+def test_held_nests():
+    """Opening the speakers holds fd 2 around sounddevice's own import, which holds it too."""
+    import logging
+
+    from mapper.c_stderr import held
+
+    import threading
+
+    log = logging.getLogger("test")
+    done = threading.Event()
+
+    def nest() -> None:
+        with held(log, "outer"), held(log, "inner"):
+            done.set()
+
+    threading.Thread(target=nest, daemon=True).start()
+    assert done.wait(5.0), "held() deadlocked inside itself"
