@@ -19,9 +19,7 @@ os.write(2, b"after\\n")
 
 
 def test_what_a_c_library_prints_while_held_is_logged_not_shown():
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "after\n"  # fd 2 is back, and held nothing else
     assert "opening the audio output: the sound system said: Expression" in done.stdout
@@ -30,10 +28,9 @@ def test_what_a_c_library_prints_while_held_is_logged_not_shown():
 def test_held_nests():
     """Opening the speakers holds fd 2 around sounddevice's own import, which holds it too."""
     import logging
+    import threading
 
     from mapper.c_stderr import held
-
-    import threading
 
     log = logging.getLogger("test")
     done = threading.Event()
