@@ -29,6 +29,8 @@ class DrumPanel(TextPanel):
         name_w = max(len(v) for v in player.voices)
         width = self.content_size.width or self.app.size.width
         spaced = name_w + 1 + 2 * steps + steps // 4 <= width
+        # a step's cells where the panel is wide (full width under the outputs): up to 5
+        cell = min(max((width - name_w - 1 - steps // 4) // steps, 2), 5) if spaced else 1
         if not spaced:  # then the voices' names give way, down to 3 letters
             name_w = max(min(name_w, width - 1 - steps - (steps - 1) // 4), 3)
         latent = np.asarray(player.latent, dtype=float)
@@ -62,7 +64,7 @@ class DrumPanel(TextPanel):
                     style += " bold yellow" if vel >= SOFT else " yellow"
                 text.append(ch, style=style.strip() or ("#7f7f7f" if not vel else ""))
                 if spaced:
-                    text.append(" " if k % 4 != 3 else "  ")
+                    text.append(" " * (cell - 1) + (" " if k % 4 == 3 else ""))
                 elif k % 4 == 3 and k < steps - 1:
                     text.append(" ")
             if v < len(player.voices) - 1:
