@@ -19,7 +19,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 # The audio extra (sounddevice) lets the demos play through the speakers; it needs PortAudio,
 # a system library (Debian: apt-get install libportaudio2). Without it the demos say so in one
 # line and play on silently (an instrument from examples/ then plays their outputs).
-setup: $(VENV)/.installed ## create .venv and install gesture-mapper with its test tools and audio
+setup: $(VENV)/.installed ## create .venv: gesture-mapper, its test tools, and the audio, midi and gamepad extras
 
 demo: setup ## the terminal UI on the built-in demo (an XY pad, heard on the built-in synth)
 	$(BIN)/mapper

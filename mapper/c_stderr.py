@@ -22,26 +22,77 @@ _held = threading.RLock()  # one holder at a time (fd 2 is the whole process's);
 def held(log: logging.Logger, what: str) -> Iterator[None]:
     """Run the block with fd 2 going to a temporary file; what was written there is logged at
     debug level (`what`: what the block did, for the log line). Python's own sys.stderr is
-    flushed first; a process whose stderr has no file descriptor runs the block as it is."""
-    try:
-        sys.stderr.flush()
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # pytest's capture, an embedded interpreter
-        fd = 2
+    flushed first. Where fd 2 cannot be held (no file descriptor, no temporary file), the
+    block runs as it is."""
     with _held:
         try:
-            saved = os.dup(fd)
+            sys.stderr.flush()
+            fd = sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):  # pytest's capture, an embedded one
+            fd = 2
+        try:
+            sink = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the `with sink` below
         except OSError:
             yield
             return
-        with tempfile.TemporaryFile() as sink:
-            os.dup2(sink.fileno(), fd)
+        with sink:
             try:
+                saved = os.dup(fd)
+            except OSError:
+                yield
+                return
+            try:
+                os.dup2(sink.fileno(), fd)
                 yield
             finally:
                 os.dup2(saved, fd)
                 os.close(saved)
-                sink.seek(0)
-                said = sink.read(SAID_AT_MOST).decode(errors="replace").strip()
-                if said:
-                    log.debug("%s: the sound system said: %s", what, said)
+            sink.seek(0)
+            said = sink.read(SAID_AT_MOST).decode(errors="replace").strip()
+            if said:
+                log.debug("%s: the sound system said: %s", what, said)
+
+
+@contextlib.contextmanager
+def screen_apart(log: logging.Logger) -> Iterator[None]:
+    """For the terminal UI's whole run: the UI draws on a copy of fd 2 (sys.__stderr__, which
+    Textual writes its frames to), and fd 2 itself becomes a pipe whose lines a thread logs at
+    debug level. So whatever C libraries print, from whichever thread, whenever, never reaches
+    the screen, and no frame of the UI is ever held away from it (`held` alone would hold the
+    UI's frames too while a device opens)."""
+    try:
+        fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+        screen = os.dup(fd)
+        read_end, write_end = os.pipe()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    old = sys.__stderr__, sys.stderr
+    encoding = getattr(old[0], "encoding", None) or "utf-8"
+    drawing = os.fdopen(screen, "w", encoding=encoding, errors="backslashreplace", buffering=1)
+    sys.stderr.flush()
+    os.dup2(write_end, fd)
+    os.close(write_end)
+    setattr(sys, "__stderr__", drawing)  # noqa: B010 - where Textual draws (mypy: Final)
+    sys.stderr = drawing
+    reader = threading.Thread(
+        target=_log_lines, args=(read_end, log), name="mapper-c-stderr", daemon=True
+    )
+    reader.start()
+    try:
+        yield
+    finally:
+        drawing.flush()
+        os.dup2(screen, fd)  # the pipe's last writer gone: the reader ends
+        setattr(sys, "__stderr__", old[0])  # noqa: B010
+        sys.stderr = old[1]
+        drawing.close()
+        reader.join(timeout=1.0)
+
+
+def _log_lines(read_end: int, log: logging.Logger) -> None:
+    with os.fdopen(read_end, "rb") as pipe:
+        for line in pipe:
+            said = line[:SAID_AT_MOST].decode(errors="replace").rstrip()
+            if said:
+                log.debug("the sound system said: %s", said)

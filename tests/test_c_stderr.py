@@ -41,3 +41,27 @@ def test_held_nests():
 
     threading.Thread(target=nest, daemon=True).start()
     assert done.wait(5.0), "held() deadlocked inside itself"
+
+
+# the terminal UI's run: frames drawn on sys.__stderr__ reach the terminal (fd 2 as it was),
+# C-level writes to fd 2 from any thread, at any time, are logged instead
+UI_CHILD = """
+import logging, os, sys, threading
+logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, format="%(message)s")
+from mapper.c_stderr import screen_apart
+with screen_apart(logging.getLogger("test")):
+    sys.__stderr__.write("a frame of the UI\\n")
+    sys.__stderr__.flush()
+    t = threading.Thread(target=lambda: os.write(2, b"ALSA lib pcm.c: Unknown PCM\\n"))
+    t.start(); t.join()
+sys.stderr.write("after\\n")
+"""
+
+
+def test_the_ui_draws_on_its_own_copy_of_stderr_and_c_libraries_are_logged():
+    done = subprocess.run(
+        [sys.executable, "-c", UI_CHILD], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "a frame of the UI\nafter\n"
+    assert "the sound system said: ALSA lib pcm.c: Unknown PCM" in done.stdout

@@ -46,3 +46,27 @@ def test_a_midi_source_without_its_extra_says_so_before_making_the_folder(tmp_pa
     assert len(lines) == 1 and "pip install 'gesture-mapper[midi]'" in lines[0], done.stderr
     assert "--source midi" in lines[0]
     assert not folder.exists()
+
+
+def test_a_project_whose_own_midi_source_cannot_open_opens_and_says_why(tmp_path):
+    """A project saved listening to a MIDI controller, opened where python-rtmidi is not
+    installed: it opens (headless says so, then stops, as for a generator that cannot play:
+    not the run asked for; the terminal UI plays on), and says what to install. Only a
+    --source named on the command line is refused before anything opens."""
+    import json
+
+    from mapper.core.examples import ExampleStore
+    from mapper.core.outputs import make_outputs
+    from mapper.osc.settings import OSCSettings
+    from mapper.project import PROJECT_FILE, Project, save_project
+
+    folder = tmp_path / "controller"
+    project = Project("controller", ["cc-1"], make_outputs(1), OSCSettings(listen_port=0))
+    save_project(folder, project, ExampleStore(1, 1).snapshot())
+    doc = json.loads((folder / PROJECT_FILE).read_text())
+    doc["source"] = {"type": "midi"}
+    (folder / PROJECT_FILE).write_text(json.dumps(doc))
+    done = run_without_rtmidi("headless", str(folder), "--listen", "127.0.0.1:0")
+    assert done.returncode == 1
+    assert "listening on 127.0.0.1:" in done.stdout  # it opened
+    assert "pip install 'gesture-mapper[midi]'" in done.stderr

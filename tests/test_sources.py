@@ -445,6 +445,20 @@ def test_the_heard_list_makes_room_for_a_new_address_when_full():
     assert tracker.more == 1
 
 
+def test_a_flood_of_new_addresses_never_pushes_out_the_ones_still_sending():
+    """40 faders streaming at once: the first 32 stay listed (each still sends), the other 8
+    are counted; every list the h question shows is still there when it is answered."""
+    clock = [0.0]
+    tracker = HeardTracker(clock=lambda: clock[0])
+    for _ in range(3):  # three rounds of 40 faders, 10 ms apart
+        for fader in range(40):
+            clock[0] += 0.01
+            tracker.note(f"/fader/{fader}", "f", (0.5,))
+    heard = {h.address for h in tracker.heard()}
+    assert heard == {f"/fader/{k}" for k in range(32)}
+    assert tracker.more == 3 * 8
+
+
 def test_a_hostile_source_in_project_json_is_refused_in_one_line(tmp_path, receiver, capsys):
     from mapper.cli.main import main
 

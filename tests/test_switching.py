@@ -68,7 +68,9 @@ def test_a_switch_that_fails_half_way_plays_the_old_instrument_again(
     with pytest.raises(RuntimeError):
         session.replace_inputs(project, "taken")
     assert session.engine is before and session.engine.input_names == ["inputs-1", "inputs-2"]
+    assert session.switches == 0 and session.switch_news == ""  # nothing to announce
     assert answers_frames(instrument, receiver, Client(instrument), 2)  # same port, playing
+    assert before.counters.send_errors == 0  # not also sending through the closed server
 
 
 def test_a_midi_port_stays_open_when_its_messages_become_the_inputs(

@@ -224,7 +224,9 @@ class MapperApp(App[int]):
     def catch_up(self, session: Session) -> None:
         """What happened away from the UI since the last redraw, shown: a project opened over
         OSC, where its generator plays, engine events and logged warnings."""
-        if session.switches != self._switches_seen:  # OSC's load / runNewProject swapped it
+        taking = any(w.group == TAKING and not w.is_finished for w in self.workers)
+        if session.switches != self._switches_seen and not taking:  # OSC's load swapped it
+            # (h's own take rewires when it is done: with the pad off, and its own news)
             self._wire(session, pad_on=bool(self.pad and self.pad.on))  # (or takeHeard)
             self.notify(f"{session.switch_news or f'opened {session.folder}'} (asked over OSC)")
         for line in session.routing.take_news():  # where an opened project's generator plays

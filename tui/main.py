@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
+from mapper.c_stderr import screen_apart
 from mapper.cli.console import problem
 from mapper.cli.parse import tui_options
 from mapper.errors import MapperError, ProjectError
@@ -36,5 +38,6 @@ def run_tui(args: argparse.Namespace) -> int:
         return 1 if isinstance(e, ProjectError) else 2
     sys.setswitchinterval(SWITCH_INTERVAL)  # the receive thread gets the GIL back fast
     app = MapperApp(options, opening, preset)
-    app.run()
+    with screen_apart(logging.getLogger("mapper")):  # C libraries' stderr: never on screen
+        app.run()
     return app.return_code or 0

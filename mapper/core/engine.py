@@ -89,21 +89,21 @@ class Engine(OutputSettings):
     # ---- wiring -------------------------------------------------------------------------
     def add_output_sink(self, sink: OutputSink) -> None:
         """Call `sink(values)` with every output vector sent (on the sending thread)."""
-        self._output_sinks = [*self._output_sinks, sink]  # a new list: the hot path never
-        # iterates one being changed
+        self._output_sinks = [*self._output_sinks, sink]  # new lists: never one being read
 
-    def remove_output_sink(self, sink: OutputSink) -> None:
-        """Stop calling `sink` (a player closed: its latent source no longer listens)."""
+    def remove_sink(self, sink: object) -> None:
+        """Stop calling `sink`, of whichever kind (a player or a server closed)."""
         self._output_sinks = [s for s in self._output_sinks if s != sink]
+        self._message_sinks = [s for s in self._message_sinks if s != sink]
+        self._event_sinks = [s for s in self._event_sinks if s != sink]
 
     def add_message_sink(self, sink: MessageSink) -> None:
         """Call `sink(address, floats)` for extra messages: class probabilities."""
         self._message_sinks.append(sink)
 
     def add_event_sink(self, sink: EventSink) -> None:
-        """Call `sink(event, detail)` on events: training-done, training-failed,
-        training-cancelled, recording-full (recording stopped, or did not start: the project
-        holds as many examples as its files may hold; `detail` says so, for the musician)."""
+        """Call `sink(event, detail)` on events: training-done, -failed, -cancelled,
+        recording-full (the project holds as many examples as its files may: `detail` says)."""
         self._event_sinks.append(sink)
 
     def _emit(self, values: list[float]) -> None:

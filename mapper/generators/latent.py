@@ -63,7 +63,7 @@ class LatentFromOutputs:
 
     def detach(self) -> None:
         """Stop listening to the engine's outputs (the player closed): no work left per frame."""
-        self._engine.remove_output_sink(self._on_sent)
+        self._engine.remove_sink(self._on_sent)
 
     def _on_sent(self, values: list[float]) -> None:
         """On the sending thread, with every output vector sent: store it, nothing more."""

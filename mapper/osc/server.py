@@ -170,6 +170,8 @@ class OSCServer:
             self._thread.join(timeout=2.0)
         self._sock.close()
         self.sender.close()
+        for sink in (self.sender.send_outputs, self.sender.send_floats, self._on_event):
+            self.engine.remove_sink(sink)  # the engine may play on with another server
 
     def _wake(self) -> None:
         """Make the receive thread's blocking recv return: shutting the socket down does it on

@@ -86,7 +86,8 @@ def _start(
             raise ProjectError(f"cannot create the project in {opening.folder}: {e}") from e
         instrument.problems.append(f"cannot create {opening.folder}: {e}")
     instrument.training = session.start(run=options.run)
-    _listen_to_source(session, instrument, strict)
+    # a source this command line names must open; the project's own plays on without it
+    _listen_to_source(session, instrument, strict and options.source is not None)
     if session.recovered:
         instrument.warnings.append(
             f"recovered {session.recovered} examples from the journal (recorded after the last "

@@ -51,16 +51,14 @@ def find_project(options: InstrumentOptions) -> Opening | None:
     else:
         opening = Opening.new(_new_project(options, folder), folder)
     options.play.check(opening.project.generator if opening else None)
-    _check_source_extra(options.source, opening)
+    _check_source_extra(options.source)
     return opening
 
 
-def _check_source_extra(given: SourceSpec | None, opening: Opening | None) -> None:
-    """UsageError, before any folder is made, when the source this run reads (--source, else
-    the project's) needs an extra that is not installed (midi, gamepad)."""
-    spec = given
-    if spec is None and opening is not None and opening.project.source:
-        spec = SourceSpec.from_doc(opening.project.source)
+def _check_source_extra(spec: SourceSpec | None) -> None:
+    """UsageError, before any folder is made, when --source names a source whose extra is
+    not installed (midi, gamepad). A project's own source that cannot open is said when it
+    plays, and the project plays on (its /wek/inputs and OSC still work)."""
     if spec is not None and spec.name in extras.EXTRAS and (missing := extras.missing(spec.name)):
         raise UsageError(f"--source {spec.name}: {missing}")
 

@@ -106,23 +106,40 @@ def _swap(
 ) -> None:
     """Stop this engine and play `engine` in its place, on the same port. If that fails
     half-way (or `still_ok`, asked once this one has stopped, raises), this one plays again,
-    as it was, and the error is raised: never a deaf instrument."""
+    as it was (its settings, its news), and the error is raised: never a deaf instrument."""
     before = (session.project, session.engine, session.folder, session.server, session.saver)
-    port = _stop(session)
+    kept = (session.osc, session.switch_news, session.switches)
+    port = session.listen_address[1]
     try:
+        _stop(session)
         if still_ok is not None:
             still_ok()
         _switch_to(session, project, engine, folder, port, run, news)
-    except BaseException:
-        if session.server is not before[3]:  # the new one's half: its socket, its journal
-            session.server.close()
-        if session.saver is not None and session.saver is not before[4]:
-            with contextlib.suppress(Exception):
-                session.saver.stop()
-        old_project, old_engine, old_folder = before[:3]
-        _switch_to(session, old_project, old_engine, old_folder, port, False, session.switch_news)
-        log.warning("kept %s playing: the switch failed", old_project.name)
+    except BaseException as failed:
+        _abandon(session, engine, before[3], before[4])
+        session.osc, session.switch_news, session.switches = kept
+        try:
+            _switch_to(session, *before[:3], port, False, kept[1])
+        except Exception as e:  # the port was taken meanwhile: nothing more to do but say so
+            log.error("%s cannot play again: %s (after: %s)", before[0].name, e, failed)
+            raise failed from None
+        session.switches = kept[2]  # nothing switched, as far as anyone watching knows
+        log.warning("kept %s playing: the switch failed: %s", before[0].name, failed)
         raise
+
+
+def _abandon(session: Session, engine: Engine, server: OSCServer, saver: object) -> None:
+    """What a failed switch had made of the new engine, stopped: its server (its socket), its
+    saver (its journal), its training."""
+    if session.server is not server:
+        session.server.close()
+    if session.saver is not None and session.saver is not saver:
+        with contextlib.suppress(Exception):
+            session.saver.stop()
+    if session.engine is engine:
+        for sink in session._event_sinks:  # its "training cancelled" is nobody's news
+            engine.remove_sink(sink)
+        engine.cancel_training()
 
 
 def _new_engine(session: Session, project: Project, rows: ExampleRows) -> Engine:
@@ -133,14 +150,12 @@ def _new_engine(session: Session, project: Project, rows: ExampleRows) -> Engine
     return engine
 
 
-def _stop(session: Session) -> int:
-    """Close this engine's server, player and saver (not the folder's lock, not the synth)
-    before a new engine takes over on the same port, which is returned."""
-    port = session.listen_address[1]
+def _stop(session: Session) -> None:
+    """Close this engine's server, player and saver (not the folder's lock, not the synth,
+    not a live source) before a new engine takes over on the same port."""
     session.close(keep_lock=True, switching=True)  # until the switch: then the new folder's
     session._closed = False  # closed only to switch
     session.player = None  # closed with the old project
-    return port
 
 
 def _switch_to(

@@ -70,8 +70,9 @@ class HeardTracker:
             if len(address) > LONGEST:
                 self.more += 1
                 return
-            if len(self._entries) >= LIMIT:
-                self._drop_oldest()
+            if len(self._entries) >= LIMIT and not self._drop_silent(now):
+                self.more += 1  # every one listed still sends: they stay, this one is counted
+                return
             entry = self._entries[address] = _Entry(address, now)
         entry.count += 1
         entry.tags = tags
@@ -81,12 +82,17 @@ class HeardTracker:
             entry.rate = (entry.count - entry.window_count) / (now - entry.first)
             entry.first, entry.window_count = now, entry.count
 
-    def _drop_oldest(self) -> None:
-        """Make room: the address silent longest goes (its messages are counted in `more`)."""
+    def _drop_silent(self, now: float) -> bool:
+        """Make room: the address silent longest goes, if it has been silent STALE seconds
+        (its messages are counted in `more`); False when every one listed still sends, so a
+        flood of new addresses never pushes out the ones a performer is moving."""
         entries = list(self._entries.values())  # a copy: a live source's thread notes too
         oldest = min(entries, key=lambda e: e.last)
+        if now - oldest.last < STALE:
+            return False
         if self._entries.pop(oldest.address, None) is not None:
             self.more += oldest.count
+        return True
 
     def forget(self, addresses: Sequence[str] | None = None) -> None:
         """Drop these addresses (None: all), e.g. once they are taken as the inputs."""
