@@ -164,6 +164,16 @@ def test_bad_source_values_are_rejected_and_counted_not_recorded(receiver, instr
     assert engine.last_inputs[6:] == (10, 20, 30)
 
 
+def test_a_rejected_message_is_shown_with_its_address_escaped(receiver, instruments):
+    """ZIG SIM's device segment is a wildcard: whatever a stranger puts there reaches the
+    rejection shown in the inputs panel, escaped, never as terminal control codes."""
+    instrument, c = start(instruments, options(receiver, "zigsim"))
+    c.send("/ZIGSIM/\x1b[2J\x1b]0;pwned\x07/accel", 0.1)  # one value of three
+    c.sync()
+    detail = instrument.session.engine.counters.last_reject
+    assert "carries 1 values" in detail and "\x1b" not in detail and "\x07" not in detail
+
+
 def test_heard_lists_an_unknown_address_with_its_types_and_rate(receiver, instruments):
     instrument, c = start(instruments, options(receiver, None, inputs=2))
     for _ in range(20):  # 20 messages over about 0.4 s: about 50/s

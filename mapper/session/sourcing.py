@@ -14,6 +14,7 @@ from typing import Any
 
 from mapper.core.engine import Engine
 from mapper.errors import SourceError
+from mapper.osc.codec import printable
 from mapper.osc.server import OSCServer
 from mapper.sources.heard import HeardTracker
 from mapper.sources.router import InputRouter
@@ -78,7 +79,7 @@ class Sources:
             return router.offer(address, tags, args)
         except Exception as e:  # the device's thread must keep reading whatever happens
             router.engine.counters.internal_errors += 1
-            log.warning("error handling %s: %r", address[:80], e)
+            log.warning("error handling %s: %r", printable(address), e)
             return False
 
     def close_live(self) -> None:

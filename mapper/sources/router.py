@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mapper.core.engine import Engine
+from mapper.osc.codec import printable
 from mapper.osc.server import NUMERIC_TAGS
 from mapper.sources.heard import HeardTracker
 from mapper.sources.presets import WILD, segments_match
@@ -93,18 +94,20 @@ class InputRouter:
         if len(args) < route.need:
             self._reject(
                 "wrong number of values",
-                f"{address[:80]} carries {len(args)} values; the source reads {route.need}",
+                f"{printable(address)} carries {len(args)} values; the source reads {route.need}",
             )
             return True
         if tags != route.tags_ok:
             for a, _ in route.pairs:
                 if tags[a] not in NUMERIC_TAGS:
-                    self._reject("not a number", f"{address[:80]}: value {a + 1} is not a number")
+                    self._reject(
+                        "not a number", f"{printable(address)}: value {a + 1} is not a number"
+                    )
                     return True
             route.tags_ok = tags
         for a, _ in route.pairs:
             if not -INF < args[a] < INF:  # NaN fails too
-                self._reject("not finite", f"NaN or infinity in {address[:80]}")
+                self._reject("not finite", f"NaN or infinity in {printable(address)}")
                 return True
         with self._lock:
             values = self.values
