@@ -40,7 +40,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import floor, machine
-from benchmarks.fuzz import Headless, Listener, proc_status, teach, tree_state, udp_socket
+from benchmarks.instrument_under_test import (
+    Headless,
+    Listener,
+    proc_status,
+    teach,
+    tree_state,
+    udp_socket,
+)
 from mapper.osc.codec import encode_message, message_prefix
 
 IDS = 100_000  # distinct sequence numbers carried by input 1 (float32 resolves far finer)

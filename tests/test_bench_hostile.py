@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.fuzz import COUNTERS, KINDS, Hostile, parse_status
+from benchmarks.hostile import KINDS, Hostile
+from benchmarks.instrument_under_test import COUNTERS, parse_status
 
 ROOT = Path(__file__).resolve().parents[1]
 UDP_MAX = 65_507
