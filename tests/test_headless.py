@@ -84,12 +84,21 @@ def headless(receiver: Receiver) -> Iterator:
             proc.communicate(timeout=10)
 
 
-def record_round(h: Headless, receiver: Receiver, values: list[float], pose: list[float]) -> None:
+def record_round(
+    h: Headless,
+    receiver: Receiver,
+    values: list[float],
+    pose: list[float],
+    address: str = "/wek/inputs",
+    frames: int = 15,
+    wobble: float = 0.002,
+) -> None:
+    """Set the outputs, then record `frames` frames around `pose` (sent to `address`)."""
     h.control("outputs", *values)
     receiver.get_address("/wek/outputs")  # sent at once, so the instrument can be auditioned
     h.control("startRecording")
-    for k in range(15):
-        h.client.send_message("/wek/inputs", [v + 0.002 * k for v in pose])
+    for k in range(frames):
+        h.client.send_message(address, [v + wobble * k for v in pose])
     h.control("stopRecording")
 
 

@@ -25,7 +25,7 @@ from mapper.session.session import Session
 
 from .conftest import Receiver
 from .test_generator_cli import mapper
-from .test_headless import Headless, start
+from .test_headless import Headless, record_round, start
 
 RATE = 16000
 WINDOW = 1600  # 0.1 s
@@ -61,15 +61,6 @@ def play_pose(h: Headless, pose: list[float], seconds: float) -> None:
         time.sleep(max(0.0, t0 + (k + 1) / 50 - time.monotonic()))
 
 
-def record(h: Headless, receiver: Receiver, values: list[float], pose: list[float]) -> None:
-    h.control("outputs", *values)
-    receiver.get_address("/wek/outputs")
-    h.control("startRecording")
-    for k in range(15):
-        h.client.send_message("/wek/inputs", [v + 0.002 * k for v in pose])
-    h.control("stopRecording")
-
-
 def test_gestures_steer_a_rave_model_into_a_wav_file(tmp_path: Path, receiver: Receiver, toy):
     folder, take = tmp_path / "steer", tmp_path / "take.wav"
     proc = start(
@@ -92,8 +83,8 @@ def test_gestures_steer_a_rave_model_into_a_wav_file(tmp_path: Path, receiver: R
         steer = h.wait_for_line("steering 2 of 8 latent dimensions")
         assert "latent-1 <- latent-1, latent-2 <- latent-2; the other 6 held at 0" in steer
         h.wait_for_line(f"recording what plays to {take}")
-        record(h, receiver, [-1.0, -2.0], [0.1, 0.1])  # pose A: low and quiet
-        record(h, receiver, [1.0, 2.0], [0.9, 0.9])  # pose B: high and loud
+        record_round(h, receiver, [-1.0, -2.0], [0.1, 0.1])  # pose A: low and quiet
+        record_round(h, receiver, [1.0, 2.0], [0.9, 0.9])  # pose B: high and loud
         h.control("train")
         receiver.get_address("/wekinator/status/done-training", timeout=30)
         h.control("startRunning")

@@ -10,16 +10,11 @@ import signal
 import pytest
 
 from .conftest import Receiver
-from .test_headless import Headless, headless  # noqa: F401  (the fixture)
+from .test_headless import Headless, headless, record_round  # noqa: F401  (the fixture)
 
 
 def record(h: Headless, receiver: Receiver, values: list[float], pose: list[float]) -> None:
-    h.control("outputs", *values)
-    receiver.get_address("/wek/outputs")
-    h.control("startRecording")
-    for k in range(10):
-        h.client.send_message("/gyrosc/gyro", [v + 0.01 * k for v in pose])
-    h.control("stopRecording")
+    record_round(h, receiver, values, pose, "/gyrosc/gyro", frames=10, wobble=0.01)
 
 
 def test_gyrosc_alone_records_and_runs_with_no_inputs_given(headless, receiver):  # noqa: F811
