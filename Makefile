@@ -24,9 +24,8 @@ setup: $(VENV)/.installed ## create .venv: gesture-mapper, its test tools, and t
 demo: setup ## the terminal UI on the built-in demo (an XY pad, heard on the built-in synth)
 	$(BIN)/mapper
 
-demo-neural: setup ## the XY pad steering a toy neural audio model (RAVE's interface, no RAVE)
-	$(BIN)/mapper generator toy-ts $(VENV)/toy.ts --force
-	$(BIN)/mapper --generator torchscript:$(VENV)/toy.ts
+demo-neural: setup ## the XY pad steering the neural sound model mapper ships (RAVE's interface)
+	$(BIN)/mapper --generator sound
 
 test: setup ## run every test
 	$(BIN)/python -m pytest -q

@@ -6,7 +6,8 @@ Sections: startup (`mapper --help`; `mapper headless` until its port answers), r
 (round-trip latency and sustained rate, mapper and the naive peer side by side), osc (decoding
 int, double, control and bundle datagrams in-process, mapper's codec and python-osc's), training
 (time and quality per model type and example count), rhythm (the drum model: decode time and
-sequencer step timing), gpu (MLP training on a CUDA GPU, where there is one). Prints tables
+sequencer step timing), gpu (MLP training on a CUDA GPU, where there is one), sound (a sound
+model trained on two minutes of recorded instruments: its quality and speed). Prints tables
 and writes the same figures, with the machine and its load, as JSON (benchmarks/results.json
 unless --json says otherwise). Timings depend on what else the machine is doing: the load is
 printed with every section.
@@ -23,11 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import floor, machine, osc_decode, roundtrip, startup, training
+from benchmarks import floor, machine, osc_decode, roundtrip, sound, startup, training
 from benchmarks.report import goals, print_report
 
 # the sections, in the order they run (roundtrip includes the floor)
-SECTIONS = ("startup", "roundtrip", "osc", "training", "rhythm", "gpu")
+SECTIONS = ("startup", "roundtrip", "osc", "training", "rhythm", "gpu", "sound")
 QUICK = roundtrip.Settings(
     examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
 )
@@ -79,10 +80,14 @@ def main(argv: list[str] | None = None) -> int:
             results["rhythm"] = rhythm(quick=args.quick)
         elif section == "gpu":
             results["gpu"] = gpu(quick=args.quick)
+        elif section == "sound":
+            results["sound"] = sound_model(quick=args.quick)
     results["load"]["after"] = machine.load()
     results["seconds"] = time.perf_counter() - started
-    results["goals"] = goals(results)
+    results["goals"] = goals(results) + sound.goals(results.get("sound", {}))
     print_report(results)
+    if "sound" in results:
+        sound.print_section(results["sound"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {args.json}")
@@ -112,6 +117,22 @@ def gpu(quick: bool) -> dict[str, Any]:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError) as e:
         return {"skipped": f"the GPU benchmark failed: {e}"}
+
+
+def sound_model(quick: bool) -> dict[str, Any]:
+    """benchmarks/sound.py in a subprocess: a sound model trained (minutes) and measured."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "sound.json"
+        cmd = [sys.executable, "-m", "benchmarks.sound", "--json", str(out)]
+        try:
+            subprocess.run(cmd + ["--quick"] * quick, capture_output=True, text=True,
+                           timeout=300 if quick else 1200, check=True)  # fmt: skip
+            return dict(json.loads(out.read_text()))
+        except subprocess.CalledProcessError as e:
+            why = (e.stderr or "").strip().splitlines()[-1:] or [str(e)]
+            return {"skipped": f"the sound-model benchmark failed: {why[0]}"}
+        except (subprocess.SubprocessError, OSError, ValueError) as e:
+            return {"skipped": f"the sound-model benchmark failed: {e}"}
 
 
 if __name__ == "__main__":

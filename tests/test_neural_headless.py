@@ -144,7 +144,11 @@ def test_options_that_do_not_fit_a_torchscript_model_are_refused(tmp_path: Path,
     for extra, message, code in (
         (("--generator", model, "--bpm", "90"), "--bpm is for the drum model", 2),
         (("--generator", model, "--midi"), "--midi is for the drum model", 2),
-        (("--generator", "torch:x.ts"), "give rhythm (the drum model) or torchscript:PATH", 2),
+        (
+            ("--generator", "torch:x.ts"),
+            "give rhythm (the drum model), sound (the sound model mapper ships) or torchscript:PATH",
+            2,
+        ),
         (("--generator", "torchscript:nope.ts"), "nope.ts: no such file", 2),
         (("--generator", "torchscript:notes.ts"), "is not a TorchScript model", 2),
         (("--generator", model, "--steer", "9"), "--steer 9: toy.ts has 8 latent dimensions", 2),

@@ -40,6 +40,7 @@ from tui.keys import MAIN_KEYS, app_bindings, display
 from tui.pad_source import PadSource
 from tui.screens.main import MainScreen
 from tui.screens.new_project import NewProjectScreen
+from tui.screens.sound_training import SoundTrainingScreen, ended
 
 NO_MODEL = "open it with its generator silent"
 TAKING = "take-heard"  # the worker group of `h`: one take at a time
@@ -84,6 +85,7 @@ class MapperApp(App[int]):
         # engine events and logged warnings, from any thread, shown on the screen's next tick
         self.events: deque[tuple[str, str]] = deque(maxlen=100)
         self._switches_seen = 0
+        self.sound_seen: object = None  # the sound training whose end was shown
         self._log_handler = _ToQueue(self.events)
 
     def get_default_screen(self) -> MainScreen:
@@ -231,6 +233,12 @@ class MapperApp(App[int]):
             self.notify(f"{session.switch_news or f'opened {session.folder}'} (asked over OSC)")
         for line in session.routing.take_news():  # where an opened project's generator plays
             self.notify(line, timeout=8)
+        job = session.sound_training.job  # a sound training (over OSC too) that ended
+        if job is not None and job is not self.sound_seen and not job.running:
+            self.sound_seen = job
+            if not isinstance(self.screen, SoundTrainingScreen):  # (else the view shows it)
+                message, severity = ended(job)
+                self.notify(message, severity=severity, timeout=10, markup=False)
         while self.events:
             name, detail = self.events.popleft()
             if name == "training-done":
@@ -332,3 +340,14 @@ class MapperApp(App[int]):
                 title = desc[0].upper() + desc[1:]
                 help_line = f"key {display(key)} on the main screen"
                 yield SystemCommand(title, help_line, partial(self.run_action, action, self.main))
+        yield SystemCommand(
+            "Train a sound model",
+            "a neural audio model of your recordings, steered by the outputs: its progress, "
+            "cancel, play it",
+            self.action_train_sound,
+        )
+
+    def action_train_sound(self) -> None:
+        """The sound training view: its form, or the training under way (or the latest)."""
+        if self.session is not None:
+            self.push_screen(SoundTrainingScreen(self.session.sound_training))

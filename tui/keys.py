@@ -31,6 +31,7 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("b", "beat", None, "generator: start / stop (drum sequencer or neural audio)"),
     ("left_square_bracket", "tempo(-5)", None, "drum model: 5 BPM slower"),
     ("right_square_bracket", "tempo(5)", None, "drum model: 5 BPM faster"),
+    ("z", "toggle_latent_map", None, "latent map of a trained sound model in place of the pad"),
     ("ctrl+s", "save", "Save", "save the project (asks for a folder the first time)"),
     ("S", "save_as", None, "save as a new project folder"),
     ("ctrl+o", "open", None, "open another project folder"),

@@ -9,7 +9,16 @@ import argparse
 from typing import Any
 
 TRAIN_HELP = """\
-Train the rhythm model on your own patterns: text grids (*.txt, see the shipped ones in
+sound: train a neural audio model on your own recordings (a folder, or one file, of WAV, FLAC,
+OGG, AIFF or MP3, any rate and channels; at least 20 s of sound after silence is trimmed, two
+to five minutes is best), within a time budget (--minutes, default 5), on the CPU or --device
+cuda. It prints its progress; ctrl-c stops it and still writes the best model so far. --out
+FILE.ts is a TorchScript model with RAVE's streaming interface: play it with --generator
+torchscript:FILE.ts, or in nn~ (Max, Pure Data). --from MODEL.ts fine-tunes a model this
+command made (`--from shipped`: the one mapper ships), faster than from scratch. At the end it
+prints its quality on the held-out tenth of the audio (see the README, Your own sound).
+
+rhythm: train the rhythm model on your own patterns: text grids (*.txt, see the shipped ones in
 mapper/generators/rhythm/data/) or MIDI files (*.mid: General MIDI drum notes, quantized to 16
 steps a bar, one pattern per bar). --from-shipped fine-tunes the shipped model instead of
 starting from scratch. --out a project folder saves the weights inside it (rhythm-weights.npz)
@@ -17,6 +26,9 @@ and makes the project use them from then on (train while the project is closed);
 writes them anywhere.
 
 examples:
+  mapper generator train sound --data my-recordings/ --out cello.ts
+  mapper cello-piece --generator torchscript:cello.ts --audio
+  mapper generator train sound --data more-takes/ --from cello.ts --out cello2.ts --minutes 2
   mapper generator train rhythm --data my-loops/ --from-shipped --out my-instrument
   mapper generator train rhythm --data my-loops/ --out my-drums.npz
 """
@@ -57,11 +69,12 @@ def add_headless_options(h: argparse.ArgumentParser) -> None:
     g = h.add_argument_group("generator (latent steering)")
     g.add_argument(
         "--generator",
-        metavar="rhythm|torchscript:PATH.ts",
+        metavar="rhythm|sound|torchscript:PATH.ts",
         help="steer a latent model with the outputs and play it (a new project gets one output "
         "per latent dimension it steers): rhythm, the shipped drum-pattern model (hits go out "
-        "as /mapper/rhythm/hit), or torchscript:PATH.ts, a RAVE TorchScript export played as "
-        "audio (--audio, --record-audio)",
+        "as /mapper/rhythm/hit); sound, the shipped neural sound model; or torchscript:PATH.ts, "
+        "a RAVE TorchScript export or a model `generator train sound` made, played as audio "
+        "(--audio, --record-audio)",
     )
     g.add_argument(
         "--trust-models",
@@ -118,18 +131,33 @@ def add_commands(commands: Any) -> None:
     sub = gen.add_subparsers(dest="generator_command", metavar="ACTION", required=True)
     t = sub.add_parser(
         "train",
-        help="train the rhythm model on your patterns",
+        help="train a sound model on your recordings, or the rhythm model on your patterns",
         description=TRAIN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    t.add_argument("type", choices=("rhythm",), help="the generator")
-    t.add_argument("--data", required=True, metavar="DIR", help="a folder (or file) of patterns")
-    t.add_argument("--out", required=True, metavar="PROJECT_DIR|FILE.npz", help="where to save")
+    t.add_argument("type", choices=("sound", "rhythm"), help="the generator")
     t.add_argument(
+        "--data", required=True, metavar="DIR", help="a folder (or file) of audio or patterns"
+    )
+    t.add_argument(
+        "--out", required=True, metavar="FILE.ts|PROJECT_DIR|FILE.npz", help="where to save"
+    )
+    t.add_argument("--device", metavar="auto|cpu|cuda", help="sound: cpu; rhythm: auto")
+    s = t.add_argument_group("sound")
+    s.add_argument("--minutes", type=float, default=5.0, metavar="N", help="time budget (5)")
+    s.add_argument("--latent", type=int, default=8, metavar="N", help="latent size, 2-16 (8)")
+    s.add_argument("--rate", type=int, default=44100, metavar="HZ", help="sample rate (44100)")
+    s.add_argument("--from", dest="from_model", metavar="MODEL.ts|shipped", help="fine-tune it")
+    s.add_argument(
+        "--min-seconds", type=float, default=20.0, metavar="N", help="refuse less sound (20)"
+    )
+    s.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (0)")
+    s.add_argument("--force", action="store_true", help="replace FILE.ts if it exists")
+    r = t.add_argument_group("rhythm")
+    r.add_argument(
         "--from-shipped", action="store_true", help="fine-tune the shipped model (faster)"
     )
-    t.add_argument("--epochs", type=int, metavar="N", help="passes over the data (default 400)")
-    t.add_argument("--device", default="auto", metavar="auto|cpu|cuda")
+    r.add_argument("--epochs", type=int, metavar="N", help="passes over the data (default 400)")
     r = sub.add_parser(
         "render",
         help="render bars of the rhythm model to WAV, MIDI or text",
@@ -184,6 +212,10 @@ def run(args: argparse.Namespace) -> int:
         from mapper.cli.neural_commands import measure, toy
 
         return measure(args) if args.generator_command == "rtf" else toy(args)
+    if args.generator_command == "train" and args.type == "sound":
+        from mapper.cli.sound_commands import train_sound
+
+        return train_sound(args)
     from mapper.cli.rhythm_commands import render, train
 
     return train(args) if args.generator_command == "train" else render(args)

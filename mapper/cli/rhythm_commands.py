@@ -36,7 +36,7 @@ def train(args: argparse.Namespace) -> int:
         return _fail(f"--out {out}: give a project folder (with {PROJECT_FILE}) or a FILE.npz")
     try:
         patterns = read_patterns(Path(args.data))
-        settings = Settings(device=args.device)
+        settings = Settings(device=args.device or "auto")
         if args.epochs:
             settings.epochs = args.epochs
         start = load_arrays(shipped_weights()) if args.from_shipped else None

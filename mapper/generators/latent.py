@@ -75,6 +75,26 @@ class LatentFromOutputs:
         z = np.where(self._same, v, self._offset + (v - self._lo) / self._span * self._scale)
         return np.where(self._used, z, 0.0)
 
+    def to_outputs(
+        self, latent: Sequence[float] | np.ndarray, values: Sequence[float]
+    ) -> list[float]:
+        """The output values that name this latent point (the inverse of reading it): each
+        steered output from its dimension's value, rescaled from the dimension's range to the
+        output's (a classifier: the nearest class); the other outputs as in `values`."""
+        out = [float(v) for v in values]
+        z = np.asarray(latent, dtype=np.float64)
+        for k, j in enumerate(self.outputs):
+            if j is None or k >= len(z):
+                continue
+            v = float(z[k])
+            if not self._same[k]:
+                v = self._lo[k] + (v - self._offset[k]) / self._scale[k] * self._span[k]
+            output = self._engine.outputs[j]
+            if output.is_classifier:
+                v = min(max(round(v), 0), output.classes)
+            out[j] = float(v)
+        return out
+
     def __call__(self) -> np.ndarray:
         with self._reading:  # the player's thread and a display may both ask
             count, sent = self._sent_count, self._sent

@@ -24,7 +24,11 @@ GeneratorKind = Literal["rhythm", "torchscript"]
 RHYTHM: GeneratorKind = "rhythm"
 TORCHSCRIPT: GeneratorKind = "torchscript"
 PREFIX = TORCHSCRIPT + ":"
-FORMS = "rhythm (the drum model) or torchscript:PATH.ts (a RAVE export)"
+SOUND = "sound"  # the sound model mapper ships: torchscript with its file
+FORMS = (
+    "rhythm (the drum model), sound (the sound model mapper ships) or torchscript:PATH.ts "
+    "(a RAVE export, or a model `mapper generator train sound` made)"
+)
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,13 @@ class GeneratorChoice:
 
     @classmethod
     def parse(cls, value: str) -> GeneratorChoice:
-        """'rhythm' or 'torchscript:PATH.ts'; GeneratorError for anything else."""
+        """'rhythm', 'sound' or 'torchscript:PATH.ts'; GeneratorError for anything else."""
         if value == RHYTHM:
             return cls(RHYTHM)
+        if value == SOUND:
+            from mapper.generators.sound.options import SHIPPED
+
+            return cls(TORCHSCRIPT, str(SHIPPED))
         if value.startswith(PREFIX) and value[len(PREFIX) :].strip():
             return cls(TORCHSCRIPT, value[len(PREFIX) :])
         raise GeneratorError(f"--generator {value}: give {FORMS}")

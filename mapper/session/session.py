@@ -34,6 +34,7 @@ from mapper.project.saver import ProjectSaver
 from mapper.session import switching
 from mapper.session.model_files import carry_model_file
 from mapper.session.options import PlayOptions
+from mapper.session.sound_training import SoundTrainer, make_sound_controls
 from mapper.session.sourcing import Sources
 
 log = logging.getLogger("mapper.session")
@@ -85,6 +86,7 @@ class Session:
             self.release()
             raise
         self.osc = osc
+        self.sound_training = SoundTrainer(self)  # one sound-model training at a time
         self._add_project_controls()
         self._event_sinks: list[EventSink] = []  # kept for the engines of later projects
         self.player: Player | None = None  # the generator playing, once attached
@@ -241,6 +243,14 @@ class Session:
         player.start()
         return player.describe([o.name for o in self.engine.outputs], self.osc.send) + where
 
+    def play_generator(self, spec: dict[str, Any]) -> list[str]:
+        """Play another generator in place of the one playing (the TUI's trained sound model),
+        where this run plays, as a project opened later does (a sink that cannot open is
+        news: routing.take_news). Returns what plays. GeneratorError if it cannot."""
+        with self._switch:
+            self._refuse_if_closed("play")
+            return self._play(spec, later=True)
+
     def _generator_changed(self, changes: dict[str, Any]) -> None:
         """The player changed some of its saved settings (a tempo): the project follows."""
         self._set_generator_settings({**(self.project.generator or {}), **changes})
@@ -251,12 +261,13 @@ class Session:
             self.saver.project.generator = spec
 
     def _add_project_controls(self) -> None:
-        """OSC's save [path], load path and runNewProject path, heard and takeHeard, for
-        this session; and the project's source routed into this engine."""
+        """OSC's save [path], load path and runNewProject path, heard and takeHeard, the
+        sound training's, for this session; and the project's source routed into this engine."""
         from mapper.session.learning import make_source_controls
 
         self.sources.route(self.engine, self.server, self.project.source)
         self.server.controls.update(make_source_controls(self))
+        self.server.controls.update(make_sound_controls(self))
         self.server.controls.update(
             make_project_controls(
                 self.engine,
@@ -313,6 +324,8 @@ class Session:
         the built-in synth and a live source (a MIDI port, a gamepad) stay open for it."""
         with self._switch:  # reentrant: open_project closes the old project through here
             self._closed = True  # jobs still queued (OSC's load, save PATH) refuse from now
+            if not switching:  # a sound training goes on in the next project's session
+                self.sound_training.close()
             if self.player is not None:
                 self.player.close()
             if switching:

@@ -25,6 +25,7 @@ from tui.keys import main_bindings
 from tui.screens.help import HelpScreen
 from tui.widgets.drums import DrumPanel
 from tui.widgets.inputs_panel import InputsPanel
+from tui.widgets.latent_map import LatentMap
 from tui.widgets.neural import NeuralPanel
 from tui.widgets.outputs_panel import OutputsPanel
 from tui.widgets.title_bar import RateMeter, StatusBar
@@ -59,6 +60,7 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
         with Container(id="body"):  # a grid: see _place and mapper.tcss
             yield InputsPanel(id="inputs")
             yield XYPad(id="pad")
+            yield LatentMap(id="latent-map")  # in the pad's place while shown (z)
             yield DrumPanel(id="drums")
             yield NeuralPanel(id="neural")
             yield OutputsPanel(None, id="outputs")
@@ -133,6 +135,9 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
             drums.show_player(player)
         if audio:
             neural.show_player(player, [o.name for o in e.outputs])
+        latent_map = self.query_one(LatentMap)
+        if latent_map.display:
+            latent_map.show(player)
 
     def on_resize(self) -> None:
         self.tick()
