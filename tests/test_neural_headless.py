@@ -146,7 +146,7 @@ def test_options_that_do_not_fit_a_torchscript_model_are_refused(tmp_path: Path,
         (("--generator", model, "--midi"), "--midi is for the drum model", 2),
         (
             ("--generator", "torch:x.ts"),
-            "give rhythm (the drum model), sound (the sound model mapper ships) or torchscript:PATH",
+            "give rhythm (the drum model), sound (the sound model mapper ships) or torchscript:",
             2,
         ),
         (("--generator", "torchscript:nope.ts"), "nope.ts: no such file", 2),

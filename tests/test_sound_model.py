@@ -146,7 +146,7 @@ def test_what_cannot_be_trained_or_fine_tuned_is_refused_in_one_line(recordings,
     toy = write_toy(tmp_path / "toy.ts")
     cases = [
         (options(recordings, tmp_path / "x.ts", from_model=toy), "not made by `mapper generator"),
-        (options(recordings, tmp_path / "x.ts", latent=1), "--latent must be 2 to 16"),
+        (options(recordings, tmp_path / "x.ts", latent=1), "the latent size must be 2 to 16"),
         (options(recordings, tmp_path / "x.pt"), "name it *.ts"),
         (options(tmp_path / "none", tmp_path / "x.ts"), "none"),
         (options(recordings, tmp_path / "x.ts", min_seconds=60), "at least 60 s is needed"),
@@ -156,6 +156,6 @@ def test_what_cannot_be_trained_or_fine_tuned_is_refused_in_one_line(recordings,
             train_sound(wrong)
         assert says in str(e.value) and "\n" not in str(e.value), str(e.value)
     (tmp_path / "kept.ts").write_bytes(b"mine")
-    with pytest.raises(GeneratorError, match="exists; --force replaces it"):
+    with pytest.raises(GeneratorError, match="exists; it is replaced only when asked"):
         train_sound(options(recordings, tmp_path / "kept.ts", force=False))
     assert (tmp_path / "kept.ts").read_bytes() == b"mine"

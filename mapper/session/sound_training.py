@@ -31,7 +31,14 @@ from typing import TYPE_CHECKING, Any
 from mapper.core.engine import EngineError
 from mapper.errors import GeneratorError
 from mapper.generators.sound.job import SoundTraining
-from mapper.generators.sound.options import LATENT, MIN_SECONDS, MINUTES, Progress, TrainOptions
+from mapper.generators.sound.options import (
+    LATENT,
+    MIN_SECONDS,
+    MINUTES,
+    Progress,
+    TrainOptions,
+    check,
+)
 from mapper.osc.codec import printable
 from mapper.session.latent_map import go_to_point
 
@@ -66,38 +73,27 @@ def progress_args(p: Progress) -> list[Any]:
     return [p.stage, int(p.step), float(loss), float(eta), float(p.fraction)]
 
 
-class SessionTraining(SoundTraining):
-    """A SoundTraining that says how it goes over OSC (through `send`) and leaves a core to
-    the receive thread."""
+class OSCReports:
+    """What a training says over OSC (through `send`): its progress, at most PER_SECOND
+    messages a second and one at every change of stage, then done or failed."""
 
-    def __init__(self, options: TrainOptions, send: Send) -> None:
-        super().__init__(options)
+    def __init__(self, send: Send) -> None:
         self._send = send
         self._sent_at = -math.inf
         self._sent_stage = ""
 
-    def _run(self) -> None:
-        import torch
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(training_threads())  # this thread's: the training's own
-        try:
-            super()._run()
-        finally:
-            torch.set_num_threads(threads)
-            result = self.result
-            if result is not None:
-                self._send(DONE, [str(result.out)], "s")
-            else:
-                line = self.error or "the training stopped unexpectedly"
-                self._send(FAILED, [printable(line, LINE)], "s")
-
-    def _report(self, progress: Progress) -> None:
-        super()._report(progress)
+    def progress(self, progress: Progress) -> None:
         now = time.monotonic()
         if progress.stage != self._sent_stage or now - self._sent_at >= 1.0 / PER_SECOND:
             self._sent_stage, self._sent_at = progress.stage, now
             self._send(PROGRESS, progress_args(progress), "sifff")
+
+    def end(self, job: SoundTraining) -> None:
+        if job.result is not None:
+            self._send(DONE, [str(job.result.out)], "s")
+        else:
+            line = job.error or "the training stopped unexpectedly"
+            self._send(FAILED, [printable(line, LINE)], "s")
 
 
 class SoundTrainer:
@@ -153,18 +149,14 @@ class SoundTrainer:
                 )
             if not options.data.exists():
                 raise GeneratorError(f"{options.data}: no such file or folder")
-            if options.out.suffix != ".ts":
-                raise GeneratorError(
-                    f"{options.out}: the model is a TorchScript file; name it *.ts"
-                )
-            if options.out.exists() and not options.force:
-                raise GeneratorError(f"{options.out} exists: it is never replaced unless asked")
+            check(options)
 
             def send(address: str, args: Sequence[Any], tags: str) -> None:
                 # the server playing now: a project opened meanwhile has its own
                 self._session.server.sender.send_message(address, args, tags)
 
-            self.job = SessionTraining(options, send)
+            reports = OSCReports(send)
+            self.job = SoundTraining(options, reports.progress, reports.end, training_threads())
             self.job.start()
             return self.job
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 
 from mapper.generators.sound.options import Progress, TrainOptions, TrainResult
 
@@ -17,8 +18,19 @@ HISTORY = 512  # training losses kept for a sparkline
 class SoundTraining:
     """One training job. Every property may be read from any thread."""
 
-    def __init__(self, options: TrainOptions) -> None:
+    def __init__(
+        self,
+        options: TrainOptions,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_end: Callable[[SoundTraining], None] | None = None,
+        threads: int | None = None,
+    ) -> None:
+        """`on_progress(progress)` and `on_end(job)` are called on the training's thread;
+        `threads`: torch's CPU threads while it trains (None: torch's default)."""
         self.options = options
+        self._on_progress = on_progress
+        self._on_end = on_end
+        self._threads = threads
         self._stop = threading.Event()
         self._progress: Progress | None = None
         self._losses: deque[float] = deque(maxlen=HISTORY)
@@ -68,12 +80,19 @@ class SoundTraining:
         if progress.stage == "training" and progress.loss == progress.loss:  # not nan
             self._losses.append(progress.loss)
         self._progress = progress
+        if self._on_progress is not None:
+            self._on_progress(progress)
 
     def _run(self) -> None:
+        import torch
+
         from mapper.errors import MapperError
         from mapper.generators.sound.training import train_sound
 
+        threads = torch.get_num_threads()
         try:
+            if self._threads is not None:
+                torch.set_num_threads(self._threads)
             self._result = train_sound(self.options, self._report, self._stop)
         except MapperError as e:
             self._error = str(e)
@@ -82,3 +101,7 @@ class SoundTraining:
             log.exception("the sound training failed")
             self._error = f"the training failed: {type(e).__name__}: {e}"
             self._report(Progress("failed", line=self._error))
+        finally:
+            torch.set_num_threads(threads)
+            if self._on_end is not None:
+                self._on_end(self)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mapper.errors import GeneratorError
+
 SAMPLE_RATE = 44100  # as nn~ users expect (RAVE models are 44.1 or 48 kHz)
 LATENT = 8
 MINUTES = 5.0  # the default time budget, for up to 5 minutes of audio
 MIN_SECONDS = 20.0  # less audio than this (after trimming silence) is refused
 SHIPPED = Path(__file__).parent / "shipped" / "sound.ts"  # the model mapper ships
+LATENT_RANGE = (2, 16)
 STAGES = ("reading", "training", "ordering", "measuring", "writing", "done", "cancelled", "failed")
 
 
@@ -54,3 +57,22 @@ class TrainResult:
     stopped: str  # "converged", "budget" or "cancelled"
     quality: dict[str, float] = field(default_factory=dict)  # see mapper.generators.sound.quality
     summary: list[str] = field(default_factory=list)  # lines to print
+
+
+def check(options: TrainOptions) -> None:
+    """Refuse what cannot work before any audio is read."""
+    low, high = LATENT_RANGE
+    if options.from_model is None and not low <= options.latent <= high:
+        raise GeneratorError(f"the latent size must be {low} to {high}, not {options.latent}")
+    if not 0 < options.minutes <= 24 * 60:
+        raise GeneratorError(
+            f"the time budget must be above 0 minutes (and at most a day), not {options.minutes}"
+        )
+    if options.sample_rate < 16000 or options.sample_rate > 96000:
+        raise GeneratorError(
+            f"the sample rate must be 16000 to 96000 Hz, not {options.sample_rate}"
+        )
+    if options.out.exists() and not options.force:
+        raise GeneratorError(f"{options.out} exists; it is replaced only when asked (--force)")
+    if options.out.suffix != ".ts":
+        raise GeneratorError(f"{options.out}: the model is a TorchScript file; name it *.ts")

@@ -24,36 +24,18 @@ from mapper.generators.sound import fitting, tuning
 from mapper.generators.sound.audio_files import read_folder
 from mapper.generators.sound.augment import SMALL_SECONDS, augment
 from mapper.generators.sound.export import load_scripted, read_model, write_model
-from mapper.generators.sound.options import Progress, TrainOptions, TrainResult
+from mapper.generators.sound.options import Progress, TrainOptions, TrainResult, check
 from mapper.generators.sound.ordering import latent_map, order_latent
 from mapper.generators.sound.quality import held_out, measure, summary
 from mapper.generators.sound.spectra import FLOOR, MEL_BANDS, frame_size, magnitudes, mel_bank
 from mapper.generators.sound.streaming import SoundModel
 
 HIDDEN = 512  # the decoder's width (the encoder's is half)
-LATENT_RANGE = (2, 16)
 RESERVE = 0.1  # of the budget kept for ordering, writing and measuring
 FRAMES_SHARE = 0.3  # of the fit's time on frames alone; the rest through the vocoder too
 QUIET_DB = -50.0  # frames this far under the loudest are left off the latent map
 
 Report = Callable[[Progress], None]
-
-
-def check(options: TrainOptions) -> None:
-    """Refuse what cannot work before any audio is read."""
-    low, high = LATENT_RANGE
-    if options.from_model is None and not low <= options.latent <= high:
-        raise GeneratorError(f"--latent must be {low} to {high}, not {options.latent}")
-    if not 0 < options.minutes <= 24 * 60:
-        raise GeneratorError(
-            f"--minutes must be above 0 (and at most a day), not {options.minutes}"
-        )
-    if options.sample_rate < 16000 or options.sample_rate > 96000:
-        raise GeneratorError(f"--rate must be 16000 to 96000 Hz, not {options.sample_rate}")
-    if options.out.exists() and not options.force:
-        raise GeneratorError(f"{options.out} exists; --force replaces it")
-    if options.out.suffix != ".ts":
-        raise GeneratorError(f"{options.out}: the model is a TorchScript file; name it *.ts")
 
 
 @torch.no_grad()
