@@ -156,9 +156,10 @@ class SoundTrainer:
                 self._session.server.sender.send_message(address, args, tags)
 
             reports = OSCReports(send)
-            self.job = SoundTraining(options, reports.progress, reports.end, training_threads())
-            self.job.start()
-            return self.job
+            job = SoundTraining(options, reports.progress, reports.end, training_threads())
+            job.start()
+            self.job = job  # once started: whoever sees it can wait for it
+            return job
 
     def cancel(self) -> bool:
         """Stop the training at its next step (the best so far is written); False if none
@@ -197,7 +198,8 @@ class SoundTrainer:
     def close(self) -> None:
         """The session closes: a training still running stops, and its best model so far is
         written (waited for a few seconds at most)."""
-        job = self.job
+        with self._lock:  # a training being started is started before it is stopped
+            job = self.job
         if job is not None and job.running:
             job.cancel()
             job.wait(CLOSE_WAIT)

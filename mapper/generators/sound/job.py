@@ -41,8 +41,9 @@ class SoundTraining:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("this training has already started")
-        self._thread = threading.Thread(target=self._run, name="sound-training", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._run, name="sound-training", daemon=True)
+        thread.start()
+        self._thread = thread  # only once started: wait() may be called from any thread
 
     def cancel(self) -> None:
         """Stop at the next step; the best model so far is written (if there is one)."""
