@@ -3,6 +3,7 @@ subprocess, real /wek/inputs over UDP, what plays written to a real WAV file."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +56,13 @@ def test_gestures_steer_the_shipped_sound_model_into_a_wav_file(tmp_path: Path, 
     # the gesture moved the sound: latent-1 is the dimension that moves it most, +2 louder
     assert rms(loud_side) > 1.3 * rms(quiet_side), (rms(quiet_side), rms(loud_side))
     assert SHIPPED.stat().st_size < 10 * 2**20  # the shipped weights stay small
+
+    # the project names the shipped model by name, so it opens again wherever mapper lives
+    doc = json.loads((folder / "project.json").read_text())
+    assert doc["generator"] == {"type": "torchscript", "path": "mapper:sound", "steer": 1}
+    proc = start(str(folder), "--run", "--send", f"127.0.0.1:{receiver.port}")
+    try:
+        Headless(proc).wait_for_line("torchscript sound.ts", timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -27,6 +27,12 @@ def train(args: argparse.Namespace) -> int:
     from mapper.generators.rhythm.train import Settings, save_weights
     from mapper.generators.rhythm.train import train as fit
 
+    sound_only = [flag for flag, given in (("--from", args.from_model), ("--force", args.force),
+                  ("--minutes", args.minutes != 5.0), ("--latent", args.latent != 8),
+                  ("--rate", args.rate != 44100), ("--min-seconds", args.min_seconds != 20.0),
+                  ("--seed", args.seed != 0)) if given]  # fmt: skip
+    if sound_only:
+        return _fail(f"{', '.join(sound_only)}: for sound; rhythm takes --from-shipped, --epochs")
     out = Path(args.out)
     try:
         project = out if holds_project(out) else None

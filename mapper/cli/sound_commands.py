@@ -78,19 +78,25 @@ def train_sound(args: argparse.Namespace) -> int:
         if stop.is_set():  # a second ctrl-c: stop now, write nothing
             raise KeyboardInterrupt
         stop.set()
-        print("\nstopping: writing the best model so far (ctrl-c again: quit now)",
+        print("\nstopping: the best model so far is written (ctrl-c again: quit now)",
               file=sys.stderr, flush=True)  # fmt: skip
+
+    import torch
+
+    from mapper.generators.sound.job import training_threads
 
     previous = signal.signal(signal.SIGINT, interrupted)
     try:
         options = options_from(args)
+        # a core left to the rest of the machine: two threads on two busy cores train 20x slower
+        torch.set_num_threads(training_threads())
         result = train(options, Console(), stop)
     except GeneratorError as e:
         return _fail(str(e))
     except OSError as e:
         return _fail(f"cannot write {args.out}: {e.strerror or e}")
     except KeyboardInterrupt:
-        return _fail("stopped; nothing written")
+        return _fail(f"stopped (whatever was written to {args.out} is whole)")
     finally:
         signal.signal(signal.SIGINT, previous)
     for line in result.summary:

@@ -8,6 +8,7 @@ drum model's weights are numbers). The rules:
 - and if it is a program (TorchScript), it runs only when the user allowed the project's
   models (`--trust-models`, or yes in the TUI's question).
 The drum model's weights are plain arrays (no pickles): inside the folder, they need no yes.
+The sound model mapper ships (`--generator sound`) is part of mapper: it always loads.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mapper.errors import ModelNotTrusted, shown
+from mapper.generators.sound.options import SHIPPED, shipped_named
 
 MODEL_FILE_KEYS = {"torchscript": "path", "rhythm": "weights"}  # a generator's model file
 PROGRAMS = frozenset({"torchscript"})  # model files that are code when loaded
@@ -33,7 +35,7 @@ def model_file(spec: dict[str, Any] | None, folder: Path | None) -> Path | None:
     if not key or not isinstance(value, str) or not value:
         return None
     try:
-        path = Path(value).expanduser()
+        path = shipped_named(value) or Path(value).expanduser()
         if not path.is_absolute():
             path = (folder if folder is not None else Path.cwd()) / path
         return path.resolve()
@@ -83,8 +85,8 @@ class ModelConsent:
             path = model_file(spec, folder)
         except ModelNotTrusted as e:  # a name that cannot be resolved never loads
             return str(e)
-        if path is None or path in self.named or folder is None:
-            return None  # no folder: settings this run made (a demo), not a project's
+        if path is None or path in self.named or folder is None or path == _resolved(SHIPPED):
+            return None  # no folder: settings this run made (a demo); SHIPPED is mapper's own
         kind = str((spec or {}).get("type", "rhythm"))
         home = _resolved(folder)
         if not path.is_relative_to(home):

@@ -20,7 +20,6 @@ Over OSC both must lie inside the project folder or a folder allowed with `--all
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from mapper.core.engine import EngineError
 from mapper.errors import GeneratorError
-from mapper.generators.sound.job import SoundTraining
+from mapper.generators.sound.job import SoundTraining, training_threads
 from mapper.generators.sound.options import (
     LATENT,
     MIN_SECONDS,
@@ -54,16 +53,6 @@ CLOSE_WAIT = 5.0  # seconds a closing session waits for a cancelled training's b
 LINE = 300  # characters of a failure's line at most, over OSC
 
 Send = Callable[[str, Sequence[Any], str], None]
-
-
-def training_threads() -> int:
-    """torch's threads for a training: every core this process may use but one, which the OSC
-    receive thread keeps (at least one)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
 
 
 def progress_args(p: Progress) -> list[Any]:

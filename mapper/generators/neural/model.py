@@ -121,7 +121,13 @@ class NeuralGenerator:
 
 
 def resolve_model_path(path: str | Path, folder: Path | None) -> Path:
-    """A model path as saved in a project: relative to the project folder, or absolute."""
+    """A model path as saved in a project: relative to the project folder, or absolute, or the
+    model mapper ships (SHIPPED_NAME)."""
+    from mapper.generators.sound.options import shipped_named
+
+    shipped = shipped_named(path)
+    if shipped is not None:
+        return shipped
     p = Path(path).expanduser()
     if not p.is_absolute() and folder is not None:
         p = folder / p

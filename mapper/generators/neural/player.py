@@ -237,8 +237,13 @@ class NeuralPlayer(Steered):
 
 
 def spec_path(path: str | Path, folder: Path | None) -> str:
-    """How a project saves a model path: relative to its folder when inside it, else absolute."""
+    """How a project saves a model path: relative to its folder when inside it, else absolute;
+    the model mapper ships by its name, so the project opens wherever mapper is installed."""
+    from mapper.generators.sound.options import SHIPPED, SHIPPED_NAME
+
     p = Path(path).expanduser().resolve()
+    if p == SHIPPED.resolve() or str(path) == SHIPPED_NAME:
+        return SHIPPED_NAME
     if folder is not None:
         try:
             return p.relative_to(Path(folder).expanduser().resolve()).as_posix()

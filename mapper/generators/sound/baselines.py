@@ -16,20 +16,14 @@ Each baseline returns audio as long as the held-out audio it is given:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from scipy.linalg import eigh
 
-LOG_FLOOR = 1e-5  # added before every log (-100 dB under a full-scale sine's peak)
+from mapper.generators.sound.spectra import FLOOR as LOG_FLOOR  # before every log: -100 dB
+from mapper.generators.sound.spectra import frame_size as window_size
+
 GRIFFIN_LIM_ITERATIONS = 16
 MOMENTUM = 0.99  # fast Griffin-Lim (Perraudin et al. 2013), as librosa's griffinlim does
 PCA_FRAMES = 20_000  # at most this many training frames fit the PCA (spread evenly)
-
-
-def window_size(sample_rate: int) -> int:
-    """About 46 ms, a power of two: 2048 at 44.1 and 48 kHz, 1024 at 16 and 22.05 kHz."""
-    return int(2 ** round(math.log2(sample_rate * 2048 / 44100)))
 
 
 def hann(n: int) -> np.ndarray:
@@ -115,6 +109,20 @@ def griffin_lim(
     return istft(magnitudes * angles, n, length)
 
 
+def _top_axes(covariance: np.ndarray, dims: int) -> np.ndarray:
+    """The `dims` principal axes, by torch on one thread: it lets go of the GIL while it works
+    (scipy's eigh held it for seconds, stalling a session's other threads) and is fast."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _, axes = torch.linalg.eigh(torch.from_numpy(covariance))
+    finally:
+        torch.set_num_threads(threads)
+    return axes[:, -dims:].numpy()
+
+
 def linear_baseline(
     train_clips: list[np.ndarray],
     test_audio: np.ndarray,
@@ -130,8 +138,7 @@ def linear_baseline(
         logs = logs[np.linspace(0, len(logs) - 1, PCA_FRAMES).astype(int)]
     mean = logs.mean(axis=0)
     centred = logs - mean
-    bins = centred.shape[1]
-    _, basis = eigh(centred.T @ centred, subset_by_index=[bins - dims, bins - 1])  # (bins, dims)
+    basis = _top_axes(centred.T @ centred, dims)  # (bins, dims)
     x = _padded(test_audio, n)
     test = np.log(np.abs(stft(x, n)) + LOG_FLOOR) - mean
     rebuilt = (test @ basis) @ basis.T + mean

@@ -21,7 +21,7 @@ LIMIT = 256 * MiB
 
 
 def shipped_model() -> Path:
-    """The model shipped with mapper (shipped/README.md says how it was made)."""
+    """The model shipped with mapper (shipped_corpus.py says how it was made)."""
     if not SHIPPED.is_file():
         raise GeneratorError(f"the shipped sound model is missing ({SHIPPED}); reinstall mapper")
     return SHIPPED
@@ -29,7 +29,7 @@ def shipped_model() -> Path:
 
 def write_model(model: SoundModel, out: Path) -> None:
     """Script `model` (on the CPU) and save it at `out`, replacing it whole or not at all."""
-    model = model.to("cpu").eval()
+    model = model.to("cpu").eval().requires_grad_(False)  # state must not chain a graph
     with warnings.catch_warnings():  # TorchScript is deprecated in torch, but it is what
         warnings.simplefilter("ignore", DeprecationWarning)  # RAVE and nn~ use
         scripted = torch.jit.script(model)
@@ -39,6 +39,9 @@ def write_model(model: SoundModel, out: Path) -> None:
     os.close(fd)
     try:
         scripted.save(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as a file written plainly (mkstemp's is 0600)
         os.replace(temporary, out)
     finally:
         if os.path.exists(temporary):

@@ -5,6 +5,7 @@ far is still written)."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -13,6 +14,16 @@ from mapper.generators.sound.options import Progress, TrainOptions, TrainResult
 
 log = logging.getLogger("mapper.sound")
 HISTORY = 512  # training losses kept for a sparkline
+
+
+def training_threads() -> int:
+    """torch's threads for a training: every core this process may use but one, which the OSC
+    receive thread keeps (at least one)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
 
 
 class SoundTraining:

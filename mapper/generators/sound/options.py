@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,8 +13,9 @@ LATENT = 8
 MINUTES = 5.0  # the default time budget, for up to 5 minutes of audio
 MIN_SECONDS = 20.0  # less audio than this (after trimming silence) is refused
 SHIPPED = Path(__file__).parent / "shipped" / "sound.ts"  # the model mapper ships
+SHIPPED_NAME = "mapper:sound"  # how a project names it: wherever mapper is installed
 LATENT_RANGE = (2, 16)
-STAGES = ("reading", "training", "ordering", "measuring", "writing", "done", "cancelled", "failed")
+STAGES = ("reading", "training", "ordering", "writing", "measuring", "done", "cancelled", "failed")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,19 @@ def check(options: TrainOptions) -> None:
         raise GeneratorError(
             f"the sample rate must be 16000 to 96000 Hz, not {options.sample_rate}"
         )
+    if options.out.is_dir():
+        raise GeneratorError(f"{options.out} is a folder; name the model file, *.ts")
+    folder = options.out.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise GeneratorError(
+            f"{options.out}: cannot write in {folder} (no such folder, or not ours)"
+        )
     if options.out.exists() and not options.force:
         raise GeneratorError(f"{options.out} exists; it is replaced only when asked (--force)")
     if options.out.suffix != ".ts":
         raise GeneratorError(f"{options.out}: the model is a TorchScript file; name it *.ts")
+
+
+def shipped_named(value: str | Path) -> Path | None:
+    """SHIPPED when a project's model path names it (SHIPPED_NAME), else None."""
+    return SHIPPED if str(value) == SHIPPED_NAME else None

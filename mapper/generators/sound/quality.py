@@ -33,7 +33,7 @@ from mapper.generators.sound.baselines import (
     stft,
     window_size,
 )
-from mapper.generators.sound.spectra import mel_bank
+from mapper.generators.sound.spectra import FLOOR, mel_bank
 
 __all__ = [
     "align", "checks", "decode_speed", "held_out", "linear_baseline", "liveness", "log_mel",
@@ -43,7 +43,6 @@ __all__ = [
 
 MEL_BANDS = 80
 MEL_LOW_HZ = 40.0
-FLOOR = 1e-5
 PIECE_SECONDS = 1.0  # held-out pieces: see held_out
 GOAL_STATIC = 0.6  # model / static at most
 GOAL_LINEAR = 1.0  # model / linear at most

@@ -156,7 +156,7 @@ def train_sound(
     say("writing", f"writing {options.out}")
     write_model(model, options.out)
     quality: dict[str, float] = {}
-    if fitted.stopped != "cancelled":
+    if fitted.stopped != "cancelled" and not stop.is_set():  # ctrl-c while writing: done
         say("measuring", "measuring it on the held-out tenth")
         quality = measure(
             lambda: load_scripted(options.out),

@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-FLOOR = 1e-5  # as spectra.FLOOR: the log floor the decoder's log-magnitudes carry
+from mapper.generators.sound.spectra import FLOOR  # the log floor of the decoder's output
 
 
 class Vocoder(nn.Module):
