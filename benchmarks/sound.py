@@ -94,8 +94,13 @@ def baselines(train: list[np.ndarray], test: list[np.ndarray], rate: int) -> dic
 def train(folder: Path, minutes: float, latent: int, out: Path, log: Log) -> dict[str, Any]:
     """Train as `mapper generator train sound` does; its result, measured on its own test
     pieces (never trained on, never chosen on)."""
+    import torch
+
+    from mapper.generators.sound.job import training_threads
     from mapper.generators.sound.options import Progress, TrainOptions
     from mapper.generators.sound.training import train_sound
+
+    torch.set_num_threads(training_threads())  # as the command and the session train
 
     shown = [0.0]
 
@@ -185,7 +190,8 @@ def print_section(r: dict[str, Any]) -> None:
         t = r["training"]
         print(f"  trained on {t['audio_seconds']:.1f} s of audio in {t['train_seconds']:.0f} s, "
               f"{t['steps']} steps, stopped: {t['stopped']}")  # fmt: skip
-    print(f"  trained and measured in {r['measure_seconds']:.0f} s:")
+    done = "trained and measured" if "training" in r else "measured"
+    print(f"  {done} in {r['measure_seconds']:.0f} s:")
     for line in r["summary"]:
         print(f"  {line}")
 

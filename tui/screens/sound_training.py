@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Sparkline, Static
 
 from mapper.errors import MapperError
-from mapper.generators.sound.options import LATENT, MINUTES, Progress
+from mapper.generators.sound.options import LATENT, MINUTES, Progress, clock
 
 if TYPE_CHECKING:
     from mapper.generators.sound.job import SoundTraining
@@ -44,13 +44,6 @@ HINT = (
     "Relative paths are inside the project folder (without one, the folder mapper started "
     "in). At least 20 s of sound; a few minutes of it train in a few minutes."
 )
-
-
-def clock(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "-"
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def figures(p: Progress | None) -> str:

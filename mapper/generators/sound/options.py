@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,3 +91,11 @@ def check(options: TrainOptions) -> None:
 def shipped_named(value: str | Path) -> Path | None:
     """SHIPPED when a project's model path names it (SHIPPED_NAME), else None."""
     return SHIPPED if str(value) == SHIPPED_NAME else None
+
+
+def clock(seconds: float) -> str:
+    """Seconds as m:ss for a progress line ("-" when not known)."""
+    if not math.isfinite(seconds):
+        return "-"
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"

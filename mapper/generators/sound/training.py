@@ -24,7 +24,7 @@ from mapper.generators.sound import fitting, tuning
 from mapper.generators.sound.audio_files import read_folder
 from mapper.generators.sound.augment import SMALL_SECONDS, augment
 from mapper.generators.sound.export import load_scripted, read_model, write_model
-from mapper.generators.sound.options import Progress, TrainOptions, TrainResult, check
+from mapper.generators.sound.options import Progress, TrainOptions, TrainResult, check, clock
 from mapper.generators.sound.ordering import latent_map, order_latent
 from mapper.generators.sound.quality import held_out, measure, summary
 from mapper.generators.sound.spectra import FLOOR, MEL_BANDS, frame_size, magnitudes, mel_bank
@@ -121,7 +121,7 @@ def train_sound(
                 left,
                 min(1.0, spent / seconds),
                 f"step {s.step} · loss {_figure(s.loss)} · held-out {s.held_out:.3f} (best "
-                f"{s.best:.3f}) · {_clock(left)} left",
+                f"{s.best:.3f}) · {clock(left)} left",
             )
         )
 
@@ -168,7 +168,7 @@ def train_sound(
     took = time.perf_counter() - started
     lines = [
         f"wrote {options.out}: {model.sr} Hz, latent size {model.latent_size}, "
-        f"{fitted.steps} steps in {_clock(took)} ({fitted.stopped}), "
+        f"{fitted.steps} steps in {clock(took)} ({fitted.stopped}), "
         f"{corpus.describe()}",
         *(summary(quality) if quality else []),
     ]
@@ -180,8 +180,3 @@ def train_sound(
 
 def _figure(value: float) -> str:
     return f"{value:.3f}" if math.isfinite(value) else "-"
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
