@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 from pythonosc.udp_client import SimpleUDPClient
 
 from mapper.core.examples import ExampleStore
@@ -23,23 +22,14 @@ from mapper.session.session import Session
 from mapper.session.sound_training import PER_SECOND, training_threads
 
 from .conftest import Receiver, wait_for
+from .sound_takes import little_augmenting, write_glide
 
-RATE = 16000
-
-
-@pytest.fixture(autouse=True)
-def little_augmenting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A few seconds of audio is augmented to 2 minutes by default: to 4 s here (faster)."""
-    monkeypatch.setattr("mapper.generators.sound.training.SMALL_SECONDS", 4.0, raising=False)
+__all__ = ["little_augmenting"]  # the fixture, used by every test here
 
 
 def write_audio(path: Path, seconds: float = 8.0) -> Path:
-    """A gliding, swelling tone: a few seconds of generated sound (held-out pieces need 6)."""
-    t = np.arange(round(seconds * RATE)) / RATE
-    tone = 0.4 * np.sin(2 * np.pi * (220 + 60 * t) * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.7 * t))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, tone.astype(np.float32), RATE)
-    return path
+    """A few seconds of generated sound (held-out pieces need 6)."""
+    return write_glide(path, seconds)
 
 
 class Rig:

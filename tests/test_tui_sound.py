@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from mapper.core.examples import ExampleStore
 from mapper.generators.base import LatentDim
@@ -18,27 +16,19 @@ from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from mapper.session.latent_map import latent_points, nearest_point
 from tests.sound_models import spiral, write_mapped_toy
+from tests.sound_takes import little_augmenting, write_glide
 from tests.tui_helpers import app_for, until
 from tui.app import MapperApp
 from tui.screens.sound_training import SoundTrainingScreen
 from tui.widgets.latent_map import LatentMap
 from tui.widgets.xypad import XYPad
 
-RATE = 16000
-
-
-@pytest.fixture(autouse=True)
-def little_augmenting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under 2 minutes of audio is augmented to 2 minutes: to 4 s here (faster)."""
-    monkeypatch.setattr("mapper.generators.sound.training.SMALL_SECONDS", 4.0, raising=False)
+__all__ = ["little_augmenting"]  # the fixture, used by every test here
 
 
 def write_audio(folder: Path, seconds: float = 21.0) -> Path:
-    """A gliding, swelling tone, just over the 20 s the form's training asks for."""
-    t = np.arange(round(seconds * RATE)) / RATE
-    tone = 0.4 * np.sin(2 * np.pi * (220 + 10 * t) * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.7 * t))
-    folder.mkdir(parents=True, exist_ok=True)
-    sf.write(folder / "glide.wav", tone.astype(np.float32), RATE)
+    """Just over the 20 s the form's training asks for."""
+    write_glide(folder / "glide.wav", seconds, glide_hz=10.0)
     return folder
 
 
