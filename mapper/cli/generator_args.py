@@ -15,8 +15,9 @@ to five minutes is best), within a time budget (--minutes, default 5), on the CP
 cuda. It prints its progress; ctrl-c stops it and still writes the best model so far. --out
 FILE.ts is a TorchScript model with RAVE's streaming interface: play it with --generator
 torchscript:FILE.ts, or in nn~ (Max, Pure Data). --from MODEL.ts fine-tunes a model this
-command made (`--from shipped`: the one mapper ships), faster than from scratch. At the end it
-prints its quality on the held-out tenth of the audio (see the README, Your own sound).
+command made (`--from shipped`: the one mapper ships): better in the same time on more takes
+of the same sound; for a new sound, start afresh. At the end it prints its quality on the
+held-out tenth of the audio (see the README, Your own sound).
 
 rhythm: train the rhythm model on your own patterns: text grids (*.txt, see the shipped ones in
 mapper/generators/rhythm/data/) or MIDI files (*.mid: General MIDI drum notes, quantized to 16
