@@ -277,9 +277,10 @@ def test_osc_lists_heard_and_takes_them(receiver, instruments):
     assert fader[0][1:] == ("f", pytest.approx(fader[0][2]), 1.0)
     assert message[2] == (len(listed), 0.0)
     engine = session.engine
+    switches = session.switches
     c.send("/mapper/control/takeHeard", "/fader")
-    wait_for(lambda: session.engine is not engine)
-    assert session.engine.input_names == ["fader"]
+    wait_for(lambda: session.switches > switches)  # counted last, once the switch is whole
+    assert session.engine is not engine and session.engine.input_names == ["fader"]
     assert session.switch_news == "inputs taken from the heard messages: fader"
     Client(instrument).send("/fader", 0.75)
     wait_for(lambda: session.engine.last_inputs == (0.75,))
