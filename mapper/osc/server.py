@@ -134,6 +134,7 @@ class OSCServer:
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
         self._sock.bind(sockaddr)
+        self._bound: tuple[str, int] = tuple(self._sock.getsockname()[:2])
         # blocking, no timeout: a timeout would cost a poll() before every recv; close() wakes
         # the thread instead
         self._stop = threading.Event()
@@ -152,9 +153,10 @@ class OSCServer:
 
     @property
     def address(self) -> tuple[str, int]:
-        """The bound (host, port): the real port when the settings asked for port 0."""
-        host, port = self._sock.getsockname()[:2]
-        return host, port
+        """The bound (host, port): the real port when the settings asked for port 0. Read once,
+        at bind: a UI redrawing while a switch closes this server must not meet a closed
+        socket (EBADF, seen once on a clean clone)."""
+        return self._bound
 
     def start(self) -> OSCServer:
         self._thread.start()
