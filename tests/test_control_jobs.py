@@ -143,8 +143,11 @@ def test_save_as_never_writes_over_an_existing_project(tmp_path, headless, recei
     before = {p.name: p.read_bytes() for p in (allowed / "c").iterdir()}
     h = headless(str(allowed / "a"), "--inputs", "2", "--outputs", "1", "--allow-dir", str(allowed))
     record_round(h, receiver, [0.5], [0.1, 0.2])
+    # one at a time: the same folder asked for again while its job waits is that one job
     h.client.send_message(SAVE, [str(allowed / "c")])
+    h.wait_for_line("control errors 1")
     h.client.send_message(SAVE, ["c"])  # relative: the same folder
+    h.wait_for_line("control errors 2")
     h.client.send_message(SAVE, ["\x1b[2Jnew"])  # a name that would print an escape later
     h.wait_for_line("control errors 3")
     h.client.send_message(SAVE, ["d"])  # a new folder: still saves
