@@ -25,6 +25,7 @@ is one.
 examples:
   mapper headless --inputs 3 --outputs 2
   mapper headless --inputs 2 --outputs 1 --type classifier --classes 4
+  mapper headless --inputs 2 --type dtw --gestures 3      # temporal gestures (DTW)
   mapper headless my-instrument --inputs 3 --outputs 2     # creates my-instrument/
   mapper headless my-instrument --run                      # opens it, trains, runs
   mapper headless my-phone --source gyrosc --outputs 2 --listen 0.0.0.0:6448
@@ -67,8 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--outputs", type=int, metavar="M", help="number of outputs (new projects)")
     h.add_argument(
         "--type",
-        choices=("continuous", "classifier"),
-        help="output type for new projects (default: continuous, range 0..1)",
+        choices=("continuous", "classifier", "dtw"),
+        help="output type for new projects (default: continuous, range 0..1; dtw: gesture "
+        "sets matched by dynamic time warping, --outputs of them, default 1)",
+    )
+    h.add_argument(
+        "--gestures",
+        type=int,
+        metavar="K",
+        help="gestures per gesture set (new projects; default 3 with --type dtw); with "
+        "continuous or classifier outputs, adds one gesture set of K beside them",
     )
     h.add_argument(
         "--classes",

@@ -45,7 +45,9 @@ def headless_options(args: argparse.Namespace) -> InstrumentOptions:
     """`mapper headless [PROJECT_DIR] ...`."""
     return InstrumentOptions(
         folder=Path(args.project).expanduser() if args.project else None,
-        new=NewProjectOptions(args.inputs, args.outputs, args.type, args.classes, args.model),
+        new=NewProjectOptions(
+            args.inputs, args.outputs, args.type, args.classes, args.model, args.gestures
+        ),
         network=NetworkOptions(
             _address("--listen", args.listen),
             _address("--send", args.send),

@@ -22,10 +22,13 @@ from mapper.core.evaluation import DEFAULT_FOLDS, Evaluation, evaluate_output
 from mapper.core.example_edits import ExampleEdits
 from mapper.core.examples import ExampleRows, ExampleStore, full_message, max_examples
 from mapper.core.frame_plan import FramePlan
+from mapper.core.gesture_controls import GestureControls
+from mapper.core.gestures import Gestures, GestureSet
 from mapper.core.neighbours import nearest_examples
 from mapper.core.output_settings import OutputSettings, refuse
 from mapper.core.outputs import Output
 from mapper.core.state import Counters, Mode, ModelState, Neighbour, Trained, TrainingStatus
+from mapper.core.take_controls import TakeControls
 from mapper.core.takes import Take
 from mapper.core.training import EventSink, Trainer
 from mapper.core.transport import Smoother, Transport
@@ -51,14 +54,20 @@ OutputSink = Callable[[list[float]], None]
 MessageSink = Callable[[str, list[float]], None]
 
 
-class Engine(OutputSettings):
-    """Holds the examples, the output values and the trained models; runs the loop."""
+class Engine(OutputSettings, TakeControls, GestureControls):
+    """Holds the examples, the output values and the trained models; runs the loop. Gesture
+    sets (DTW) add their costs after the outputs (mapper.core.gestures)."""
 
-    def __init__(self, input_names: Sequence[str], outputs: Sequence[Output]) -> None:
+    def __init__(
+        self,
+        input_names: Sequence[str],
+        outputs: Sequence[Output],
+        gesture_sets: Sequence[GestureSet] = (),
+    ) -> None:
         if not input_names:
             raise EngineError("a mapping needs at least one input")
-        if not outputs:
-            raise EngineError("a mapping needs at least one output")
+        if not outputs and not gesture_sets:
+            raise EngineError("a mapping needs at least one output or gesture set")
         self.input_names = list(input_names)
         self.outputs = list(outputs)
         self.examples = ExampleStore(len(self.input_names), len(self.outputs))
@@ -78,6 +87,7 @@ class Engine(OutputSettings):
         self._message_sinks: list[MessageSink] = []
         self._event_sinks: list[EventSink] = []
         self._lock = threading.RLock()
+        self.gestures = Gestures(self.n_inputs, gesture_sets, self._lock)
         self._trainer = Trainer(
             self.n_inputs, self.n_outputs, self._lock, self._rebuild_runners, self._event
         )
@@ -129,6 +139,8 @@ class Engine(OutputSettings):
                 out = self._held(out)
             if self._smoother.seconds > 0:
                 out = self._smoother(out)
+            if self.gestures.sets:
+                out = out + self.gestures.step(frame, self.send_message)
             self._emit(out)
             self.counters.last_latency = time.perf_counter() - start
         elif mode is Mode.RECORDING and self._recording_any:
@@ -136,6 +148,8 @@ class Engine(OutputSettings):
             self.counters.recorded += 1
             if len(self.examples) >= self.capacity:  # one comparison a frame
                 self._recording_full()
+        elif mode is Mode.RECORDING_GESTURE and not self.gestures.record(frame):
+            self._gesture_take_full()
 
     def _held(self, out: list[float]) -> list[float]:
         """The outputs with each one a model could not play (NaN, infinite, or too big for
@@ -202,62 +216,15 @@ class Engine(OutputSettings):
             self.mode = Mode.IDLE
             self._trainer.mark_changed([j for j, o in enumerate(self.outputs) if o.record])
 
-    def record_take(self) -> None:
-        """Record one take as the transport says: count in, then record, then stop by itself
-        after `record_for` seconds (or when stopped, if 0). The TUI's `r`."""
-        with self._lock:
-            self._cancel_take()
-            count_in, length = self.transport.count_in, self.transport.record_for
-            if count_in <= 0 and length <= 0:
-                self._begin_round()
-                return
-            if count_in > 0:
-                self.mode = Mode.COUNT_IN
-            self._take = Take(count_in, length, self._lock, self._begin_round, self.stop_recording)
-            self._take.start()
-
-    @property
-    def count_in_ends(self) -> float:
-        """time.monotonic() when the count-in ends (0 unless counting in)."""
-        take = self._take
-        return take.count_in_ends if take is not None else 0.0
-
-    @property
-    def take_ends(self) -> float:
-        """time.monotonic() when a timed take stops itself (0: untimed, or no take)."""
-        take = self._take
-        return take.ends if take is not None else 0.0
-
-    def _cancel_take(self) -> None:
-        """Forget a pending count-in or timed stop (lock held)."""
-        if self._take is not None:
-            self._take.cancel()
-            self._take = None
-
-    def set_transport(
-        self,
-        count_in: float | None = None,
-        record_for: float | None = None,
-        smoothing: float | None = None,
-    ) -> None:
-        """Change the count-in, take length or output smoothing (seconds; None = unchanged)."""
-        try:
-            transport = self.transport.updated(
-                count_in=count_in, record_for=record_for, smoothing=smoothing
-            )
-        except ValueError as e:
-            raise EngineError(str(e)) from e
-        with self._lock:
-            self.transport = transport
-            if transport.smoothing != self._smoother.seconds:
-                self._smoother.retime(transport.smoothing, self.last_outputs)
-
     def start_running(self) -> None:
         """Run: each input frame gives one output message."""
         with self._lock:
             if self.mode in (Mode.RECORDING, Mode.COUNT_IN):
                 self.stop_recording()
+            if self.mode is Mode.RECORDING_GESTURE:
+                self.stop_gesture_recording()
             self._smoother.reset()
+            self.gestures.reset()
             self.mode = Mode.RUNNING
 
     def stop_running(self) -> None:
@@ -293,9 +260,12 @@ class Engine(OutputSettings):
 
     # ---- examples (mapper.core.example_edits) -------------------------------------------
     def delete_all_examples(self) -> int:
-        return self._edits.delete_all()
+        return self._edits.delete_all() + self.gestures.delete_all()
 
     def delete_examples_for_output(self, j: int) -> int:
+        """Output j's examples; past the outputs, a gesture's takes (its place on the wire)."""
+        if j >= self.n_outputs and self.gestures.sets:
+            return self.gestures.delete_gesture(j - self.n_outputs)
         self.check_output(j)
         return self._edits.delete_output(j)
 
@@ -347,7 +317,13 @@ class Engine(OutputSettings):
 
     def train(self) -> list[str]:
         """Train every train-enabled output that has examples, in the background; returns their
-        names. The old models play until the new ones are swapped in, all at once."""
+        names. The old models play until the new ones are swapped in, all at once. Gesture
+        sets need no training: with nothing else to train, they answer done at once."""
+        if self.gestures.sets and not any(
+            o.train and n for o, n in zip(self.outputs, self.examples.counts())
+        ):
+            self._event("training-done")
+            return []
         return self._trainer.start(self.outputs, self.examples)
 
     def cancel_training(self) -> bool:

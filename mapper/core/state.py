@@ -17,6 +17,7 @@ class Mode(str, Enum):
     COUNT_IN = "counting in"
     RECORDING = "recording"
     RUNNING = "running"
+    RECORDING_GESTURE = "recording a gesture"
 
 
 class ModelState(str, Enum):

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from mapper.core.engine import Engine, EngineError
 from mapper.osc.codec import OSCDecodeError, message_prefix, parse_packet, printable
 from mapper.osc.control import make_controls
+from mapper.osc.gesture_control import gesture_controls
 from mapper.osc.jobs import JobRunner
 from mapper.osc.sender import OSCSender, resolve_udp
 from mapper.osc.settings import OSCSettings
@@ -112,13 +113,14 @@ class OSCServer:
             settings.send_host,
             settings.send_port,
             settings.output_address,
-            engine.n_outputs,
+            engine.n_sent,
             engine.counters,
         )
         self._log = RateLimitedLog()
         # evaluations, save-as, opening: one worker each, a short queue, floods dropped
         self.jobs = JobRunner(engine.counters, self._log.warning)
-        self.controls = make_controls(engine, self.jobs)  # a Session adds save, load...
+        # a Session adds save, load...
+        self.controls = {**make_controls(engine, self.jobs), **gesture_controls(engine)}
         self._input_address = settings.input_address
         self.router: Router | None = None  # what hears the rest: set_router
         self._process = engine.process_frame  # where validated input frames go

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mapper.core.engine import Engine
 from mapper.core.examples import ExampleRows
+from mapper.core.gestures import GestureSet, GestureTake
 from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
 
@@ -25,6 +27,8 @@ class Project:
     generator: dict[str, Any] | None = None  # the latent model this project steers, if any
     saved: str | None = None  # when it was last saved (UTC, ISO 8601): the journal's base
     source: dict[str, Any] | None = None  # the sensor source it listens to (mapper.sources)
+    gesture_sets: list[GestureSet] = field(default_factory=list)  # temporal gestures (DTW)
+    dtw_progress: bool = False  # send /mapper/dtw/progress while running
     # examples read back from the journal when it was loaded (not saved: a report for the user)
     recovered: int = field(default=0, compare=False)
     # what loading repaired in files that break a rule (not saved: a report for the user)
@@ -36,12 +40,17 @@ def new_project(name: str, n_inputs: int, outputs: list[Output], osc: OSCSetting
     return Project(name, [f"inputs-{i + 1}" for i in range(n_inputs)], outputs, osc)
 
 
-def engine_from_project(project: Project, rows: ExampleRows) -> Engine:
-    """A ready engine holding the project's settings, values and examples (not yet trained)."""
-    engine = Engine(project.input_names, project.outputs)
+def engine_from_project(
+    project: Project, rows: ExampleRows, takes: Sequence[GestureTake] = ()
+) -> Engine:
+    """A ready engine holding the project's settings, values, examples and gesture takes (not
+    yet trained; its gesture sets are ready)."""
+    engine = Engine(project.input_names, project.outputs, project.gesture_sets)
     if project.values is not None:
         engine.set_values(project.values, send=False)
     engine.add_examples(rows)
+    engine.gestures.add(takes)
+    engine.gestures.send_progress = project.dtw_progress
     engine.set_transport(**project.transport)
     return engine
 
@@ -65,4 +74,9 @@ def project_from_engine(engine: Engine, base: Project) -> Project:
         base.generator,
         base.saved,
         base.source,
+        [
+            dataclasses.replace(s, inputs=None if s.inputs is None else [*s.inputs])
+            for s in engine.gestures.sets
+        ],
+        engine.gestures.send_progress,
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from mapper import extras
 from mapper.core.examples import ExampleRows, ExampleStore
-from mapper.core.outputs import make_outputs
+from mapper.core.gestures import MAX_GESTURES, GestureSet
+from mapper.core.outputs import Output, make_outputs
 from mapper.errors import UsageError
 from mapper.generators.presets import GeneratorPreset
 from mapper.osc.settings import OSCSettings
@@ -89,7 +90,8 @@ def _refuse_counts(folder: Path, project: Project, new: NewProjectOptions) -> No
     ):
         if want is not None and want != have:
             raise UsageError(f"{folder} has {have} {flag[2:]}, not {want}; drop {flag}")
-    for flag, value in (("--type", new.kind), ("--classes", new.classes), ("--model", new.model)):
+    given = (("--type", new.kind), ("--classes", new.classes), ("--model", new.model))
+    for flag, value in (*given, ("--gestures", new.gestures)):
         if value is not None:
             raise UsageError(
                 f"{folder} already defines its outputs; drop {flag} (change models over "
@@ -178,6 +180,15 @@ def _counted_project(options: InstrumentOptions, folder: Path | None) -> Project
             new.kind == "classifier",
         )
         return generator_project(name, new.inputs, preset)
+    if new.kind == "dtw" or new.gestures is not None:
+        return gesture_project(name, new)
+    outputs = _plain_outputs(new)
+    assert new.inputs is not None  # _plain_outputs said so otherwise
+    return new_project(name, new.inputs, outputs, OSCSettings())
+
+
+def _plain_outputs(new: NewProjectOptions) -> list[Output]:
+    """Continuous or classifier outputs from the counts, each with --model if given."""
     if new.inputs is None or new.outputs is None:
         raise UsageError("say how many inputs and outputs, e.g. --inputs 3 --outputs 2")
     if new.inputs < 1 or new.outputs < 1:
@@ -196,4 +207,27 @@ def _counted_project(options: InstrumentOptions, folder: Path | None) -> Project
             raise UsageError(f"--model: {e}") from e
         for o in outputs:
             o.model = {"type": new.model}
-    return new_project(name, new.inputs, outputs, OSCSettings())
+    return outputs
+
+
+def gesture_project(name: str, new: NewProjectOptions) -> Project:
+    """A new project with gesture sets: `--type dtw` (--outputs sets, default 1, of
+    --gestures each, default 3), or continuous / classifier outputs with one set beside."""
+    gestures = 3 if new.gestures is None else new.gestures
+    if new.inputs is None or new.inputs < 1:
+        raise UsageError("say how many inputs, e.g. --inputs 3 --type dtw --gestures 4")
+    if not 1 <= gestures <= MAX_GESTURES:
+        raise UsageError(f"--gestures must be 1 to {MAX_GESTURES}")
+    if new.kind == "dtw":
+        if new.classes is not None or new.model is not None:
+            raise UsageError("--type dtw takes no --classes or --model: gestures need neither")
+        n_sets = 1 if new.outputs is None else new.outputs
+        if not 1 <= n_sets <= 16:
+            raise UsageError("--type dtw: --outputs (gesture sets) must be 1 to 16")
+        names = ["output"] if n_sets == 1 else [f"output-{k + 1}" for k in range(n_sets)]
+        project = new_project(name, new.inputs, [], OSCSettings())
+        project.gesture_sets = [GestureSet(n, gestures) for n in names]
+        return project
+    project = new_project(name, new.inputs, _plain_outputs(new), OSCSettings())
+    project.gesture_sets = [GestureSet("gestures", gestures)]
+    return project

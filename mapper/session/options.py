@@ -145,9 +145,10 @@ class NewProjectOptions:
 
     inputs: int | None = None
     outputs: int | None = None
-    kind: Literal["continuous", "classifier"] | None = None
+    kind: Literal["continuous", "classifier", "dtw"] | None = None
     classes: int | None = None
     model: str | None = None
+    gestures: int | None = None  # gestures per gesture set (DTW)
 
 
 @dataclass(frozen=True)
