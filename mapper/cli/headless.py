@@ -12,6 +12,7 @@ from types import FrameType
 from mapper.cli.console import Console, Watch, problem, summary
 from mapper.cli.parse import headless_options
 from mapper.cli.status_line import StatusLine
+from mapper.core.engine import Engine
 from mapper.errors import CannotListen, MapperError, ModelNotTrusted, ProjectError
 from mapper.osc.sender import resolve_udp
 from mapper.osc.server import SWITCH_INTERVAL
@@ -89,25 +90,25 @@ def _say_ready(session: Session, console: Console) -> None:
         )
     console.say(
         f"listening on {host}:{port} ({osc.input_address}, {engine.n_inputs} inputs), "
-        f"sending to {osc.send} ({osc.output_address}, {engine.n_outputs} outputs)"
+        f"sending to {osc.send} ({osc.output_address}, {_carried(engine)})"
     )
 
 
 def _save_on_exit(session: Session, console: Console) -> int:
     engine, saver = session.engine, session.saver
+    held = f"{len(engine.examples)} examples"
+    if engine.gestures.sets:
+        held += f", {len(engine.gestures.takes)} gesture takes"
     if saver is None:
-        if len(engine.examples):
-            console.say(
-                f"stopped; {len(engine.examples)} examples were not saved (give a PROJECT_DIR "
-                "to keep them)"
-            )
+        if len(engine.examples) or engine.gestures.takes:
+            console.say(f"stopped; {held} were not saved (give a PROJECT_DIR to keep them)")
         return 0
     try:
         saver.save_now()
     except OSError as e:
         problem(f"could not save {saver.folder}: {e}")
         return 1
-    console.say(f"saved {saver.folder} ({len(engine.examples)} examples)")
+    console.say(f"saved {saver.folder} ({held})")
     return 0
 
 
@@ -132,3 +133,11 @@ def _status_loop(session: Session, stop: threading.Event, console: Console) -> N
         if line != last:
             console.say(line, status=True)
             last = line
+
+
+def _carried(engine: Engine) -> str:
+    """What each outputs message carries: "2 outputs", "3 gesture costs", or both."""
+    parts = [f"{engine.n_outputs} outputs"] if engine.n_outputs or not engine.gestures.sets else []
+    if engine.gestures.sets:
+        parts.append(f"{engine.gestures.count} gesture costs")
+    return " + ".join(parts)

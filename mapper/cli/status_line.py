@@ -29,6 +29,8 @@ class StatusLine:
             state = e.mode.value
             if e.mode.value == "recording":
                 state += f" round {e.round}"
+            elif e.gestures.taking >= 0:
+                state = f"recording gesture {e.gestures.taking + 1}"
         trained = sum(s is ModelState.TRAINED for s in e.model_states)
         parts = [
             state,
@@ -37,6 +39,12 @@ class StatusLine:
             f"in {rate_in:.0f}/s out {rate_out:.0f}/s",
             f"rejected {c.rejected_total}",
         ]
+        if e.gestures.sets:  # after the examples: the takes, and the gesture matched last
+            matched = [gs.gesture_name(k) for gs, k in zip(e.gestures.sets, e.gestures.matched())]
+            playing = [name for name, k in zip(matched, e.gestures.matched()) if k >= 0]
+            parts.insert(2, f"gesture takes {len(e.gestures.takes)}")
+            if playing and e.mode.value == "running":
+                parts.insert(3, "matched " + ", ".join(playing))
         if c.rejected_total:
             parts[-1] += f" (last: {c.last_reject})"
         extras = [

@@ -242,10 +242,11 @@ class Engine(OutputSettings, TakeControls, GestureControls):
         with self._lock:
             self.values = [o.shape(float(v)) for o, v in zip(self.outputs, values)]
             self._update_record_mask()
+        sent = list(self.values) + self.gestures.last_costs  # a message carries every cost
         if send:
-            self._emit(list(self.values))
+            self._emit(sent)
         else:
-            self.last_outputs = list(self.values)
+            self.last_outputs = sent
 
     def set_value(self, j: int, value: float) -> None:
         """Set one output's value and send every output."""

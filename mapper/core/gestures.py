@@ -31,6 +31,9 @@ MAX_TAKE_FRAMES = 6_000  # one take: a minute at 100 frames/s; the take stops th
 MAX_TAKES = 1_000  # in a project: matching stays within a frame's time
 PROGRESS = "/mapper/dtw/progress"
 JITTER = 0.1  # a following that slips back less than this is noise: it holds its place
+# a match is let go when its cost rises above threshold x RELEASE, not at the threshold: a
+# cost wavering about the threshold during one performance never sends the match twice
+RELEASE = 1.5
 
 Send = Callable[[str, list[float]], None]
 
@@ -269,13 +272,13 @@ class Gestures:
         for s, (gs, spotter) in enumerate(zip(self.sets, self._spotters)):
             x_s = x if gs.inputs is None else x[gs.inputs]
             c, p = spotter.step(x_s)
-            best = int(np.argmin(c))
-            if c[best] < gs.threshold and c[best] < NO_MATCH:
-                if best != self._matched[s]:
+            best, held = int(np.argmin(c)), self._matched[s]
+            if c[best] < gs.threshold:
+                if best != held:
                     self._matched[s] = best
                     send("/" + gs.gesture_name(best), [])
-            else:
-                self._matched[s] = -1
+            elif held >= 0 and c[held] > gs.threshold * RELEASE:
+                self._matched[s] = -1  # let go: the same gesture may match again
             costs.extend(c.tolist())
             progress.extend(p.tolist())
         if len(last) == len(progress):  # a slip back by less than JITTER is noise

@@ -18,6 +18,7 @@ class TakeControls:
     mode: Mode
     transport: Transport
     last_outputs: list[float]
+    values: list[float]
     _lock: threading.RLock
     _take: Take | None
     _smoother: Smoother
@@ -72,4 +73,4 @@ class TakeControls:
         with self._lock:
             self.transport = transport
             if transport.smoothing != self._smoother.seconds:
-                self._smoother.retime(transport.smoothing, self.last_outputs)
+                self._smoother.retime(transport.smoothing, self.last_outputs[: len(self.values)])
