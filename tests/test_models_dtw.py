@@ -85,7 +85,7 @@ def test_the_inputs_chosen_are_the_only_ones_that_count():
     a = curve(1)
     moved = a + np.array([0.0, 0.0, 5.0])  # far away in the third input only
     assert play(Spotter([(0, a)], 1), moved)[0][0] > 1
-    assert play(Spotter([(0, a[:, :2])], 1, inputs=[0, 1]), moved)[0][0] < 1e-6
+    assert play(Spotter([(0, a)], 1, inputs=[0, 1]), moved)[0][0] < 1e-6
 
 
 def test_spread_is_the_examples_own_scale():

@@ -23,7 +23,7 @@ import numpy as np
 
 from mapper.core.outputs import name_problem
 from mapper.errors import EngineError
-from mapper.models.dtw import NO_MATCH, Spotter, spread
+from mapper.models.dtw import NO_MATCH, Spotter
 
 DEFAULT_THRESHOLD = 0.5  # in units of the examples' spread (mapper.models.dtw)
 MAX_GESTURES = 100  # in one set: one cost each in every /wek/outputs
@@ -245,12 +245,10 @@ class Gestures:
 
     def _rebuild(self) -> None:
         """New matchers from the takes (fresh: the stream's history starts again)."""
-        spotters = []
+        spotters = []  # each with its own copy of its set's inputs: never out of step
         for s, gs in enumerate(self.sets):
             series = [(t.gesture, t.frames) for t in self.takes if t.set == s]
-            idx = gs.inputs
-            picked = [(k, f if idx is None else f[:, idx]) for k, f in series]
-            spotters.append(Spotter(picked, gs.gestures, None, spread([f for _, f in picked])))
+            spotters.append(Spotter(series, gs.gestures, gs.inputs, scale=None))
         self._matched = [-1] * len(self.sets)
         self._spotters = tuple(spotters)  # one assignment: the hot path sees all or nothing
 
@@ -270,8 +268,7 @@ class Gestures:
         progress: list[float] = []
         last = self.last_progress
         for s, (gs, spotter) in enumerate(zip(self.sets, self._spotters)):
-            x_s = x if gs.inputs is None else x[gs.inputs]
-            c, p = spotter.step(x_s)
+            c, p = spotter.step(x)
             best, held = int(np.argmin(c)), self._matched[s]
             if c[best] < gs.threshold:
                 if best != held:

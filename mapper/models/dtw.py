@@ -31,7 +31,8 @@ class Spotter:
 
     `templates` are (gesture index, frames (m, n_inputs)) pairs; `gestures` is how many
     gestures there are (those without a template read NO_MATCH). `inputs` picks the columns of
-    each frame that count (None: all). `scale` divides every cost (the examples' spread).
+    the templates' and the stream's frames that count (None: all). `scale` divides every cost
+    (the examples' spread; None: their `spread` over `inputs`).
     One frame at a time: the receive thread's.
     """
 
@@ -40,12 +41,19 @@ class Spotter:
         templates: Sequence[tuple[int, np.ndarray]],
         gestures: int,
         inputs: Sequence[int] | None = None,
-        scale: float = 1.0,
+        scale: float | None = 1.0,
     ) -> None:
         self.gestures = gestures
         self.inputs = None if inputs is None else np.asarray(inputs, dtype=np.intp)
         order = sorted(range(len(templates)), key=lambda t: templates[t][0])
-        kept = [templates[t] for t in order if len(templates[t][1])]
+        pick = self.inputs
+        kept = [
+            (g, np.asarray(f, dtype=np.float64) if pick is None else np.asarray(f)[:, pick])
+            for g, f in (templates[t] for t in order)
+            if len(f)
+        ]
+        if scale is None:
+            scale = spread([f for _, f in kept])
         self.n = len(kept)
         self.owner = np.array([g for g, _ in kept], dtype=np.intp)
         self.lengths = np.array([len(f) for _, f in kept], dtype=np.intp)
