@@ -269,3 +269,21 @@ def test_headless_gestures_beside_outputs(headless):  # noqa: F811
     h = headless("--inputs", "2", "--outputs", "2", "--gestures", "4")
     assert "(/wek/outputs, 2 outputs + 4 gesture costs)" in h.lines[0]
     h.stop()
+
+
+def test_recording_outputs_during_a_take_keeps_the_take_and_records_apart(receiver):
+    r = Rig(Engine(["x", "y"], make_outputs(1), [GestureSet("g", 2)]), receiver)
+    try:
+        r.control("startDtwRecording", 1)
+        for f in circle():
+            r.send("/wek/inputs", *map(float, f))
+        r.sync()
+        assert r.engine.gestures.taking_frames == FRAMES
+        r.control("startRecording")  # the take ends here, kept, and outputs record from now
+        r.send("/wek/inputs", 0.5, 0.5)
+        r.control("stopRecording")
+        r.sync()
+        assert r.engine.gestures.counts() == [1, 0] and r.engine.gestures.taking == -1
+        assert len(r.engine.examples) == 1 and r.engine.gestures.takes[0].frames.shape == (30, 2)
+    finally:
+        r.server.close()

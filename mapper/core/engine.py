@@ -171,8 +171,10 @@ class Engine(OutputSettings, TakeControls, GestureControls):
 
     # ---- record / run -------------------------------------------------------------------
     def start_recording(self) -> None:
-        """Start a new recording round now (stops running): each frame becomes one example."""
+        """Start a new recording round now (stops running, ends a gesture's take): each frame
+        becomes one example."""
         with self._lock:
+            self.stop_gesture_recording()
             self._cancel_take()
             self._begin_round()
 

@@ -151,6 +151,11 @@ class Gestures:
         t = self._taking
         return -1 if t is None else self.number(*t)
 
+    @property
+    def taking_frames(self) -> int:
+        """How many frames the take under way holds so far (0 when none is)."""
+        return len(self._frames) if self._taking is not None else 0
+
     def start_take(self, g: int) -> None:
         with self.lock:
             self._taking = self.locate(g)

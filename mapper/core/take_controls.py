@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from mapper.core.gestures import GestureTake
 from mapper.core.state import Mode
 from mapper.core.takes import Take
 from mapper.core.transport import Smoother, Transport
@@ -24,11 +25,13 @@ class TakeControls:
     _smoother: Smoother
     _begin_round: Callable[[], None]
     stop_recording: Callable[[], None]
+    stop_gesture_recording: Callable[[], GestureTake | None]
 
     def record_take(self) -> None:
         """Record one take as the transport says: count in, then record, then stop by itself
         after `record_for` seconds (or when stopped, if 0). The TUI's `r`."""
         with self._lock:
+            self.stop_gesture_recording()  # a gesture's take under way is kept, not mixed in
             self._cancel_take()
             count_in, length = self.transport.count_in, self.transport.record_for
             if count_in <= 0 and length <= 0:
