@@ -35,7 +35,7 @@ from mapper.session.opening import Opening
 from mapper.session.options import InstrumentOptions
 from mapper.session.playing import asks_for_trust
 from mapper.session.session import Session
-from tui.dialogs.confirm import Confirm, trust_question
+from tui.dialogs.confirm import Confirm, trust_question, unsaved
 from tui.keys import MAIN_KEYS, app_bindings, display
 from tui.pad_source import PadSource
 from tui.screens.main import MainScreen
@@ -247,6 +247,10 @@ class MapperApp(App[int]):
                 self.notify(f"training failed: {detail}", severity="error", timeout=10)
             elif name == "training-cancelled":
                 self.notify("training cancelled: the previous models keep playing")
+            elif name == "gesture-recorded":
+                self.notify(f"recorded {detail}", timeout=3)
+            elif name == "gesture-dropped":
+                self.notify(f"take dropped: {detail}", severity="warning")
             elif name == "warning":
                 self.notify(detail, severity="warning")
 
@@ -312,17 +316,14 @@ class MapperApp(App[int]):
 
     async def action_quit(self) -> None:
         s = self.session
-        if s is not None and s.saver is None and len(s.engine.examples):
+        if s is not None and s.saver is None and unsaved(s.engine):
 
             def answer(yes: bool | None) -> None:
                 if yes:
                     self.close_session(save=False)
                     self.exit(0)
 
-            self.push_screen(
-                Confirm(f"Quit without saving {len(s.engine.examples)} examples? (S saves)"),
-                answer,
-            )
+            self.push_screen(Confirm(f"Quit without saving {unsaved(s.engine)}? (S saves)"), answer)
             return
         message = ""
         try:

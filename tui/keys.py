@@ -15,8 +15,13 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("x", "randomize", "Random", "random output values, sent at once"),
     ("u", "delete_last_round", "Undo", "delete the last recorded round"),
     ("U", "restore_round", None, "put the last deleted round back"),
-    ("d", "delete_output_examples", None, "delete the selected output's examples (asks)"),
-    ("D", "delete_all_examples", None, "delete every example (asks)"),
+    (
+        "d",
+        "delete_output_examples",
+        None,
+        "delete the selected output's examples, or the selected gesture's takes (asks)",
+    ),
+    ("D", "delete_all_examples", None, "delete every example and gesture take (asks)"),
     ("e", "examples", "Examples", "the examples table: delete rows or rounds"),
     ("m", "model", "Model", "model settings and evaluation of the selected output"),
     ("v", "evaluate", None, "cross-validate the selected output (accuracy / RMS error)"),
@@ -32,6 +37,16 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("left_square_bracket", "tempo(-5)", None, "drum model: 5 BPM slower"),
     ("right_square_bracket", "tempo(5)", None, "drum model: 5 BPM faster"),
     ("z", "toggle_latent_map", None, "latent map of a trained sound model in place of the pad"),
+    (
+        "space",
+        "record_gesture",
+        None,
+        "gestures: record a take of the selected gesture; again to stop (terminals send no key "
+        "release: a held key counts as one press)",
+    ),
+    ("minus", "gesture_threshold(-1)", None, "gestures: lower the selected set's threshold"),
+    ("plus", "gesture_threshold(1)", None, "gestures: raise the selected set's threshold"),
+    ("f", "toggle_dtw_progress", None, "gestures: send /mapper/dtw/progress (following) on/off"),
     ("ctrl+s", "save", "Save", "save the project (asks for a folder the first time)"),
     ("S", "save_as", None, "save as a new project folder"),
     ("ctrl+o", "open", None, "open another project folder"),
@@ -40,8 +55,9 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
 ]
 
 PANEL_KEYS: list[tuple[str, str]] = [
-    ("tab / shift+tab", "move between the outputs, the XY pad and the inputs"),
-    ("up / down", "outputs: select an output"),
+    ("tab / shift+tab", "move between the outputs, the gestures, the XY pad and the inputs"),
+    ("up / down", "outputs: select an output; gestures: select a gesture"),
+    ("1-9 (gestures)", "gestures: select gesture 1-9 (a click selects any)"),
     ("left / right", "outputs: move the value (shift: big steps); XY pad: move the cursor"),
     ("up / down (pad)", "XY pad: move the cursor (shift: big steps)"),
     ("0-9", "outputs: pick a class of a classifier output (0 = no class)"),
@@ -50,13 +66,24 @@ PANEL_KEYS: list[tuple[str, str]] = [
 ]
 
 EXAMPLES_KEYS: list[tuple[str, str]] = [
-    ("d", "delete the selected example"),
-    ("D", "delete the selected example's whole round (u/U on the main screen)"),
+    ("d", "delete the selected example (in the gesture takes: the selected take)"),
+    (
+        "D",
+        "delete the selected example's whole round (u/U on the main screen); in the gesture "
+        "takes: every take of the selected gesture (asks)",
+    ),
+    ("tab", "between the examples and the gesture takes"),
     ("escape", "back to the main screen"),
 ]
 
 
-NAMES = {"question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
+NAMES = {
+    "question_mark": "?",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "minus": "-",
+    "plus": "+",
+}
 SHORT_NAMES = {"ctrl+s": "^s"}  # in the footer, where 80 columns hold the main keys
 
 

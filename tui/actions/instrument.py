@@ -10,11 +10,13 @@ from tui.actions.base import Actions
 from tui.dialogs.confirm import Confirm
 from tui.screens.examples import ExamplesScreen
 from tui.screens.model import ModelScreen
+from tui.widgets.gestures_panel import GesturesPanel
 from tui.widgets.outputs_panel import OutputsPanel
 
 COUNT_INS = (0.0, 1.0, 2.0, 3.0, 4.0)
 TAKE_LENGTHS = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
 GLIDES = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0)
+NO_OUTPUTS = "this project has gestures, no outputs: space records the selected gesture"
 
 
 def _next(choices: tuple[float, ...], current: float) -> float:
@@ -25,10 +27,22 @@ def _next(choices: tuple[float, ...], current: float) -> float:
 class InstrumentActions(Actions):
     """The keys of the record -> train -> run loop (tui/keys.py lists them)."""
 
+    def _no_outputs(self) -> bool:
+        """True (and said) when the project has no outputs to act on: gestures alone."""
+        if self.engine.n_outputs:
+            return False
+        self.notify(NO_OUTPUTS, severity="warning")
+        return True
+
     def action_record(self) -> None:
         e = self.engine
         if e.mode in (Mode.RECORDING, Mode.COUNT_IN):
             e.stop_recording()
+            return
+        if e.mode is Mode.RECORDING_GESTURE:  # r stops whatever records
+            e.stop_gesture_recording()
+            return
+        if self._no_outputs():
             return
         if not any(o.record for o in e.outputs):
             self.notify("no output is recording: R turns recording on for the selected one")
@@ -50,10 +64,14 @@ class InstrumentActions(Actions):
             e.stop_running()
             return
         e.start_running()
-        if not any(e.trained_model(j) for j in range(e.n_outputs)):
+        if e.gestures.sets and not e.gestures.takes:
+            self.notify("running, but no gesture has a take yet: space records one")
+        elif e.n_outputs and not any(e.trained_model(j) for j in range(e.n_outputs)):
             self.notify("running, but nothing is trained yet: record, then press t")
 
     def action_randomize(self) -> None:
+        if self._no_outputs():
+            return
         self._try("randomize", self.engine.randomize)
 
     def action_delete_last_round(self) -> None:
@@ -67,6 +85,10 @@ class InstrumentActions(Actions):
             self.notify(f"round {n} is back")
 
     def action_delete_output_examples(self) -> None:
+        gestures = self.query_one(GesturesPanel)
+        if gestures.has_focus or (gestures.display and not self.engine.n_outputs):
+            self._delete_gesture_takes(gestures.selected)
+            return
         j = self.selected
         name, count = self.engine.outputs[j].name, self.engine.examples.counts()[j]
 
@@ -77,23 +99,44 @@ class InstrumentActions(Actions):
 
         self.app.push_screen(Confirm(f"Delete all {count} examples of {name}?"), answer)
 
+    def _delete_gesture_takes(self, g: int) -> None:
+        name, count = self.engine.gestures.names()[g], self.engine.gestures.counts()[g]
+        if not count:
+            self.notify(f"{name} has no takes", severity="warning")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.engine.delete_gesture_examples(g)
+                self.notify(f"deleted {count} takes of {name}")
+
+        self.app.push_screen(Confirm(f"Delete all {count} takes of {name}?"), answer)
+
     def action_delete_all_examples(self) -> None:
-        count = len(self.engine.examples)
+        count, takes = len(self.engine.examples), len(self.engine.gestures.takes)
+        what = f"{count} examples" + (f" and {takes} gesture takes" if takes else "")
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.engine.delete_all_examples()
-                self.notify(f"deleted {count} examples")
+                self.notify(f"deleted {what}")
 
-        self.app.push_screen(Confirm(f"Delete all {count} examples of every output?"), answer)
+        question = f"Delete all {count} examples of every output?"
+        if self.engine.gestures.sets:
+            question = f"Delete all {what}, of every output and gesture?"
+        self.app.push_screen(Confirm(question), answer)
 
     def action_examples(self) -> None:
         self.app.push_screen(ExamplesScreen(self.engine))
 
     def action_model(self) -> None:
+        if self._no_outputs():
+            return
         self.app.push_screen(ModelScreen(self.engine, self.selected))
 
     def action_evaluate(self) -> None:
+        if self._no_outputs():
+            return
         j = self.selected
         self.notify(f"evaluating {self.engine.outputs[j].name}…")
         self._evaluate(j)
@@ -124,4 +167,6 @@ class InstrumentActions(Actions):
         self.engine.set_transport(smoothing=_next(GLIDES, self.engine.transport.smoothing))
 
     def action_toggle_output(self, what: str) -> None:
+        if self._no_outputs():
+            return
         self.query_one(OutputsPanel).toggle(what)

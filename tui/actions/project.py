@@ -9,7 +9,7 @@ from mapper.errors import ProjectError
 from mapper.project import PROJECT_FILE, holds_project
 from tui.actions.base import Actions
 from tui.dialogs.ask_folder import AskFolder
-from tui.dialogs.confirm import Confirm
+from tui.dialogs.confirm import Confirm, unsaved
 
 
 class ProjectActions(Actions):
@@ -58,11 +58,11 @@ class ProjectActions(Actions):
             if not found:
                 self.notify(f"{folder} holds no {PROJECT_FILE}: nothing to open", severity="error")
                 return
-            unsaved = len(session.engine.examples) if session.saver is None else 0
-            if not unsaved:
+            lost = unsaved(session.engine) if session.saver is None else ""
+            if not lost:
                 self.mapper.open_project(folder)
                 return
-            question = f"Open {folder} and drop the {unsaved} unsaved examples? (S saves)"
+            question = f"Open {folder} and drop the unsaved {lost}? (S saves)"
 
             def answer(yes: bool | None) -> None:
                 if yes:

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from mapper.core.engine import Engine
+
 
 class Confirm(ModalScreen[bool]):
     """Asks before something that cannot be undone: y / enter = yes, n / escape = no."""
@@ -50,3 +52,14 @@ def trust_question(folder: Path, generator: dict[str, Any] | None, no: str) -> s
         f"{folder} plays {model}: a TorchScript model is a program that runs with your "
         f"permissions. Run it? Only if you trust where the project came from (n: {no})"
     )
+
+
+def unsaved(engine: Engine) -> str:
+    """What an unsaved project would lose, in words ("12 examples and 3 gesture takes"), or
+    "" when it holds nothing."""
+    parts = []
+    if len(engine.examples):
+        parts.append(f"{len(engine.examples)} examples")
+    if engine.gestures.takes:
+        parts.append(f"{len(engine.gestures.takes)} gesture takes")
+    return " and ".join(parts)

@@ -1,4 +1,5 @@
-"""The examples screen: every recorded example, by round; delete rows or whole rounds."""
+"""The examples screen: every recorded example, by round; delete rows or whole rounds. In a
+project with gesture sets, the gesture takes under them (tui.widgets.takes_table)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from mapper.core.engine import Engine
 from tui.drawing import number
+from tui.widgets.takes_table import TakesTable, take_summary
 
 
 class ExamplesScreen(Screen[None]):
@@ -30,17 +32,30 @@ class ExamplesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="examples-summary")
         yield DataTable(id="examples", cursor_type="row", zebra_stripes=True)
+        if self.engine.gestures.sets:
+            yield Static(id="takes-summary")
+            yield TakesTable(self.engine, id="takes")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#examples", DataTable)
         e = self.engine
         table.add_columns("round", "row", "time", *e.input_names, *(o.name for o in e.outputs))
         self.fill()
+        if e.gestures.sets:
+            self.set_class(True, "-with-takes")
+            if not e.n_outputs:  # gestures alone: no examples to list
+                self.query_one("#examples-summary").display = False
+                table.display = False
+                self.query_one(TakesTable).focus()
+                return
         table.focus()
 
+    def on_takes_table_changed(self, message: TakesTable.Changed) -> None:
+        self.query_one("#takes-summary", Static).update(take_summary(self.engine))
+
     def fill(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#examples", DataTable)
         table.clear()
         rows = self.engine.examples.snapshot()
         row_in_round: dict[int, int] = {}
@@ -66,7 +81,7 @@ class ExamplesScreen(Screen[None]):
         )
 
     def _current(self) -> tuple[int, int] | None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#examples", DataTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -77,7 +92,7 @@ class ExamplesScreen(Screen[None]):
         current = self._current()
         if current is None:
             return
-        at = self.query_one(DataTable).cursor_row
+        at = self.query_one("#examples", DataTable).cursor_row
         self.engine.delete_examples([current[0]])
         self.fill()
         self._restore_cursor(at)
@@ -86,7 +101,7 @@ class ExamplesScreen(Screen[None]):
         current = self.current_round()
         if current is None:
             return
-        at = self.query_one(DataTable).cursor_row
+        at = self.query_one("#examples", DataTable).cursor_row
         rows = self.engine.delete_round(current)
         self.notify(
             f"deleted round {current} ({len(rows)} examples); U on the main screen puts it back"
@@ -99,6 +114,6 @@ class ExamplesScreen(Screen[None]):
         return None if current is None else current[1]
 
     def _restore_cursor(self, at: int) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#examples", DataTable)
         if table.row_count:
             table.move_cursor(row=min(at, table.row_count - 1))

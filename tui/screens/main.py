@@ -19,11 +19,13 @@ from mapper.core.engine import Engine, Mode
 from mapper.session.session import Session
 from tui.actions.base import listening
 from tui.actions.generator import GeneratorActions
+from tui.actions.gestures import GestureActions
 from tui.actions.instrument import InstrumentActions
 from tui.actions.project import ProjectActions
 from tui.keys import main_bindings
 from tui.screens.help import HelpScreen
 from tui.widgets.drums import DrumPanel
+from tui.widgets.gestures_panel import GesturesPanel
 from tui.widgets.inputs_panel import InputsPanel
 from tui.widgets.latent_map import LatentMap
 from tui.widgets.neural import NeuralPanel
@@ -39,8 +41,9 @@ PAD_ROWS = 8  # the XY pad keeps at least this many rows: the outputs scroll bef
 DRUM_ROWS = 11  # the drum panel's height: nine voices and the border
 
 
-class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
-    """Title bar, inputs, XY pad, outputs and the generator's panel, over the app's session."""
+class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectActions):
+    """Title bar, inputs, XY pad, outputs, gestures and the generator's panel, over the app's
+    session."""
 
     BINDINGS = main_bindings()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-wider")]
@@ -64,13 +67,16 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
             yield DrumPanel(id="drums")
             yield NeuralPanel(id="neural")
             yield OutputsPanel(None, id="outputs")
+            yield GesturesPanel(id="gestures")  # shown when the project has gesture sets
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH, self.tick)
         self.tick()
         with contextlib.suppress(NoMatches):  # not composed: the app is closing (a project
-            self.query_one(OutputsPanel).focus()  # that could not open, see open_session)
+            outputs = self.query_one(OutputsPanel)  # that could not open, see open_session)
+            if outputs.display:  # (else a project of gestures alone: _show focused them)
+                outputs.focus()
 
     # ---- the live view ------------------------------------------------------------------
     def tick(self) -> None:
@@ -84,7 +90,15 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
     def _show(self, e: Engine) -> None:
         """A new engine (a project opened): its inputs and outputs, its counters from zero."""
         self.query_one(InputsPanel).reset(e.n_inputs)
-        self.query_one(OutputsPanel).set_engine(e)
+        outputs = self.query_one(OutputsPanel)
+        outputs.set_engine(e)
+        outputs.display = e.n_outputs > 0  # a project of gestures alone has no output rows
+        gestures = self.query_one(GesturesPanel)
+        gestures.set_engine(e)
+        if not e.n_outputs:
+            gestures.focus()
+        elif not outputs.has_focus and not gestures.display:
+            outputs.focus()  # (the gestures panel had it, in the project before)
         self._shown = e
         self._examples_version = -1
         self._rejected_seen = self._frames_seen = 0
@@ -99,7 +113,12 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
         rates = self.rates.sample(c.frames_in, c.outputs_sent)
         pad = self.mapper.pad
         streaming = bool(pad and pad.on)
-        status.show(e, session.name, rates, listening(session), session.osc.send, streaming)
+        gestures = self.query_one(GesturesPanel)
+        gestures.show()
+        matched = gestures.matched_names()
+        status.show(
+            e, session.name, rates, listening(session), session.osc.send, streaming, matched
+        )
         inputs = self.query_one(InputsPanel)
         inputs.border_title = f"Inputs · {rates.inputs:.0f}/s"
         if c.frames_in != self._frames_seen:  # the history moves with the frames, not the clock
@@ -114,7 +133,7 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
             warning = f"{c.rejected_total} frames rejected · last: {c.last_reject}"
         outputs = self.query_one(OutputsPanel)
         nearest = None
-        if e.mode is Mode.RUNNING:
+        if e.mode is Mode.RUNNING and e.n_outputs:
             j = outputs.selected
             neighbours = e.nearest(j)
             if neighbours:
@@ -130,7 +149,8 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
         neural = self.query_one(NeuralPanel)
         neural.set_class(audio, "playing-model")
         generator = "drums" if steps else "neural" if audio else None
-        self._place(generator, e.n_outputs, neural.rows if audio else DRUM_ROWS)
+        lines = len(gestures.lines) if gestures.display else 0
+        self._place(generator, e.n_outputs, neural.rows if audio else DRUM_ROWS, lines)
         if steps:
             drums.show_player(player)
         if audio:
@@ -142,17 +162,21 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
     def on_resize(self) -> None:
         self.tick()
 
-    def _place(self, generator: str | None, n_outputs: int, generator_rows: int) -> None:
-        """Where the generator's panel goes, and how tall the outputs may be, for this
-        terminal: the XY pad keeps at least PAD_ROWS rows whatever else shows. The panel goes
-        under the outputs, full width, where the pad keeps its rows that way; else beside the
-        pad (a third column, compact), so that at 80x24 the pad, the outputs and the
-        generator all show. More outputs than fit scroll in their panel (to the selected)."""
+    def _place(
+        self, generator: str | None, n_outputs: int, generator_rows: int, gesture_lines: int = 0
+    ) -> None:
+        """Where the generator's panel goes, and how tall the outputs (and the gestures) may
+        be, for this terminal: the XY pad keeps at least PAD_ROWS rows whatever else shows.
+        The panel goes under the outputs and gestures, full width, where the pad keeps its
+        rows that way; else beside the pad (a third column, compact), so that at 80x24 the
+        pad, the outputs and the generator all show. More outputs (or gestures) than fit
+        scroll in their panel (to the selected)."""
         width, height = self.size
         body = height - 3  # the title bar's two lines and the footer
-        outputs = n_outputs + 3  # the header and the border
-        below = generator is not None and body - outputs - generator_rows >= PAD_ROWS + 2
-        placed = (generator, below, width, height, n_outputs, generator_rows)
+        outputs = n_outputs + 3 if n_outputs or not gesture_lines else 0  # header and border
+        gestures = gesture_lines + 2 if gesture_lines else 0
+        below = generator is not None and body - outputs - gestures - generator_rows >= PAD_ROWS + 2
+        placed = (generator, below, width, height, n_outputs, generator_rows, gesture_lines)
         if placed == self._placed:
             return
         self._placed = placed
@@ -162,18 +186,27 @@ class MainScreen(InstrumentActions, GeneratorActions, ProjectActions):
         self.set_class(generator is not None and not below, "-beside")
         container = self.query_one("#body")
         outputs_panel = self.query_one(OutputsPanel)
+        gestures_panel = self.query_one(GesturesPanel)
         drums = self.query_one(DrumPanel)
         neural = self.query_one(NeuralPanel)
+        rows = "auto auto" if outputs and gestures else "auto"  # their rows, under the pad
         if below:  # grid cells fill in order: the outputs first, the generator under them
             container.move_child(outputs_panel, before=drums)
             # its row's height, given: Textual measures an auto row of a widget spanning two
             # columns at one column's width (the neural panel's lines wrap there)
-            container.styles.grid_rows = f"1fr auto {generator_rows}"
+            container.styles.grid_rows = f"1fr {rows} {generator_rows}"
         else:  # the generator beside the pad, in the first row
             container.move_child(outputs_panel, after=neural)
-            container.styles.grid_rows = "1fr auto"
+            container.styles.grid_rows = f"1fr {rows}"
+        container.move_child(gestures_panel, after=outputs_panel)
         room = body - (PAD_ROWS + 2) - (generator_rows if below else 0)
-        outputs_panel.styles.max_height = max(room, 4)
+        if gestures and outputs:  # the outputs whole if they can, at least half the room
+            outputs_room = min(outputs, max(room - gestures, room // 2))
+            outputs_panel.styles.max_height = max(outputs_room, 4)
+            gestures_panel.styles.max_height = max(room - outputs_room, 4)
+        else:
+            outputs_panel.styles.max_height = max(room, 4)
+            gestures_panel.styles.max_height = max(room, 4)
 
     def _update_pad(self, e: Engine, streaming: bool) -> None:
         pad = self.query_one(XYPad)

@@ -76,7 +76,8 @@ class OutputsPanel(Widget, can_focus=True):
         return self._engine
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self._engine is not None  # nothing to act on before a project is open
+        # nothing to act on before a project is open, nor in a project of gestures alone
+        return self._engine is not None and self._engine.n_outputs > 0
 
     def set_engine(self, engine: Engine) -> None:
         """Show this engine's outputs. Its row count decides the panel's height (auto), so

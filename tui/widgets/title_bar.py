@@ -1,5 +1,6 @@
-"""The title bar: project and saved state, the mode in colour, rates, rejects, latency,
-training progress, where OSC comes from and goes to, and the transport settings."""
+"""The title bar: project and saved state, the mode in colour (with the gesture being recorded,
+or matched while running), rates, rejects, latency, training progress, where OSC comes from and
+goes to, and the transport settings."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ def mode_badge(engine: Engine) -> tuple[str, str]:
         if engine.take_ends:
             label += f" {max(engine.take_ends - now, 0.0):.1f}s"
         return label + " ", "bold white on red"
+    if engine.mode is Mode.RECORDING_GESTURE:
+        return f" ● RECORDING gesture {engine.gestures.taking + 1} ", "bold white on red"
     if engine.mode is Mode.RUNNING:
         return " ▶ RUNNING ", "bold black on green"
     return " ■ idle ", "bold white on #4d4d4d"
@@ -67,18 +70,28 @@ class StatusBar(TextPanel):
         listen: str,
         send: str,
         pad_on: bool,
+        matched: list[str] | None = None,
     ) -> None:
+        """`matched`: the gestures matched now (or a moment ago), shown while running in a
+        project with gesture sets."""
         width = self.content_size.width or self.app.size.width
-        text = self._first_line(engine, title, rates, width)
+        text = self._first_line(engine, title, rates, width, matched or [])
         text.append("\n")
         text.append(self._second_line(engine, listen, send, pad_on, width), style="dim")
         self.update(text)
 
     @staticmethod
-    def _first_line(engine: Engine, title: str, rates: Rates, width: int) -> Text:
+    def _first_line(
+        engine: Engine, title: str, rates: Rates, width: int, matched: list[str]
+    ) -> Text:
         c = engine.counters
         label, style = mode_badge(engine)
         parts: list[tuple[str, str]] = [(label, style)]
+        if engine.mode is Mode.RUNNING and engine.gestures.sets:
+            if matched:
+                parts.append((f"  ◆ {' '.join(matched)}", "bold green"))
+            else:
+                parts.append(("  ◇ no gesture", "dim"))
         training = engine.training
         if training.active:
             share = training.done / max(training.total, 1)

@@ -1,0 +1,76 @@
+"""Temporal gestures (DTW): `space` records a take of the selected gesture and stops it,
+`-` and `+` move the selected gesture's set threshold, `f` sends the following out.
+
+Terminals send no key release, so a take is press to start, press again to stop. A held key
+repeats; its repeats (presses closer together than REPEAT_GAP) are ignored, so holding the key
+starts a take once instead of starting and stopping it many times a second.
+"""
+
+from __future__ import annotations
+
+import time
+
+from mapper.core.engine import Mode
+from tui.actions.base import Actions
+from tui.widgets.gestures_panel import GesturesPanel
+
+REPEAT_GAP = 0.15  # seconds: a press sooner than this after the last one is a held key's repeat
+NO_GESTURES = "this project has no gestures (a new project of type dtw has them)"
+
+
+def threshold_step(value: float, direction: int) -> float:
+    """The next threshold up (direction 1) or down (-1): steps of 0.05 under 1, of 0.1 up to
+    3, of 0.5 beyond; never under 0."""
+
+    def step(v: float) -> float:
+        return 0.05 if v < 1.0 else 0.1 if v < 3.0 else 0.5
+
+    size = step(value) if direction > 0 else step(value - 1e-9)
+    new = round((value + direction * size) / size) * size  # on the grid of its step
+    return max(round(new, 2), 0.0)
+
+
+class GestureActions(Actions):
+    """The gestures panel's gesture is the one these keys act on."""
+
+    _last_press = 0.0
+
+    def _gestures(self) -> GesturesPanel | None:
+        """The panel, when the project has gestures (else a note says it has none)."""
+        if not self.engine.gestures.sets:
+            self.notify(NO_GESTURES, severity="warning")
+            return None
+        return self.query_one(GesturesPanel)
+
+    def action_record_gesture(self) -> None:
+        now = time.monotonic()
+        held, self._last_press = now - self._last_press < REPEAT_GAP, now
+        panel = self._gestures()
+        if panel is None or held:
+            return
+        e = self.engine
+        if e.mode is Mode.RECORDING_GESTURE:
+            self._try("stop", e.stop_gesture_recording)
+            return
+        panel.note_start(panel.selected, e.counters.frames_in)
+        self._try("record", e.start_gesture_recording, panel.selected)
+
+    def action_gesture_threshold(self, direction: int) -> None:
+        panel = self._gestures()
+        if panel is None:
+            return
+        gestures = self.engine.gestures
+        s, _ = gestures.locate(panel.selected)
+        value = threshold_step(gestures.sets[s].threshold, direction)
+        self._try("threshold", self.engine.set_dtw_threshold, value, s)
+
+    def action_toggle_dtw_progress(self) -> None:
+        if self._gestures() is None:
+            return
+        on = not self.engine.gestures.send_progress
+        self._try("progress", self.engine.set_dtw_progress, on)
+        self.notify(
+            "sending /mapper/dtw/progress (each gesture's following, 0..1) with every output"
+            if on
+            else "no longer sending /mapper/dtw/progress"
+        )
