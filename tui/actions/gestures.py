@@ -52,7 +52,7 @@ class GestureActions(Actions):
         if e.mode is Mode.RECORDING_GESTURE:
             self._try("stop", e.stop_gesture_recording)
             return
-        panel.note_start(panel.selected, e.counters.frames_in)
+        panel.note_start(panel.selected)
         self._try("record", e.start_gesture_recording, panel.selected)
 
     def action_gesture_threshold(self, direction: int) -> None:

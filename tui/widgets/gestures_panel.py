@@ -42,8 +42,8 @@ class GesturesPanel(TextPanel, can_focus=True):
         self.first = 0  # the first line shown: more lines than rows scroll to the selected
         self._matched_at: dict[int, float] = {}  # gesture -> when last seen matched
         self._taking = -1
-        self._take_start = (0, 0.0)  # frames_in and the clock when the take began
-        self._noted: tuple[int, int, float] | None = None  # a take this UI started
+        self._take_start = 0.0  # the clock when the take began
+        self._noted: tuple[int, float] | None = None  # a take this UI started, and when
         self._more = ""  # how many lines are scrolled out of sight, above and below
 
     # ---- the engine ---------------------------------------------------------------------
@@ -67,10 +67,9 @@ class GesturesPanel(TextPanel, can_focus=True):
             out.extend(("gesture", e.gestures.number(s, k)) for k in range(gs.gestures))
         return out
 
-    def note_start(self, g: int, frames_in: int) -> None:
-        """This UI starts recording gesture g now, the engine having seen `frames_in` frames:
-        the row counts the take's frames from there."""
-        self._noted = (g, frames_in, time.monotonic())
+    def note_start(self, g: int) -> None:
+        """This UI starts recording gesture g now: the row times the take from here."""
+        self._noted = (g, time.monotonic())
 
     def matched_names(self) -> list[str]:
         """The gestures matched now or a moment ago (HOLD), for the title bar."""
@@ -166,15 +165,13 @@ class GesturesPanel(TextPanel, can_focus=True):
         if taking != self._taking:
             self._taking = taking
             noted = self._noted
-            if noted is not None and noted[0] == taking:
-                self._take_start = (noted[1], noted[2])
-            else:  # started over OSC: counted from this redraw
-                self._take_start = (e.counters.frames_in, now)
+            here = noted is not None and noted[0] == taking
+            self._take_start = noted[1] if here and noted is not None else now  # OSC: from now
             self._noted = None
         if taking < 0:
             return ""
-        frames = max(e.counters.frames_in - self._take_start[0], 0)
-        return f"● recording {frames} frames · {now - self._take_start[1]:.1f} s"
+        frames = e.gestures.taking_frames
+        return f"● recording {frames} frames · {now - self._take_start:.1f} s"
 
     def _titles(self, e: Engine) -> None:
         gs = e.gestures.sets[e.gestures.locate(self.selected)[0]]
