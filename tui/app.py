@@ -30,7 +30,7 @@ from mapper.osc.server import HEARD
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from mapper.session.factory import open_instrument
-from mapper.session.learning import NO_TAKING
+from mapper.session.learning import NO_TAKING, holds_examples
 from mapper.session.opening import Opening
 from mapper.session.options import InstrumentOptions
 from mapper.session.playing import asks_for_trust
@@ -270,7 +270,7 @@ class MapperApp(App[int]):
         if not heard:
             self.notify("nothing heard yet: what matches no input is listed", severity="warning")
             return
-        if len(session.engine.examples):
+        if holds_examples(session.engine):
             self.notify(NO_TAKING, severity="warning", timeout=8)
             return
 

@@ -133,20 +133,24 @@ def _add_project_commands(commands: argparse._SubParsersAction) -> None:
         description="Read a Wekinator 2 project folder (inputConfig.xml, outputConfig.xml, "
         "current/currentData.arff) and write a new gesture-mapper project: names, output "
         "types, limits, class counts, rounds and unrecorded ('?') cells are kept. Weka models "
-        "are not imported: the models are retrained from the examples.",
+        "are not imported: the models are retrained from the examples. A dynamic time warping "
+        "project (current/currentData.csv) becomes a gesture set with its takes.",
     )
     w.add_argument("wekinator_dir", metavar="WEKINATOR_DIR", help="the folder with the .wekproj")
     w.add_argument("project_dir", metavar="NEW_PROJECT_DIR", help="a new (or empty) folder")
     e = commands.add_parser(
         "export",
-        help="write a project's examples (CSV, ARFF) or trained models (JSON) to a file",
+        help="write a project's examples (CSV, ARFF), gesture takes or models (JSON) to a file",
         description="Export a project: its examples as CSV (as examples.csv) or ARFF "
-        "(Wekinator's currentData.arff layout, so data can go back to Wekinator), or its MLP "
-        "and kNN models, retrained from the examples, as JSON (see the README).",
+        "(Wekinator's currentData.arff layout, so data can go back to Wekinator), its gesture "
+        "takes with --format dtw (Wekinator's DTW currentData.csv layout), or its MLP and kNN "
+        "models, retrained from the examples, as JSON (see the README).",
     )
     e.add_argument("project_dir", metavar="PROJECT_DIR")
     e.add_argument("file", metavar="FILE", help="where to write; .csv, .arff or .json")
-    e.add_argument("--format", choices=("csv", "arff", "models"), help="instead of the suffix")
+    e.add_argument(
+        "--format", choices=("csv", "arff", "models", "dtw"), help="instead of the suffix"
+    )
     e.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 

@@ -11,7 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from mapper.project import ProjectError, engine_from_project, load_project, save_project
+from mapper.project import (
+    Project,
+    ProjectError,
+    engine_from_project,
+    load_project,
+    save_project,
+)
 from mapper.project.files import write_atomic
 from mapper.project.lock import LOCK_FILE, holder, lock_folder
 
@@ -58,9 +64,12 @@ def run_import(args: argparse.Namespace) -> int:
     rounds = len(set(rows.rounds.tolist()))
     print(f"imported {source} into {dest}")
     print(f"  {len(project.input_names)} inputs: {', '.join(project.input_names)}")
-    print(f"  {len(project.outputs)} outputs: {outputs}")
-    per_output = ", ".join(str(c) for c in counts(rows))
-    print(f"  {len(rows)} examples in {rounds} rounds (per output: {per_output})")
+    if project.outputs:
+        print(f"  {len(project.outputs)} outputs: {outputs}")
+        per_output = ", ".join(str(c) for c in counts(rows))
+        print(f"  {len(rows)} examples in {rounds} rounds (per output: {per_output})")
+    for line in gesture_lines(project):
+        print(f"  {line}")
     for note in imported.notes:
         print(f"  {note}")
     if problem:
@@ -71,14 +80,32 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def gesture_lines(project: Project) -> list[str]:
+    """A line per gesture set: its gestures, their addresses and its takes."""
+    out = []
+    for s, gs in enumerate(project.gesture_sets):
+        per = [0] * gs.gestures
+        for t in project.takes:
+            if t.set == s:
+                per[t.gesture] += 1
+        last = f" .. /{gs.gesture_name(gs.gestures - 1)}" if gs.gestures > 1 else ""
+        out.append(
+            f"gesture set {gs.name}: {gs.gestures} gestures (/{gs.gesture_name(0)}{last}), "
+            f"{sum(per)} takes (per gesture: {', '.join(str(c) for c in per)})"
+        )
+    return out
+
+
 def run_export(args: argparse.Namespace) -> int:
+    from mapper.project.dtw_data import dtw_text
     from mapper.project.export import check_finite, examples_arff, examples_csv, models_doc
 
     folder, target = Path(args.project_dir), Path(args.file)
     kind = args.format or EXPORT_FORMATS.get(target.suffix.lower())
     if kind is None:
         return _fail(
-            f"{target}: say --format csv, arff or models (or end the name in .csv, .arff, .json)",
+            f"{target}: say --format csv, arff, models or dtw (or end the name in .csv, .arff, "
+            ".json)",
             2,
         )
     if target.exists() and not args.force:
@@ -92,7 +119,15 @@ def run_export(args: argparse.Namespace) -> int:
     who = holder(folder)
     if who:
         print(f"{folder} is open in another gesture-mapper ({who}): exported as it is on disk")
-    if kind == "csv":
+    if kind == "dtw" and not project.gesture_sets:
+        return _fail(
+            f"{folder} has no gesture sets: --format dtw writes gesture takes (a project made "
+            "with --type dtw, or imported from a Wekinator DTW project); nothing was written",
+            2,
+        )
+    if kind == "dtw":
+        text = dtw_text(project.gesture_sets, project.takes)
+    elif kind == "csv":
         text = examples_csv(project, rows)
     elif kind == "arff":
         text = examples_arff(project, rows)
@@ -110,5 +145,9 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as e:
         return _fail(f"cannot write {target}: {e}")
     what = "models" if kind == "models" else f"{len(rows)} examples"
+    if kind == "dtw":
+        what = f"{len(project.takes)} gesture takes"
+        if len(project.gesture_sets) > 1:
+            print("  Wekinator holds one gesture set: gestures are numbered set after set")
     print(f"exported {what} of {folder} to {target}")
     return 0

@@ -1,15 +1,18 @@
-"""Projects on disk: a folder with `project.json` (settings) and `examples.csv` (the examples).
+"""Projects on disk: a folder with `project.json` (settings), `examples.csv` (the examples) and,
+for temporal gestures, `gestures.csv` (their takes, mapper.project.gesture_file).
 
-Both are plain text a person can read, diff and edit. Trained models are not saved: they are
+All are plain text a person can read, diff and edit. Trained models are not saved: they are
 retrained from the examples on load (seconds, by design), so nothing in a project folder is ever
-unpickled or executed. A save replaces both files together (mapper.project.files); examples
-recorded since the last save wait in `journal.csv` (mapper.project.journal).
+unpickled or executed. A save replaces the files together (mapper.project.files); examples
+recorded since the last save wait in `journal.csv` (mapper.project.journal); a gesture take is
+saved within a fraction of a second of its end (mapper.project.gesture_watch).
 """
 
 from mapper.errors import ProjectError
 
 from .folder import (
     EXAMPLES_FILE,
+    GESTURES_FILE,
     JOURNAL_FILE,
     PROJECT_FILE,
     PROJECT_FILES,
@@ -23,6 +26,7 @@ from .schema import SCHEMA_VERSION
 
 __all__ = [
     "EXAMPLES_FILE",
+    "GESTURES_FILE",
     "JOURNAL_FILE",
     "PROJECT_FILE",
     "PROJECT_FILES",

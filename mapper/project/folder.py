@@ -1,4 +1,5 @@
-"""A project folder: project.json and examples.csv, saved together, loaded with clear errors.
+"""A project folder: project.json, examples.csv and (with gesture sets) gestures.csv, saved
+together, loaded with clear errors.
 
 Loading also finishes (or discards) a save a kill interrupted, and recovers the examples the
 journal holds beyond the last save (see mapper.project.journal).
@@ -20,6 +21,7 @@ from mapper.errors import MapperError, ProjectError, shown
 
 from . import table
 from .files import COMMIT_NOTE, commit, finish_interrupted_save, write_beside
+from .gesture_file import GESTURES_FILE, gestures_text, read_gestures
 from .journal import Journal, StoreState, read_journal
 from .lock import LOCK_FILE, reading
 from .model import Project
@@ -37,7 +39,7 @@ from .schema import project_doc, project_from_doc, repair_values
 PROJECT_FILE = "project.json"
 EXAMPLES_FILE = "examples.csv"
 JOURNAL_FILE = "journal.csv"
-PROJECT_FILES = (PROJECT_FILE, EXAMPLES_FILE, JOURNAL_FILE)
+PROJECT_FILES = (PROJECT_FILE, EXAMPLES_FILE, GESTURES_FILE, JOURNAL_FILE)
 
 log = logging.getLogger("mapper.project")
 _token_lock = threading.Lock()
@@ -65,7 +67,8 @@ def save_project(
     journal: Journal | None = None,
     taken: StoreState | None = None,
 ) -> None:
-    """Write project.json and examples.csv into folder (created if needed), together.
+    """Write project.json, examples.csv and gestures.csv (`project.takes`; only with gesture
+    sets, else it is removed) into folder (created if needed), together.
 
     Sets `project.saved`. With a `journal` (and the store state `taken` when `rows` were
     read), the journal is restarted in the same commit with the rows recorded since; without
@@ -78,16 +81,23 @@ def save_project(
     )
     head = table.header(project.input_names, (o.name for o in project.outputs))
     write_beside(folder / EXAMPLES_FILE, table.rows_text(rows, head))
+    written, gone = [PROJECT_FILE, EXAMPLES_FILE], [JOURNAL_FILE]
+    if project.gesture_sets:
+        text = gestures_text(project.input_names, project.gesture_sets, project.takes)
+        write_beside(folder / GESTURES_FILE, text)
+        written.append(GESTURES_FILE)
+    else:
+        gone.append(GESTURES_FILE)
     if journal is None or taken is None:
-        commit(folder, [PROJECT_FILE, EXAMPLES_FILE], remove=[JOURNAL_FILE])
+        commit(folder, written, remove=gone)
         return
 
     def commit_with(journal_text: str | None) -> None:
-        names = [PROJECT_FILE, EXAMPLES_FILE]
+        names = list(written)
         if journal_text is not None:
             write_beside(folder / JOURNAL_FILE, journal_text)
             names.append(JOURNAL_FILE)
-        commit(folder, names, remove=[JOURNAL_FILE])
+        commit(folder, names, remove=gone)
 
     journal.restart(project.saved, taken, commit_with)
 
@@ -117,8 +127,8 @@ def load_project(folder: Path) -> tuple[Project, ExampleRows]:
     to show: headless and the TUI through the instrument's warnings, export on stderr).
 
     Every file is read bounded (mapper.project.reading): regular files only, never a FIFO or
-    a device, at most PROJECT_LIMIT, EXAMPLES_LIMIT, JOURNAL_LIMIT bytes, lines of at most
-    LINE_LIMIT.
+    a device, at most PROJECT_LIMIT, EXAMPLES_LIMIT, GESTURES_LIMIT, JOURNAL_LIMIT bytes,
+    lines of at most LINE_LIMIT.
 
     A folder another gesture-mapper holds (mapper.project.lock) is only read, never changed:
     a save it left unfinished is its own to finish, and a read that one of its saves overlapped
@@ -159,6 +169,7 @@ def _stamp(folder: Path) -> tuple[object, ...]:
     return (
         stat(PROJECT_FILE),
         stat(EXAMPLES_FILE),
+        stat(GESTURES_FILE),
         journal and journal[0],
         (folder / COMMIT_NOTE).exists(),
     )
@@ -187,6 +198,7 @@ def _read_project(folder: Path, mine: bool) -> tuple[Project, ExampleRows]:
     columns = read_example_columns(examples_path, project)
     rows = columns.rows(len(project.input_names), len(project.outputs))
     warnings += table.repair(rows, columns.lines(), project.outputs, str(examples_path))
+    project.takes = read_gestures(folder / GESTURES_FILE, project.input_names, project.gesture_sets)
     journal = read_journal(folder / JOURNAL_FILE, project)
     if journal is not None and journal.base != project.saved and not mine:
         pass  # the holder's save under way (load_project reads again): not applied

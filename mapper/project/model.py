@@ -33,6 +33,8 @@ class Project:
     recovered: int = field(default=0, compare=False)
     # what loading repaired in files that break a rule (not saved: a report for the user)
     warnings: list[str] = field(default_factory=list, compare=False)
+    # the gesture takes (gestures.csv): read at load, taken from the engine at each save
+    takes: list[GestureTake] = field(default_factory=list, compare=False)
 
 
 def new_project(name: str, n_inputs: int, outputs: list[Output], osc: OSCSettings) -> Project:
@@ -41,30 +43,38 @@ def new_project(name: str, n_inputs: int, outputs: list[Output], osc: OSCSetting
 
 
 def engine_from_project(
-    project: Project, rows: ExampleRows, takes: Sequence[GestureTake] = ()
+    project: Project, rows: ExampleRows, takes: Sequence[GestureTake] | None = None
 ) -> Engine:
-    """A ready engine holding the project's settings, values, examples and gesture takes (not
-    yet trained; its gesture sets are ready)."""
+    """A ready engine holding the project's settings, values, examples and gesture takes
+    (`takes`, else the project's own: those read from its folder), not yet trained; its
+    gesture sets are ready."""
     engine = Engine(project.input_names, project.outputs, project.gesture_sets)
     if project.values is not None:
         engine.set_values(project.values, send=False)
     engine.add_examples(rows)
-    engine.gestures.add(takes)
+    engine.gestures.add(project.takes if takes is None else takes)
     engine.gestures.send_progress = project.dtw_progress
     engine.set_transport(**project.transport)
     return engine
 
 
 def project_from_engine(engine: Engine, base: Project) -> Project:
-    """What to save of a running engine (names, outputs, values, transport), with the name,
-    OSC settings, generator, save time and source of `base`."""
+    """What to save of a running engine (names, outputs, values, transport, gesture sets and
+    takes), with the name, OSC settings, generator, save time and source of `base`."""
     outputs = [
         dataclasses.replace(
             o, model=dict(o.model), inputs=None if o.inputs is None else [*o.inputs]
         )
         for o in engine.outputs
     ]
-    return Project(
+    gestures = engine.gestures
+    with gestures.lock:  # the sets' settings and the takes of one instant (a copy of the list)
+        sets = [
+            dataclasses.replace(s, inputs=None if s.inputs is None else [*s.inputs])
+            for s in gestures.sets
+        ]
+        takes, progress = list(gestures.takes), gestures.send_progress
+    project = Project(
         base.name,
         list(engine.input_names),
         outputs,
@@ -74,9 +84,8 @@ def project_from_engine(engine: Engine, base: Project) -> Project:
         base.generator,
         base.saved,
         base.source,
-        [
-            dataclasses.replace(s, inputs=None if s.inputs is None else [*s.inputs])
-            for s in engine.gestures.sets
-        ],
-        engine.gestures.send_progress,
+        sets,
+        progress,
     )
+    project.takes = takes  # frozen takes whose frames are never changed: shared, not copied
+    return project

@@ -4,6 +4,9 @@ Schema versions:
   1  the first format (no `saved` field).
   2  adds `saved`: when the project was saved (UTC, ISO 8601). The journal names the save it
      continues, so a journal left by another save is never applied twice.
+  3  adds `gesture_sets` (temporal gestures: name, gestures, threshold, inputs; see
+     mapper.project.gesture_sets) and `dtw_progress`; their takes are in gestures.csv. A
+     project may have no outputs when it has a gesture set.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from mapper.models import make_model
 from mapper.osc.settings import OSCSettings
 from mapper.sources.spec import SourceSpec
 
+from .gesture_sets import read_progress, read_sets, sets_doc
 from .model import Project
 from .reading import field_name, json_problem
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def project_doc(project: Project) -> dict[str, Any]:
@@ -40,6 +44,8 @@ def project_doc(project: Project) -> dict[str, Any]:
         "values": project.values,
         "osc": dataclasses.asdict(project.osc),
         "transport": project.transport,
+        "gesture_sets": sets_doc(project.gesture_sets),
+        "dtw_progress": project.dtw_progress,
     }
     if project.generator is not None:
         doc["generator"] = project.generator
@@ -62,7 +68,11 @@ def _from_1(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "schema": 2, "saved": None}
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1}
+def _from_2(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "schema": 3, "gesture_sets": [], "dtw_progress": False}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1, 2: _from_2}
 
 
 def migrate(doc: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -106,8 +116,11 @@ def project_from_doc(doc: Any, path: Path) -> Project:
     if not isinstance(outputs, list):
         raise ProjectError(f"{path}: 'outputs' must be a list of outputs")
     outputs = [_output(o, k, len(names), path, warnings) for k, o in enumerate(outputs)]
-    if not names or not outputs:
-        raise ProjectError(f"{path}: a project needs at least one input and one output")
+    gesture_sets = read_sets(doc.get("gesture_sets"), len(names), path)
+    if not names or not (outputs or gesture_sets):
+        raise ProjectError(
+            f"{path}: a project needs at least one input, and one output or gesture set"
+        )
     osc = _osc(doc.get("osc", {}), path)
     transport = _transport(doc.get("transport", {}), path)
     values = _values(doc.get("values"), outputs, path)
@@ -121,7 +134,20 @@ def project_from_doc(doc: Any, path: Path) -> Project:
         raise ProjectError(f"{path}: 'name' must be a string, not {shown(name)}")
     if name_problem(name, "name"):
         name = _renamed(name, path.parent.name or "project", "the project's name", path, warnings)
-    project = Project(name, names, outputs, osc, values, transport, generator, saved, source)
+    progress = read_progress(doc.get("dtw_progress"), path)
+    project = Project(
+        name,
+        names,
+        outputs,
+        osc,
+        values,
+        transport,
+        generator,
+        saved,
+        source,
+        gesture_sets,
+        progress,
+    )
     project.warnings = warnings
     return project
 

@@ -205,7 +205,7 @@ def parse_row(
 ) -> None:
     n_in = len(input_names)
     round_ = _round(cells[0], where)
-    stamp = _time(cells[1], where)
+    stamp = parse_time(cells[1], where)
     texts = cells[2 : 2 + n_in]
     try:
         inputs = [float(c) for c in texts]
@@ -233,7 +233,7 @@ def _round(text: str, where: str) -> int:
     return int(match.group(1))
 
 
-def _time(text: str, where: str) -> float:
+def parse_time(text: str, where: str) -> float:
     """A time in seconds since the epoch. A date that Python cannot count in seconds (the
     year 1 as local time) is -inf or inf: `repair` moves it to the nearest that can be."""
     try:

@@ -4,8 +4,12 @@ Reads `<Name>.wekproj` (listening port, name), `inputConfig.xml` (input names, O
 `outputConfig.xml` (outputs: names, types, limits, class counts; where outputs go) and
 `current/currentData.arff` (the examples, with their rounds and '?' for outputs not recorded).
 Wekinator's trained models (`current/models/*.xml`) are Java-serialised Weka objects: they are
-never read; the models are retrained from the examples instead. XML is parsed without entity
-expansion or external resources (xml.etree never fetches them).
+never read; the models are retrained from the examples instead.
+
+A dynamic time warping project (Wekinator makes a project of one kind: its one output is an
+OSCDtwOutput) becomes one gesture set with its takes (`current/currentData.csv`) and the inputs
+its model selects (mapper.project.wekinator_dtw, which says what is not imported). XML is
+parsed without entity expansion or external resources (mapper.project.wekinator_xml).
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mapper.core.examples import ExampleRows
+from mapper.core.examples import ExampleRows, ExampleStore
 from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, ProjectError, table
+
+from .wekinator_dtw import DATA, is_dtw, read_dtw
+from .wekinator_xml import number, read_xml, text
 
 ARFF = Path("current") / "currentData.arff"
 NOT_IMPORTED = (
@@ -41,61 +48,27 @@ class Imported:
     notes: list[str] = field(default_factory=list)
 
 
-def _xml(path: Path) -> ET.Element:
-    if not path.is_file():
-        raise ProjectError(f"{path}: not found; is this a Wekinator project folder?")
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if "<!DOCTYPE" in text or "<!ENTITY" in text:
-            raise ProjectError(f"{path}: declares a DOCTYPE or entities; Wekinator never does")
-        return ET.fromstring(text)
-    except ET.ParseError as e:
-        raise ProjectError(f"{path}: not valid XML ({e})") from None
-    except OSError as e:
-        raise ProjectError(f"{path}: cannot be read: {e}") from e
-
-
-def _text(node: ET.Element, tag: str, path: Path, default: str | None = None) -> str:
-    child = node.find(tag)
-    if child is None or child.text is None:
-        if default is not None:
-            return default
-        raise ProjectError(f"{path}: missing <{tag}> in <{node.tag}>")
-    return child.text.strip()
-
-
-def _number(node: ET.Element, tag: str, path: Path, default: str | None = None) -> float:
-    text = _text(node, tag, path, default)
-    try:
-        value = float(text)
-    except ValueError:
-        raise ProjectError(f"{path}: <{tag}> is {text!r}, not a number") from None
-    if not math.isfinite(value):
-        raise ProjectError(f"{path}: <{tag}> is {text}, not a finite number")
-    return value
-
-
 def _outputs(root: ET.Element, path: Path) -> list[Output]:
     group = root.find("outputs")
     if group is None or not len(group):
         raise ProjectError(f"{path}: no <outputs>: a project needs at least one output")
     outputs = []
     for k, node in enumerate(group):
-        name = _text(node, "name", path, f"outputs-{k + 1}")
+        name = text(node, "name", path, f"outputs-{k + 1}")
         kind = node.tag.rsplit(".", 1)[-1]
         try:
             if kind == "OSCNumericOutput":
                 outputs.append(
                     Output(
                         name,
-                        min=_number(node, "min", path, "0"),
-                        max=_number(node, "max", path, "1"),
-                        integer=_text(node, "outputType", path, "REAL") == "INTEGER",
-                        hard_limits=_text(node, "limitType", path, "SOFT") == "HARD",
+                        min=number(node, "min", path, "0"),
+                        max=number(node, "max", path, "1"),
+                        integer=text(node, "outputType", path, "REAL") == "INTEGER",
+                        hard_limits=text(node, "limitType", path, "SOFT") == "HARD",
                     )
                 )
             elif kind == "OSCClassificationOutput":
-                classes = _number(node, "numClasses", path)
+                classes = number(node, "numClasses", path)
                 if classes != int(classes) or classes < 1:
                     raise ProjectError(f"{path}: {name}: numClasses must be a whole number >= 1")
                 outputs.append(
@@ -103,13 +76,13 @@ def _outputs(root: ET.Element, path: Path) -> list[Output]:
                         name,
                         kind="classifier",
                         classes=int(classes),
-                        probabilities=_text(node, "isSendingDistribution", path, "false") == "true",
+                        probabilities=text(node, "isSendingDistribution", path, "false") == "true",
                     )
                 )
             else:
                 raise ProjectError(
                     f"{path}: output {k + 1} ({name}) is a {kind}; only numeric and "
-                    "classification outputs can be imported (not dynamic time warping)"
+                    "classification outputs, or one dynamic time warping output, can be imported"
                 )
         except ValueError as e:
             raise ProjectError(f"{path}: {e}") from e
@@ -126,35 +99,41 @@ def read_wekinator(folder: Path) -> Imported:
     osc = OSCSettings()
     wekproj = sorted(folder.glob("*.wekproj"))
     if wekproj:
-        root = _xml(wekproj[0])
-        name = _text(root, "projectName", wekproj[0], name)
-        osc.listen_port = int(_number(root, "oscReceivePort", wekproj[0], "6448"))
+        root = read_xml(wekproj[0])
+        name = text(root, "projectName", wekproj[0], name)
+        osc.listen_port = int(number(root, "oscReceivePort", wekproj[0], "6448"))
     inputs_path, outputs_path = folder / "inputConfig.xml", folder / "outputConfig.xml"
-    root = _xml(inputs_path)
-    osc.input_address = _text(root, "oscMessage", inputs_path, "/wek/inputs")
+    root = read_xml(inputs_path)
+    osc.input_address = text(root, "oscMessage", inputs_path, "/wek/inputs")
     names_node = root.find("inputNames")
     names = [] if names_node is None else [(s.text or "").strip() for s in names_node]
-    count = int(_number(root, "numInputs", inputs_path, str(len(names))))
+    count = int(number(root, "numInputs", inputs_path, str(len(names))))
     if not names:
         names = [f"inputs-{i + 1}" for i in range(count)]
     if count != len(names) or not names:
         raise ProjectError(
             f"{inputs_path}: numInputs is {count} but {len(names)} input names are listed"
         )
-    root = _xml(outputs_path)
-    osc.output_address = _text(root, "oscMessage", outputs_path, "/wek/outputs")
-    osc.send_host = _text(root, "hostName", outputs_path, "localhost")
-    osc.send_port = int(_number(root, "outputPort", outputs_path, "12000"))
+    root = read_xml(outputs_path)
+    osc.output_address = text(root, "oscMessage", outputs_path, "/wek/outputs")
+    osc.send_host = text(root, "hostName", outputs_path, "localhost")
+    osc.send_port = int(number(root, "outputPort", outputs_path, "12000"))
     try:
         osc.__post_init__()
     except ValueError as e:
         raise ProjectError(f"{outputs_path}: {e}") from e
+    group = root.find("outputs")
+    if group is not None and any(is_dtw(node) for node in group):
+        gesture_set, takes, notes = read_dtw(folder, group, outputs_path, names)
+        project = Project(name, names, [], osc, gesture_sets=[gesture_set])
+        project.takes = takes
+        return Imported(project, ExampleStore(len(names), 0).snapshot(), notes)
     outputs = _outputs(root, outputs_path)
     project = Project(name, names, outputs, osc)
-    if (folder / "current" / "currentData.csv").exists() and not (folder / ARFF).exists():
+    if (folder / DATA).exists() and not (folder / ARFF).exists():
         raise ProjectError(
-            f"{folder}: holds dynamic time warping examples (currentData.csv), which "
-            "gesture-mapper cannot import"
+            f"{folder}: holds dynamic time warping examples ({DATA}) but outputConfig.xml "
+            "has no dynamic time warping output: is outputConfig.xml from another project?"
         )
     rows, notes = _read_arff(folder / ARFF, project)
     return Imported(project, rows, [*notes, NOT_IMPORTED])
@@ -189,10 +168,10 @@ def _read_arff(path: Path, project: Project) -> tuple[ExampleRows, list[str]]:
     clamped = 0
     dropped_class_0 = 0
     reader = csv.reader(lines[data_at:], quotechar="'", skipinitialspace=True)
-    for number, cells in enumerate(reader, start=data_at + 1):
+    for line_no, cells in enumerate(reader, start=data_at + 1):
         if not cells or cells[0].lstrip().startswith("%"):
             continue
-        where = f"{path}: line {number}"
+        where = f"{path}: line {line_no}"
         if len(cells) != width:
             raise ProjectError(f"{where}: {len(cells)} values, expected {width}")
         try:
@@ -236,10 +215,13 @@ def _read_arff(path: Path, project: Project) -> tuple[ExampleRows, list[str]]:
 
 
 def train_all(project: Project, rows: ExampleRows, timeout: float = 300.0) -> tuple[str, float]:
-    """Retrain every output from the imported examples; returns (problem or '', seconds)."""
+    """Retrain every output from the imported examples; returns (problem or '', seconds).
+    Gesture sets need no training: a project of gestures alone returns ('', 0.0)."""
     from mapper.core.engine import EngineError
     from mapper.project import engine_from_project
 
+    if not project.outputs:
+        return "", 0.0
     engine = engine_from_project(project, rows)
     began = time.perf_counter()
     try:

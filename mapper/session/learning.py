@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mapper.core.engine import EngineError
+from mapper.core.engine import Engine, EngineError
 from mapper.core.outputs import clean_name
 from mapper.osc.codec import printable
 from mapper.osc.server import NUMERIC_TAGS
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 OURS = "/mapper/control/"
 # why taking is refused once there are examples (the TUI's `h` says it too)
 NO_TAKING = "this project has examples of its inputs: start a new project to take other inputs"
+
+
+def holds_examples(engine: Engine) -> bool:
+    """Examples or gesture takes: recorded frames of these inputs, meaningless of others."""
+    return bool(len(engine.examples) or engine.gestures.takes)
 
 
 def learned_messages(
@@ -78,7 +83,7 @@ def take_heard(session: Session, addresses: Sequence[str] | None = None) -> list
     the source's own messages that have made frames (a phone's gyro stays an input when its
     compass is taken too); returns the inputs' names. EngineError if nothing is heard (or
     not those), or examples exist."""
-    if len(session.engine.examples):
+    if holds_examples(session.engine):
         raise EngineError(NO_TAKING)
     heard = [h for h in session.sources.heard.heard() if h.numbers]
     if addresses is not None:
@@ -128,8 +133,13 @@ def _checked(spec: SourceSpec) -> SourceSpec:
 
 def _with_inputs(project: Project, spec: SourceSpec) -> Project:
     outputs = [dataclasses.replace(o, inputs=None) for o in project.outputs]
+    sets = [dataclasses.replace(s, inputs=None) for s in project.gesture_sets]
     return dataclasses.replace(
-        project, input_names=spec.input_names(), outputs=outputs, source=spec.to_doc()
+        project,
+        input_names=spec.input_names(),
+        outputs=outputs,
+        gesture_sets=sets,
+        source=spec.to_doc(),
     )
 
 
@@ -151,7 +161,7 @@ def make_source_controls(session: Session) -> dict[str, Any]:
     def take(args: Sequence[Any]) -> None:
         if not all(isinstance(a, str) for a in args):
             raise EngineError("takeHeard takes addresses (strings), or nothing for all")
-        if len(session.engine.examples):  # said at once, as a control error
+        if holds_examples(session.engine):  # said at once, as a control error
             raise EngineError(NO_TAKING)
         chosen = [str(a) for a in args] or None
 

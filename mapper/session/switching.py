@@ -20,7 +20,7 @@ from mapper.osc.server import OSCServer
 from mapper.project import Project, engine_from_project, holds_project, load_project
 from mapper.project.lock import FolderLock, lock_folder
 from mapper.project.saver import ProjectSaver
-from mapper.session.learning import NO_TAKING
+from mapper.session.learning import NO_TAKING, holds_examples
 from mapper.sources.spec import SourceSpec
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def replace_inputs(session: Session, project: Project, news: str) -> None:
 
 
 def _refuse_examples(engine: Engine) -> None:
-    if len(engine.examples):
+    if holds_examples(engine):
         raise EngineError(NO_TAKING)
 
 
