@@ -42,3 +42,11 @@ format: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+
+# The DTW benchmark's reference side (benchmarks/dtw.py): aeon pins numpy, scipy and
+# scikit-learn below .venv's versions, so it gets a virtual environment of its own, .venv-bench
+# (which git ignores: it holds its own .gitignore), where 1-NN DTW is computed once on the
+# gesture datasets aeon ships; `python -m benchmarks --only dtw` reads what it wrote.
+.PHONY: bench-dtw-setup
+bench-dtw-setup: setup ## .venv-bench with aeon, and the DTW benchmark's datasets and 1-NN DTW reference
+	$(BIN)/python -m benchmarks.dtw --setup

@@ -7,7 +7,9 @@ Sections: startup (`mapper --help`; `mapper headless` until its port answers), r
 int, double, control and bundle datagrams in-process, mapper's codec and python-osc's), training
 (time and quality per model type and example count), rhythm (the drum model: decode time and
 sequencer step timing), gpu (MLP training on a CUDA GPU, where there is one), sound (a sound
-model trained on two minutes of recorded instruments: its quality and speed). Prints tables
+model trained on two minutes of recorded instruments: its quality and speed), dtw (temporal
+gestures on recorded gesture datasets against 1-NN DTW, the match threshold, the cost of a
+frame: benchmarks/dtw.py). Prints tables
 and writes the same figures, with the machine and its load, as JSON (benchmarks/results.json
 unless --json says otherwise). Timings depend on what else the machine is doing: the load is
 printed with every section.
@@ -24,11 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import floor, machine, osc_decode, roundtrip, sound, startup, training
+from benchmarks import dtw, floor, machine, osc_decode, roundtrip, sound, startup, training
 from benchmarks.report import goals, print_report
 
 # the sections, in the order they run (roundtrip includes the floor)
-SECTIONS = ("startup", "roundtrip", "osc", "training", "rhythm", "gpu", "sound")
+SECTIONS = ("startup", "roundtrip", "osc", "training", "rhythm", "gpu", "sound", "dtw")
 QUICK = roundtrip.Settings(
     examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
 )
@@ -82,12 +84,18 @@ def main(argv: list[str] | None = None) -> int:
             results["gpu"] = gpu(quick=args.quick)
         elif section == "sound":
             results["sound"] = sound_model(quick=args.quick)
+        elif section == "dtw":
+            results["dtw"] = dtw.run(quick=args.quick, log=log)
     results["load"]["after"] = machine.load()
     results["seconds"] = time.perf_counter() - started
-    results["goals"] = goals(results) + sound.goals(results.get("sound", {}))
+    results["goals"] = (
+        goals(results) + sound.goals(results.get("sound", {})) + dtw.goals(results.get("dtw", {}))
+    )
     print_report(results)
     if "sound" in results:
         sound.print_section(results["sound"])
+    if "dtw" in results:
+        dtw.print_section(results["dtw"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {args.json}")
