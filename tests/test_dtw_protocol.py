@@ -8,6 +8,7 @@ as a Wekinator DTW sender would, then performed while running: every frame answe
 from __future__ import annotations
 
 import itertools
+import socket
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ from mapper.core.engine import Engine
 from mapper.core.gestures import GestureSet
 from mapper.core.outputs import make_outputs
 from mapper.models.dtw import NO_MATCH
+from mapper.osc.codec import encode_message
 from tests.conftest import Message, Receiver, Rig, wait_for
 from tests.test_headless import Headless, headless  # noqa: F401 (a fixture)
 
@@ -65,10 +67,12 @@ def teach(rig: Rig, seed: int = 0) -> None:
             take(rig, k + 1, shape(n) + rng.normal(0, 0.01, (n, 2)))
 
 
-def perform(rig: Rig, frames: Sequence[Sequence[float]]) -> list[Message]:
-    """Send frames while running; every message that came back, in order."""
+def perform(rig: Rig, frames: Sequence[Sequence[float]], after: int = 1) -> list[Message]:
+    """Send frames while running, then the last one `after` times more (a sensor goes on
+    sending where the movement ended: a match is said once its cost stops falling); every
+    message that came back, in order."""
     got: list[Message] = []
-    for f in frames:
+    for f in [*frames, *[frames[-1]] * (after if len(frames) else 0)]:
         rig.send("/wek/inputs", *map(float, f))
         for _ in range(10):  # the frame's match and progress messages, then its outputs
             msg = rig.receiver.get()
@@ -189,7 +193,8 @@ def test_progress_moves_through_a_slow_performance(rig):
     rig.send("/mapper/control/enableDtwProgress")
     rig.control("startRunning")
     rig.receiver.drain()
-    got = perform(rig, [[0.9, 0.1]] * 3 + line(90).tolist())  # three times slower than taught
+    slow = line(90).tolist()  # three times slower than taught
+    got = perform(rig, [[0.9, 0.1]] * 3 + slow, after=0)
     progress = [m[2][1] for m in got if m[0] == "/mapper/dtw/progress"][3:]
     assert len(progress) == 90
     assert progress[0] < 0.1 and progress[-1] > 0.95
@@ -257,7 +262,7 @@ def test_headless_dtw_as_a_wekinator_user_starts_it(headless, receiver):  # noqa
     h.control("startRunning")
     h.wait_for_line("running")
     receiver.drain()
-    for f in line():
+    for f in [*line(), line()[-1]]:  # and the sensor goes on: the gesture has ended
         h.client.send_message("/wek/inputs", [float(v) for v in f])
     assert receiver.get_address("/output_2")[1:] == ("", ())
     h.wait_for_line("matched output_2")
@@ -287,3 +292,60 @@ def test_recording_outputs_during_a_take_keeps_the_take_and_records_apart(receiv
         assert len(r.engine.examples) == 1 and r.engine.gestures.takes[0].frames.shape == (30, 2)
     finally:
         r.server.close()
+
+
+def test_the_same_gesture_twice_is_said_twice(rig):
+    teach(rig)
+    rig.control("startRunning")
+    rig.receiver.drain()
+    got = perform(rig, [*circle().tolist(), *([[0.5, 0.5]] * 10), *circle().tolist()])
+    assert matches(got) == ["/output_1", "/output_1"]
+
+
+def test_two_similar_gestures_say_one_match_per_performance(receiver):
+    r = Rig(Engine(["x", "y"], [], [GestureSet("output", 2)]), receiver)
+    try:
+        bent = line() + np.stack(
+            [np.zeros(FRAMES), 0.08 * np.sin(np.linspace(0, np.pi, FRAMES))], 1
+        )
+        take(r, 1, line())
+        take(r, 2, bent)
+        r.control("startRunning")
+        r.receiver.drain()
+        between = (line() + bent) / 2  # as close to one as to the other
+        for _ in range(3):
+            got = perform(r, [[0.9, 0.1]] * 5 + between.tolist())
+            assert len(matches(got)) <= 1, matches(got)
+    finally:
+        r.server.close()
+
+
+def test_a_frame_too_big_for_any_sensor_spoils_nothing(rig):
+    teach(rig)
+    rig.control("startRunning")
+    rig.receiver.drain()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # doubles: finite, accepted
+        s.sendto(encode_message("/wek/inputs", [1.7e308, 1.7e308], "dd"), rig.server.address)
+    rig.receiver.get_address("/wek/outputs")
+    assert matches(perform(rig, circle().tolist())) == ["/output_1"]
+
+
+def test_a_wild_frame_in_a_take_does_not_make_standing_still_a_match(rig):
+    spiked = circle()
+    spiked[12] = [1000.0, 1000.0]  # a sensor glitch while teaching
+    take(rig, 1, spiked)
+    take(rig, 2, line())
+    rig.control("startRunning")
+    rig.receiver.drain()
+    got = perform(rig, [[0.5, 0.5]] * 60)  # standing still, away from every gesture's start
+    assert matches(got) == []
+
+
+def test_a_match_is_said_when_the_gesture_ends_not_partway(rig):
+    teach(rig)
+    rig.control("startRunning")
+    rig.receiver.drain()
+    got = perform(rig, [[0.9, 0.1]] * 5 + line(33).tolist(), after=3)
+    frames = [m[0] for m in got if m[0] in ("/wek/outputs", "/output_2")]
+    said = frames.index("/output_2")
+    assert frames[:said].count("/wek/outputs") >= 5 + 30  # at its end, not partway

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mapper.models.dtw import NO_MATCH, Spotter, spread
+from mapper.core.gestures import DEFAULT_THRESHOLD
+from mapper.models.dtw import NO_MATCH, PAD, Spotter, spread
 
 
 def curve(seed: int, n: int = 40, dims: int = 3) -> np.ndarray:
@@ -48,7 +49,18 @@ def test_slower_and_up_to_three_times_faster_still_match(n):
     a, b = curve(1), curve(2)
     spotter = Spotter([(0, a), (1, b)], 2, scale=spread([a, b]))
     costs, _ = play(spotter, resampled(a, n))
-    assert costs[0] < 0.2 < costs[1], costs
+    assert costs[0] < DEFAULT_THRESHOLD and costs[1] > 3 * costs[0], costs
+
+
+def test_a_pace_kept_costs_least_and_a_pace_changed_costs_more():
+    a, b = curve(1), curve(2)
+    spotter = Spotter([(0, a), (1, b)], 2, scale=spread([a, b]))
+    paced = {}
+    for n in (14, 20, 40, 80, 160):
+        spotter.reset()
+        paced[n] = play(spotter, resampled(a, n))[0][0]
+    assert paced[40] < 1e-6
+    assert paced[20] < paced[14] and paced[80] < paced[160]  # further from its pace, more
 
 
 def test_a_still_pose_never_matches_a_movement():
@@ -69,7 +81,7 @@ def test_found_wherever_it_starts_at_a_cost_that_does_not_grow_with_the_stream()
         play(spotter, rng.random((history, 3)))
         costs, _ = play(spotter, b)
         assert costs[1] < 1e-6 and costs[0] > 0.1
-        assert spotter.frames.shape == (2, 40, 3)  # the same work each frame
+        assert spotter.size == 2 * (40 + PAD)  # the same work each frame
 
 
 def test_following_moves_forward_through_a_slow_performance():
@@ -93,3 +105,29 @@ def test_spread_is_the_examples_own_scale():
     assert spread([a * 10]) == pytest.approx(10 * spread([a]))
     assert spread([a[:1]]) == 1.0 and spread([]) == 1.0
     assert spread([np.ones((5, 3))]) == 1.0  # no spread at all: costs stay in input units
+
+
+def test_a_frame_too_big_to_square_matches_nothing_and_the_stream_goes_on():
+    a = curve(1)
+    spotter = Spotter([(0, a)], 1, scale=spread([a]))
+    play(spotter, a[:10])
+    costs, _ = play(spotter, np.full((1, 3), 1.7e308))  # a double a sender may send
+    assert costs[0] == NO_MATCH
+    costs, _ = play(spotter, a)
+    assert costs[0] < 1e-6  # nothing stuck: the next performance matches
+
+
+def test_one_wild_frame_in_a_take_leaves_the_scale_alone():
+    a, b = curve(1), curve(2)
+    spiked = a.copy()
+    spiked[7] = 1000.0
+    assert spread([spiked, b]) == pytest.approx(spread([a, b]), rel=0.2)
+    spotter = Spotter([(0, spiked), (1, b)], 2, scale=None)
+    costs, _ = play(spotter, np.repeat(a[20:21], 40, axis=0))  # standing still, mid-gesture
+    assert costs.min() > DEFAULT_THRESHOLD
+
+
+def test_a_long_take_costs_its_own_frames_not_every_take_s():
+    short = [(k % 3, curve(k)) for k in range(10)]
+    long = [(0, resampled(curve(99), 4000))]
+    assert Spotter(short + long, 3).size == sum(len(f) + PAD for _, f in short + long)

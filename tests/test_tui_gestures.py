@@ -23,7 +23,7 @@ from mapper.project import Project
 from mapper.session.opening import gesture_project
 from mapper.session.options import NewProjectOptions
 from tests.tui_helpers import app_for, until
-from tui.actions.gestures import REPEAT_GAP, threshold_step
+from tui.actions.gestures import FIRST_REPEAT, threshold_step
 from tui.app import MapperApp
 from tui.dialogs.confirm import Confirm
 from tui.screens.examples import ExamplesScreen
@@ -100,7 +100,7 @@ async def test_takes_are_recorded_with_space_from_a_real_sensor(receiver):
         sensor = SimpleUDPClient("127.0.0.1", app.session.listen_address[1])
         for k in (0, 0, 1):
             await pilot.press(*(["down"] if k and panel.selected != k else []))
-            await pilot.pause(REPEAT_GAP)
+            await pilot.pause(FIRST_REPEAT)
             await pilot.press("space")
             assert engine.mode is Mode.RECORDING_GESTURE and engine.gestures.taking == k
             assert f"RECORDING gesture {k + 1}" in str(app.query_one(StatusBar).content)
@@ -109,7 +109,7 @@ async def test_takes_are_recorded_with_space_from_a_real_sensor(receiver):
                 sensor.send_message("/wek/inputs", frame)
             await until(pilot, lambda b=before: engine.counters.frames_in == b + FRAMES)
             await until(pilot, lambda: f"● recording {FRAMES} frames" in panel_text(app))
-            await pilot.pause(REPEAT_GAP)
+            await pilot.pause(FIRST_REPEAT)
             await pilot.press("space")
             assert engine.mode is Mode.IDLE
         assert engine.gestures.counts() == [2, 1, 0]
@@ -123,21 +123,50 @@ def messages(app: MapperApp) -> str:
     return " | ".join(str(n.message) for n in app._notifications)
 
 
-async def test_a_held_key_starts_one_take_and_r_stops_it(receiver):
-    """Terminals send no key release: a held key's repeats (presses closer than REPEAT_GAP)
-    do not stop the take they started; r stops a gesture's take as it stops a round."""
+async def test_a_held_key_records_until_it_is_let_go(receiver):
+    """Terminals send no key release: a held space bar is one press, then after the
+    terminal's repeat delay a repeat every few hundredths of a second. The take records for as
+    long as the repeats come, and stops when they stop (the key let go)."""
     app = dtw_app(receiver.port)
     async with app.run_test(size=(100, 30)) as pilot:
         engine = app.engine
-        await pilot.pause(REPEAT_GAP)
-        for _ in range(4):  # a held space bar: its repeats arrive back to back
-            app.post_message(events.Key("space", " "))
-        await pilot.pause(0.1)
+        await pilot.pause(FIRST_REPEAT)
+        app.post_message(events.Key("space", " "))
+        await pilot.pause(0.45)  # the repeat delay
         assert engine.mode is Mode.RECORDING_GESTURE
+        frames = iter(shape(0))
+        for _ in range(30):  # a second of repeats, 33 ms apart, frames arriving meanwhile
+            app.post_message(events.Key("space", " "))
+            engine.process_frame(next(frames))
+            await pilot.pause(0.033)
+        assert engine.mode is Mode.RECORDING_GESTURE  # still held: still recording
+        await until(pilot, lambda: engine.mode is Mode.IDLE)  # let go: stopped
+        assert engine.gestures.counts() == [1, 0, 0]
+        assert len(engine.gestures.takes[0].frames) == 30
+
+
+async def test_press_perform_press_and_r_stops_a_take_too(receiver):
+    app = dtw_app(receiver.port)
+    async with app.run_test(size=(100, 30)) as pilot:
+        engine = app.engine
+        await pilot.pause(FIRST_REPEAT)
+        await pilot.press("space")
         for frame in shape(0):
             engine.process_frame(frame)
-        await pilot.press("r")
+        await pilot.pause(FIRST_REPEAT)  # a performance longer than a repeat delay
+        assert engine.mode is Mode.RECORDING_GESTURE
+        await pilot.press("space")
         assert engine.mode is Mode.IDLE and engine.gestures.counts() == [1, 0, 0]
+        await pilot.pause(0.3)  # the stopping key's first repeat starts nothing
+        app.post_message(events.Key("space", " "))
+        await pilot.pause(0.1)
+        assert engine.mode is Mode.IDLE
+        await pilot.pause(FIRST_REPEAT)
+        await pilot.press("space")
+        for frame in shape(1):
+            engine.process_frame(frame)
+        await pilot.press("r")  # r stops a gesture's take as it stops a round
+        assert engine.mode is Mode.IDLE and engine.gestures.counts() == [2, 0, 0]
 
 
 async def test_running_shows_the_meter_the_match_and_the_following(receiver):
@@ -154,6 +183,7 @@ async def test_running_shows_the_meter_the_match_and_the_following(receiver):
         early = int(row(app, "output_2").rsplit(None, 1)[1].rstrip("%"))
         for frame in stroke[10:]:
             engine.process_frame(frame)
+        engine.process_frame(stroke[-1])  # the sensor goes on: the gesture has ended
         assert engine.gestures.matched() == [1]
         receiver.get_address("/output_2")  # the match, sent as Wekinator does
         await until(pilot, lambda: "◆" in row(app, "output_2"))

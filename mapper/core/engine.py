@@ -155,7 +155,8 @@ class Engine(OutputSettings, TakeControls, GestureControls):
         """The outputs with each one a model could not play (NaN, infinite, or too big for
         OSC's float32: inputs far beyond anything taught) held at its last value."""
         self.counters.held_outputs += 1
-        last = self.last_outputs if len(self.last_outputs) == len(out) else self.values
+        # the outputs' last values (a gesture set's costs follow them in last_outputs)
+        last = self.last_outputs if len(self.last_outputs) >= len(out) else self.values
         return [v if -PLAYABLE < v < PLAYABLE else float(last[j]) for j, v in enumerate(out)]
 
     def _send_probabilities(self, output: Output, proba: np.ndarray) -> None:

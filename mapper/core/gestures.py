@@ -21,19 +21,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mapper.core.gesture_matches import Matches
 from mapper.core.outputs import name_problem
 from mapper.errors import EngineError
-from mapper.models.dtw import NO_MATCH, Spotter
+from mapper.models.dtw import ALL, NEAREST, NO_MATCH, NONE, Spotter
 
-DEFAULT_THRESHOLD = 0.5  # in units of the examples' spread (mapper.models.dtw)
+DEFAULT_THRESHOLD = 0.5  # in units of the examples' spread squared (mapper.models.dtw)
+MAX_THRESHOLD = 1000.0  # far below NO_MATCH: a gesture with no take never matches
 MAX_GESTURES = 100  # in one set: one cost each in every /wek/outputs
 MAX_TAKE_FRAMES = 6_000  # one take: a minute at 100 frames/s; the take stops there
-MAX_TAKES = 1_000  # in a project: matching stays within a frame's time
+MAX_TAKES = 1_000  # in a project
+# frames of all takes together: matching costs about 15-20 ns per take frame a stream frame
+# (mapper.models.dtw), so at most about 0.6 ms (benchmarks/dtw.py)
+MAX_FRAMES_IN_ALL = 30_000
 PROGRESS = "/mapper/dtw/progress"
 JITTER = 0.1  # a following that slips back less than this is noise: it holds its place
-# a match is let go when its cost rises above threshold x RELEASE, not at the threshold: a
-# cost wavering about the threshold during one performance never sends the match twice
-RELEASE = 1.5
 
 Send = Callable[[str, list[float]], None]
 
@@ -75,8 +77,8 @@ def set_problem(s: GestureSet) -> str | None:
 def threshold_problem(value: float) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"a match threshold must be a number, not {value!r}"
-    if not (math.isfinite(value) and value >= 0):
-        return f"a match threshold must be 0 or more, not {value}"
+    if not (math.isfinite(value) and 0 <= value <= MAX_THRESHOLD):
+        return f"a match threshold must be 0 to {MAX_THRESHOLD:g}, not {value}"
     return None
 
 
@@ -104,11 +106,14 @@ class Gestures:
         self.lock = lock
         self.takes: list[GestureTake] = []
         self.send_progress = False
+        # work the following out even when it is not sent (a UI shows it): it costs time
+        self.show_following = False
         self.version = 0  # counts changes to the takes: a saver writes when it moved
         self._next_id = 1
         self._taking: tuple[int, int] | None = None  # (set, gesture) being recorded
         self._frames: list[tuple[float, ...]] = []
-        self._matched = [-1] * len(self.sets)
+        self._room = MAX_TAKE_FRAMES  # the most frames the take under way may hold
+        self._matches = Matches(len(self.sets))
         self._spotters: tuple[Spotter, ...] = ()
         self.last_costs: list[float] = [NO_MATCH] * self.count
         self.last_progress: list[float] = [0.0] * self.count
@@ -158,13 +163,21 @@ class Gestures:
 
     def start_take(self, g: int) -> None:
         with self.lock:
-            self._taking = self.locate(g)
+            where = self.locate(g)
+            room = MAX_FRAMES_IN_ALL - sum(len(t.frames) for t in self.takes)
+            if len(self.takes) >= MAX_TAKES or room < 2:  # said before the take, not after
+                raise EngineError(
+                    f"the project holds as many gesture takes as it may ({MAX_TAKES:,} takes, "
+                    f"{MAX_FRAMES_IN_ALL:,} frames in all); delete some first"
+                )
+            self._room = min(room, MAX_TAKE_FRAMES)
+            self._taking = where
             self._frames = []
 
     def record(self, frame: Sequence[float]) -> bool:
         """Add a frame to the take; False when the take is full (the caller stops it)."""
         self._frames.append(tuple(frame))
-        return len(self._frames) < MAX_TAKE_FRAMES
+        return len(self._frames) < self._room
 
     def stop_take(self) -> GestureTake | None:
         """End the take: kept if it has at least 2 frames (returned), else dropped (None)."""
@@ -173,11 +186,6 @@ class Gestures:
             self._taking, self._frames = None, []
             if where is None or len(frames) < 2:
                 return None
-            if len(self.takes) >= MAX_TAKES:
-                raise EngineError(
-                    f"the project holds {MAX_TAKES} gesture takes, the most it may; "
-                    "delete some first"
-                )
             take = GestureTake(self._next_id, where[0], where[1], np.array(frames), time.time())
             self.add([take])
             return take
@@ -254,7 +262,7 @@ class Gestures:
         for s, gs in enumerate(self.sets):
             series = [(t.gesture, t.frames) for t in self.takes if t.set == s]
             spotters.append(Spotter(series, gs.gestures, gs.inputs, scale=None))
-        self._matched = [-1] * len(self.sets)
+        self._matches.clear()
         self._spotters = tuple(spotters)  # one assignment: the hot path sees all or nothing
 
     # ---- running (the hot path) ---------------------------------------------------------
@@ -263,7 +271,7 @@ class Gestures:
         with self.lock:
             for spotter in self._spotters:
                 spotter.reset()
-            self._matched = [-1] * len(self.sets)
+            self._matches.clear()
 
     def step(self, frame: Sequence[float], send: Send) -> list[float]:
         """One running frame -> the costs of every gesture; match and progress messages
@@ -272,15 +280,12 @@ class Gestures:
         costs: list[float] = []
         progress: list[float] = []
         last = self.last_progress
+        follow = ALL if self.send_progress else NEAREST if self.show_following else NONE
         for s, (gs, spotter) in enumerate(zip(self.sets, self._spotters)):
-            c, p = spotter.step(x)
-            best, held = int(np.argmin(c)), self._matched[s]
-            if c[best] < gs.threshold:
-                if best != held:
-                    self._matched[s] = best
-                    send("/" + gs.gesture_name(best), [])
-            elif held >= 0 and c[held] > gs.threshold * RELEASE:
-                self._matched[s] = -1  # let go: the same gesture may match again
+            c, p = spotter.step(x, follow)
+            announce = self._matches.update(s, c, gs.threshold)
+            if announce >= 0:
+                send("/" + gs.gesture_name(announce), [])
             costs.extend(c.tolist())
             progress.extend(p.tolist())
         if len(last) == len(progress):  # a slip back by less than JITTER is noise
@@ -293,7 +298,7 @@ class Gestures:
 
     def matched(self) -> list[int]:
         """Per set, the gesture matched last (0-based within the set), or -1."""
-        return list(self._matched)
+        return list(self._matches.held)
 
 
 def _furthest(spotters: Sequence[Spotter], sets: Sequence[GestureSet]) -> int:

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import errno
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from mapper.core.gestures import MAX_TAKE_FRAMES, MAX_TAKES, GestureSet, GestureTake
+from mapper.core.gestures import (
+    MAX_FRAMES_IN_ALL,
+    MAX_TAKE_FRAMES,
+    MAX_TAKES,
+    GestureSet,
+    GestureTake,
+)
 from mapper.errors import ProjectError, shown
 
-from .gesture_file import GESTURES_LIMIT
+from .gesture_file import GESTURES_LIMIT, whole
 from .reading import LINE_LIMIT, lines, open_regular
 
 FIRST_LINE = (
@@ -33,7 +38,6 @@ FIRST_LINE = (
     "[0] is time"
 )  # Wekinator's own first line, word for word
 NUMBER_TEXT = 32  # bytes a number and its comma take at most, as Java or Python write them
-_WHOLE = re.compile(r"\s*\+?([0-9]{1,9})\s*", re.ASCII)
 
 
 def dtw_text(sets: Sequence[GestureSet], takes: Sequence[GestureTake]) -> str:
@@ -57,7 +61,7 @@ def read_dtw_data(
     that is not a take of `n_inputs` inputs and a gesture 1..`gestures` is a ProjectError."""
     line_limit = max(LINE_LIMIT, NUMBER_TEXT * n_inputs * MAX_TAKE_FRAMES)
     takes: list[tuple[int, np.ndarray]] = []
-    short = cut = 0
+    short = cut = total = 0
     with open_regular(path, GESTURES_LIMIT, advice) as f:
         for number, raw in lines(f, path, GESTURES_LIMIT, advice, line_limit):
             at = f"{path}: line {number}"
@@ -76,6 +80,12 @@ def read_dtw_data(
                 frames = frames[:MAX_TAKE_FRAMES]
             if len(takes) >= MAX_TAKES:
                 raise ProjectError(f"{at}: more than {MAX_TAKES:,} takes, the most a project holds")
+            total += len(frames)
+            if total > MAX_FRAMES_IN_ALL:
+                raise ProjectError(
+                    f"{at}: more than {MAX_FRAMES_IN_ALL:,} frames of takes, the most a project "
+                    "holds; import part of it"
+                )
             takes.append((gesture, frames))
     notes = []
     if short:
@@ -115,7 +125,7 @@ def _take(text: str, at: str, n_inputs: int, gestures: int) -> tuple[int, np.nda
 
 
 def _whole(text: str, at: str, what: str) -> int:
-    match = _WHOLE.fullmatch(text)
-    if match is None:
+    number = whole(text)
+    if number is None:
         raise ProjectError(f"{at}: {what} is {shown(text)}, not a whole number")
-    return int(match.group(1))
+    return number

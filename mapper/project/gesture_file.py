@@ -32,7 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from mapper.core.examples import TEXT_LIMIT
-from mapper.core.gestures import MAX_TAKE_FRAMES, MAX_TAKES, GestureSet, GestureTake
+from mapper.core.gestures import (
+    MAX_FRAMES_IN_ALL,
+    MAX_TAKE_FRAMES,
+    MAX_TAKES,
+    GestureSet,
+    GestureTake,
+)
 from mapper.errors import ProjectError, shown
 from mapper.file_kinds import size_text
 
@@ -44,6 +50,14 @@ GESTURES_LIMIT = TEXT_LIMIT  # as examples.csv: a save that would pass it fails,
 HEAD = ("take", "set", "gesture", "time")
 MAX_TAKE_ID = 999_999_999
 _WHOLE = re.compile(r"\s*\+?([0-9]{1,9})\s*", re.ASCII)
+
+
+def whole(text: str) -> int | None:
+    """A cell holding a whole number of at most 9 digits, or None."""
+    match = _WHOLE.fullmatch(text)
+    return None if match is None else int(match.group(1))
+
+
 ADVICE = "fix it or move it away (the project then opens with no gesture takes)"
 
 
@@ -104,6 +118,7 @@ class _Reader:
         self.key: list[str] | None = None  # the current take's first four cells
         self.take: tuple[int, int, int, float] | None = None  # its id, set, gesture, time
         self.frames: list[list[float]] = []
+        self.total = 0  # frames of every take so far
         self.first = 0  # the line its first frame is on
 
     def read(self, lines: Iterator[tuple[int, list[str]]]) -> list[GestureTake]:
@@ -134,6 +149,11 @@ class _Reader:
             self._start(cells, at, line)
         if len(self.frames) >= MAX_TAKE_FRAMES:
             raise ProjectError(f"{at}: a take of more than {MAX_TAKE_FRAMES:,} frames")
+        self.total += 1
+        if self.total > MAX_FRAMES_IN_ALL:
+            raise ProjectError(
+                f"{at}: more than {MAX_FRAMES_IN_ALL:,} frames of takes, the most a project holds"
+            )
         self.frames.append(self._numbers(cells[4:], at))
 
     def _start(self, cells: list[str], at: str, line: int) -> None:
@@ -178,10 +198,10 @@ class _Reader:
         self.take, self.key, self.frames = None, None, []
 
     def _whole(self, text: str, at: str, what: str, top: int) -> int:
-        match = _WHOLE.fullmatch(text)
-        if match is None or not 1 <= int(match.group(1)) <= top:
+        number = whole(text)
+        if number is None or not 1 <= number <= top:
             raise ProjectError(f"{at}: {what} is {shown(text)}; it must be 1..{top:,}")
-        return int(match.group(1))
+        return number
 
     def _numbers(self, texts: list[str], at: str) -> list[float]:
         try:

@@ -336,6 +336,7 @@ class Session:
             self.engine.cancel_training()
             self.engine.wait_for_training(timeout=5.0)
             self.server.close()
+            self.engine.stop_gesture_recording()  # a take under way is kept (2 frames or more)
             if self.saver is not None:
                 self.saver.stop()  # the journal holds every example; a save still works
             if not keep_lock:

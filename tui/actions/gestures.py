@@ -1,9 +1,12 @@
 """Temporal gestures (DTW): `space` records a take of the selected gesture and stops it,
 `-` and `+` move the selected gesture's set threshold, `f` sends the following out.
 
-Terminals send no key release, so a take is press to start, press again to stop. A held key
-repeats; its repeats (presses closer together than REPEAT_GAP) are ignored, so holding the key
-starts a take once instead of starting and stopping it many times a second.
+Terminals send no key release, only a held key's repeats: the first comes after the
+terminal's repeat delay (a quarter to two thirds of a second), then one every few hundredths.
+So space works both ways: press, perform, press again (after FIRST_REPEAT) to stop; or hold
+it while performing: presses within FIRST_REPEAT of the start, or within REPEAT_GAP of the one
+before, are its repeats, and the take stops REPEAT_GAP after the last of them (the key let go).
+Repeats of the key that stopped a take never start another.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from tui.actions.base import Actions
 from tui.widgets.gestures_panel import GesturesPanel
 
 REPEAT_GAP = 0.15  # seconds: a press sooner than this after the last one is a held key's repeat
+FIRST_REPEAT = 0.8  # seconds: a terminal's first repeat comes within this of the press
 NO_GESTURES = "this project has no gestures (a new project of type dtw has them)"
 
 
@@ -33,7 +37,9 @@ def threshold_step(value: float, direction: int) -> float:
 class GestureActions(Actions):
     """The gestures panel's gesture is the one these keys act on."""
 
-    _last_press = 0.0
+    _last_press = 0.0  # when space was last pressed (a press or a repeat)
+    _pressed = 0.0  # when the press that started or stopped a take came
+    _key_held = False  # the take under way is being recorded with space held down
 
     def _gestures(self) -> GesturesPanel | None:
         """The panel, when the project has gestures (else a note says it has none)."""
@@ -44,16 +50,35 @@ class GestureActions(Actions):
 
     def action_record_gesture(self) -> None:
         now = time.monotonic()
-        held, self._last_press = now - self._last_press < REPEAT_GAP, now
+        gap, self._last_press = now - self._last_press, now
+        repeat = gap < REPEAT_GAP or now - self._pressed < FIRST_REPEAT
         panel = self._gestures()
-        if panel is None or held:
+        if panel is None:
             return
         e = self.engine
         if e.mode is Mode.RECORDING_GESTURE:
+            if repeat:  # held down: the take goes on until the repeats stop
+                self._key_held = True
+                self.set_timer(REPEAT_GAP, self._stop_when_let_go)
+                return
+            self._pressed = now
             self._try("stop", e.stop_gesture_recording)
             return
+        if repeat:  # the key that stopped a take, still down
+            return
+        self._pressed, self._key_held = now, False
         panel.note_start(panel.selected)
         self._try("record", e.start_gesture_recording, panel.selected)
+
+    def _stop_when_let_go(self) -> None:
+        """REPEAT_GAP after a repeat: if none came since, the key was let go."""
+        now = time.monotonic()
+        if not self._key_held or now - self._last_press < REPEAT_GAP:
+            return
+        self._key_held = False
+        if self.engine.mode is Mode.RECORDING_GESTURE:
+            self._pressed = now
+            self._try("stop", self.engine.stop_gesture_recording)
 
     def action_gesture_threshold(self, direction: int) -> None:
         panel = self._gestures()

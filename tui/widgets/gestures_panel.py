@@ -54,6 +54,7 @@ class GesturesPanel(TextPanel, can_focus=True):
         self._matched_at.clear()
         self._taking, self._noted = -1, None
         self.display = bool(engine.gestures.sets)
+        engine.gestures.show_following = self.display  # its rows show how far through
         self.refresh(layout=True)
 
     @property
