@@ -32,7 +32,8 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     if "cost" in r:
         s = r["cost"]["Gestures.step"]
         add(
-            f"DTW match per frame, 10 x 5 x 100 x 8, one core: median <= {GOAL_STEP_US:g} µs",
+            f"DTW match per frame, 10 x 5 x 100 x 8, every gesture followed, one core: median "
+            f"<= {GOAL_STEP_US:g} µs",
             f"{s['median_us']:.0f} µs (p99 {s['p99_us']:.0f} µs)",
             s["median_us"] <= GOAL_STEP_US,
         )
@@ -106,9 +107,15 @@ def print_section(r: dict[str, Any]) -> None:
             f"\n  matching cost per frame, in-process, BLAS on one thread ({c['set']}, "
             f"{c['frames']} frames)"
         )
-        for name in ("Spotter.step", "Gestures.step"):
-            s = c[name]
-            print(f"    {name:14} median {s['median_us']:6.0f} µs   p99 {s['p99_us']:6.0f} µs")
+        s = c["Spotter.step"]
+        print(
+            f"    {'Spotter.step':14} median {s['median_us']:6.0f} µs   p99 {s['p99_us']:6.0f} µs"
+        )
+        for name, s in c.get("modes", {"": c["Gestures.step"]}).items():
+            print(
+                f"    {'Gestures.step':14} median {s['median_us']:6.0f} µs   p99 "
+                f"{s['p99_us']:6.0f} µs   {name}"
+            )
         s = c["Gestures.step paced"]
         print(
             f"    {'Gestures.step':14} median {s['median_us']:6.0f} µs   p99 {s['p99_us']:6.0f} µs"

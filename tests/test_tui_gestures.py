@@ -17,7 +17,7 @@ from textual import events
 
 from mapper.core.engine import Engine, Mode
 from mapper.core.examples import ExampleStore
-from mapper.core.gestures import GestureTake
+from mapper.core.gestures import DEFAULT_THRESHOLD, GestureTake
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from mapper.session.opening import gesture_project
@@ -202,12 +202,14 @@ async def test_threshold_and_progress_keys(receiver):
     async with app.run_test(size=(100, 30)) as pilot:
         engine = app.engine
         taught(engine)
+        assert engine.gestures.sets[0].threshold == pytest.approx(DEFAULT_THRESHOLD)
         await pilot.press("plus")
-        assert engine.gestures.sets[0].threshold == pytest.approx(0.55)
+        assert engine.gestures.sets[0].threshold == pytest.approx(DEFAULT_THRESHOLD + 0.05)
         await pilot.press("minus", "minus", "minus")
-        assert engine.gestures.sets[0].threshold == pytest.approx(0.4)
-        assert "threshold 0.40" in panel_text(app)
-        assert "threshold 0.40" in str(app.query_one(GesturesPanel).border_title)
+        assert engine.gestures.sets[0].threshold == pytest.approx(DEFAULT_THRESHOLD - 0.1)
+        shown = f"threshold {DEFAULT_THRESHOLD - 0.1:.2f}"
+        assert shown in panel_text(app)
+        assert shown in str(app.query_one(GesturesPanel).border_title)
         assert threshold_step(0.95, 1) == pytest.approx(1.0)
         assert threshold_step(1.0, 1) == pytest.approx(1.1)
         assert threshold_step(0.0, -1) == 0.0
@@ -337,8 +339,8 @@ async def taught_and_settled(pilot) -> None:
 def test_main_screen_with_gestures(snap_compare, utc):
     """A project of gestures alone at 100x30: the title bar (strokes, idle, listening on
     127.0.0.1:46451); Inputs and the XY pad as usual; in the outputs' place the Gestures panel
-    (focused), titled "Gestures · output · threshold 0.50": the set's header line (takes,
-    "match ┃ threshold 0.50", cost, following), output_1 (2 takes) and output_2 (1 take)
+    (focused), titled "Gestures · output · threshold 0.30": the set's header line (takes,
+    "match ┃ threshold 0.30", cost, following), output_1 (2 takes) and output_2 (1 take)
     each with an empty meter and its yellow threshold tick at the middle, cost "-"; output_3
     "no takes: space records one"; the selected row (output_2, after down) marked ▸; the
     bottom border "space records, again stops · - + threshold · f progress: off"."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mapper.core.engine import Engine
-from mapper.core.gestures import GestureSet
+from mapper.core.gestures import DEFAULT_THRESHOLD, GestureSet
 from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
 from mapper.project import (
@@ -130,7 +130,7 @@ def test_a_dtw_project_imports_as_one_gesture_set_with_its_takes_and_notes(tmp_p
 
     project, rows = load_project(dest)
     assert project.outputs == [] and len(rows) == 0
-    assert project.gesture_sets == [GestureSet("hands", 3, 0.5, [1])]
+    assert project.gesture_sets == [GestureSet("hands", 3, DEFAULT_THRESHOLD, [1])]
     assert project.osc.send_port == 57120
     assert [(t.id, t.set, t.gesture) for t in project.takes] == [(1, 0, 0), (2, 0, 2), (3, 0, 0)]
     for t, (_, frames) in zip(project.takes, TAKES):

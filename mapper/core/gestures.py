@@ -26,7 +26,7 @@ from mapper.core.outputs import name_problem
 from mapper.errors import EngineError
 from mapper.models.dtw import ALL, NEAREST, NO_MATCH, NONE, Spotter
 
-DEFAULT_THRESHOLD = 0.5  # in units of the examples' spread squared (mapper.models.dtw)
+DEFAULT_THRESHOLD = 0.3  # in units of the spread squared (mapper.models.dtw); benchmarks/dtw.py
 MAX_THRESHOLD = 1000.0  # far below NO_MATCH: a gesture with no take never matches
 MAX_GESTURES = 100  # in one set: one cost each in every /wek/outputs
 MAX_TAKE_FRAMES = 6_000  # one take: a minute at 100 frames/s; the take stops there
