@@ -41,8 +41,8 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
         "space",
         "record_gesture",
         None,
-        "gestures: record a take of the selected gesture; again to stop (terminals send no key "
-        "release: a held key counts as one press)",
+        "gestures: record a take of the selected gesture; again to stop, or hold it while "
+        "performing (the take stops when the key's repeats do)",
     ),
     ("minus", "gesture_threshold(-1)", None, "gestures: lower the selected set's threshold"),
     ("plus", "gesture_threshold(1)", None, "gestures: raise the selected set's threshold"),

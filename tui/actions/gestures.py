@@ -4,8 +4,9 @@
 Terminals send no key release, only a held key's repeats: the first comes after the
 terminal's repeat delay (a quarter to two thirds of a second), then one every few hundredths.
 So space works both ways: press, perform, press again (after FIRST_REPEAT) to stop; or hold
-it while performing: presses within FIRST_REPEAT of the start, or within REPEAT_GAP of the one
-before, are its repeats, and the take stops REPEAT_GAP after the last of them (the key let go).
+it while performing: presses within FIRST_REPEAT of the start, or within LET_GO of the one
+before, are its repeats, and the take stops LET_GO after the last of them (the key let go:
+LET_GO is several repeat intervals, so a busy moment of the UI is not taken for a let-go).
 Repeats of the key that stopped a take never start another.
 """
 
@@ -19,6 +20,7 @@ from tui.widgets.gestures_panel import GesturesPanel
 
 REPEAT_GAP = 0.15  # seconds: a press sooner than this after the last one is a held key's repeat
 FIRST_REPEAT = 0.8  # seconds: a terminal's first repeat comes within this of the press
+LET_GO = 0.35  # seconds with no repeat of a held key: it was let go
 NO_GESTURES = "this project has no gestures (a new project of type dtw has them)"
 
 
@@ -51,7 +53,9 @@ class GestureActions(Actions):
     def action_record_gesture(self) -> None:
         now = time.monotonic()
         gap, self._last_press = now - self._last_press, now
-        repeat = gap < REPEAT_GAP or now - self._pressed < FIRST_REPEAT
+        repeat = (
+            gap < (LET_GO if self._key_held else REPEAT_GAP) or now - self._pressed < FIRST_REPEAT
+        )
         panel = self._gestures()
         if panel is None:
             return
@@ -59,7 +63,7 @@ class GestureActions(Actions):
         if e.mode is Mode.RECORDING_GESTURE:
             if repeat:  # held down: the take goes on until the repeats stop
                 self._key_held = True
-                self.set_timer(REPEAT_GAP, self._stop_when_let_go)
+                self.set_timer(LET_GO, self._stop_when_let_go)
                 return
             self._pressed = now
             self._try("stop", e.stop_gesture_recording)
@@ -71,9 +75,9 @@ class GestureActions(Actions):
         self._try("record", e.start_gesture_recording, panel.selected)
 
     def _stop_when_let_go(self) -> None:
-        """REPEAT_GAP after a repeat: if none came since, the key was let go."""
+        """LET_GO after a repeat: if none came since, the key was let go."""
         now = time.monotonic()
-        if not self._key_held or now - self._last_press < REPEAT_GAP:
+        if not self._key_held or now - self._last_press < LET_GO:
             return
         self._key_held = False
         if self.engine.mode is Mode.RECORDING_GESTURE:
