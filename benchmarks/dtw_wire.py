@@ -3,7 +3,6 @@ taught its takes one by one, and frames sent at a steady rate, each awaiting its
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.client import Client
-from benchmarks.peers import Peer, mapper_command
+from benchmarks.peers import Peer, mapper_command, stop
 from mapper.osc.codec import OSCDecodeError, encode_message, parse_packet
 
 OUTPUTS = "/wek/outputs"
@@ -61,12 +60,7 @@ class Instrument(Peer):
 
     def takes_held(self) -> int | None:
         """Stop it; the takes it says it held ('..., N gesture takes were not saved')."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        stop(self.proc)
         assert self.proc.stdout is not None
         for line in self.proc.stdout.read().splitlines():
             words = line.replace(",", " ").split()

@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,13 +49,7 @@ class Peer:
         client.dest = self.dest
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop(self.proc)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.errors.close()
@@ -69,6 +64,17 @@ class Peer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM, and SIGKILL if it is still there after 10 s; then it is gone."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 class MapperPeer(Peer):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from mapper.osc.settings import OSCSettings
 from mapper.project import Project
 from mapper.session.opening import gesture_project
 from mapper.session.options import NewProjectOptions
+from tests.test_tui_snapshots import utc  # noqa: F401 (a fixture: times in UTC)
 from tests.tui_helpers import app_for, until
 from tui.actions.gestures import FIRST_REPEAT, threshold_step
 from tui.app import MapperApp
@@ -311,15 +311,6 @@ async def test_the_new_project_form_puts_gestures_beside_outputs(tmp_path, recei
 
 
 # ---- snapshots ----------------------------------------------------------------------------
-@pytest.fixture
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def snapshot_app() -> MapperApp:
     """Gestures alone: output_1 with 2 takes, output_2 with 1, output_3 none; fixed ports."""
     return dtw_app(9, listen_port=46451)
@@ -336,7 +327,7 @@ async def taught_and_settled(pilot) -> None:
     await pilot.pause()
 
 
-def test_main_screen_with_gestures(snap_compare, utc):
+def test_main_screen_with_gestures(snap_compare, utc):  # noqa: F811
     """A project of gestures alone at 100x30: the title bar (strokes, idle, listening on
     127.0.0.1:46451); Inputs and the XY pad as usual; in the outputs' place the Gestures panel
     (focused), titled "Gestures · output · threshold 0.30": the set's header line (takes,
@@ -353,7 +344,7 @@ def test_main_screen_with_gestures(snap_compare, utc):
     assert snap_compare(snapshot_app(), terminal_size=(100, 30), run_before=run_before)
 
 
-def test_examples_screen_with_takes(snap_compare, utc):
+def test_examples_screen_with_takes(snap_compare, utc):  # noqa: F811
     """The examples screen of that project (e): no examples table (there are no outputs); the
     summary "3 gesture takes (1 gesture has none) · d deletes a take, D every take of its
     gesture (asks)"; the takes table: output_1 takes 1 and 2 (30 and 34 frames), output_2
