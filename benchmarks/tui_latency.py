@@ -24,6 +24,7 @@ import numpy as np
 from benchmarks.client import Client, summary
 from benchmarks.machine import describe
 from benchmarks.peers import mapper_command
+from benchmarks.peers import stop as stop_process
 from mapper.core.engine import Engine
 from mapper.core.outputs import make_outputs
 from mapper.osc.codec import encode_message
@@ -79,12 +80,7 @@ def stop(proc: subprocess.Popen[bytes] | str) -> None:
     if isinstance(proc, str):
         subprocess.run(["tmux", "kill-session", "-t", proc], check=False)
         return
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+    stop_process(proc)
 
 
 def main(argv: list[str] | None = None) -> int:
