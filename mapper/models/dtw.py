@@ -53,7 +53,7 @@ class Spotter:
     `templates` are (gesture index, frames (m, n_inputs)) pairs; `gestures` is how many
     gestures there are (those without a template read NO_MATCH). `inputs` picks the columns of
     the templates' and the stream's frames that count (None: all). `scale` divides every cost
-    (the examples' spread; None: their `spread` over `inputs`).
+    (the examples' spread; None: the `spread` of the templates' chosen inputs).
     One frame at a time: the receive thread's.
     """
 
@@ -102,20 +102,17 @@ class Spotter:
         usable = real & (sq <= TOO_BIG)
         frames[~usable] = 0.0
         sq = np.where(usable, sq, np.inf)
-        self.frames = frames
         self.size = size
         # |t - x|^2 = |t|^2 - 2 t.x + |x|^2: one matrix-vector product a frame
         self._flat = np.ascontiguousarray(frames * -2.0)
         self._sq = sq
         self._unit = 2.0 / self.scale**2  # a cost: 2 D / ((template + stream frames) s^2)
         self._penalty = OFF_DIAGONAL * self.scale**2
-        work = cells[PAD:]
-        self._cells = work
-        self._per_cell = 1.0 / (work * self.scale**2)  # the following's cost per frame so far
-        self._starts = self._first - PAD  # where each template's first frame is, in work arrays
+        self._per_cell = 1.0 / (cells[PAD:] * self.scale**2)  # the following's cost a frame
+        # in work arrays (the flat ones less the first PAD cells): where each template's first
+        # frame is (and where its cells start, for a reduceat: the next one's pads follow them)
+        self._starts = self._first - PAD
         self._ends = self._last - PAD
-        self._segments = self._first - PAD  # each template's cells in work arrays, pads first
-        self._segments[0] = 0
         # each gesture's templates, one row per gesture with one, padded with a template that
         # is never close (index n: an extra +inf): a frame's answers in a few calls
         self._present = np.unique(self.owner)
@@ -124,7 +121,6 @@ class Spotter:
         for row, g in enumerate(self._present):
             members = np.flatnonzero(self.owner == g)
             self._slots[row, : len(members)] = members
-        self._span = np.maximum(self.lengths - 1, 1).astype(np.float64)
         # the previous frame's and this one's tables, swapped each frame: the cost of the best
         # path to each cell and how many stream frames it holds, and the following's own
         self._tables = [np.empty(size) for _ in range(2)]
@@ -140,7 +136,7 @@ class Spotter:
         self._gesture_rows = np.arange(len(self._present))
         self._present_list = self._present.tolist()
         self._bounds = list(zip(self._starts.tolist(), (self._ends + 1).tolist()))
-        self._span_list = self._span.tolist()
+        self._span_list = np.maximum(self.lengths - 1, 1).astype(np.float64).tolist()
         self.followed = -1  # the gesture whose partial alignment is best now
         self.followed_score = np.inf  # its partial cost, in `scale` squared units
         self.reset()
@@ -232,7 +228,7 @@ class Spotter:
         np.add(best, d, out=now)
         partial = np.multiply(now, self._per_cell, out=self._scaled)
         lows = self._lows  # each template's lowest, then +inf for the slots' padding
-        np.minimum.reduceat(partial, self._segments, out=lows[: self.n])
+        np.minimum.reduceat(partial, self._starts, out=lows[: self.n])
         rows = np.argmin(lows[self._slots], axis=1)
         chosen = self._slots[self._gesture_rows, rows].tolist()
         nearest = int(lows[chosen].argmin())
@@ -245,16 +241,14 @@ class Spotter:
             progress[g] = partial[first:stop].argmin() / span[t]
 
 
-def spread(series: Sequence[np.ndarray], inputs: Sequence[int] | None = None) -> float:
+def spread(series: Sequence[np.ndarray]) -> float:
     """The examples' own spread: the root mean square distance of their frames from the median
-    frame (over `inputs`), leaving out the farthest TRIM of frames, so a few wild frames in a
-    take change nothing; 1.0 when there is no spread."""
+    frame, leaving out the farthest TRIM of frames, so a few wild frames in a take change
+    nothing; 1.0 when there is no spread."""
     kept = [np.asarray(s, dtype=np.float64) for s in series if len(s)]
     if not kept:
         return 1.0
     frames = np.concatenate(kept)
-    if inputs is not None:
-        frames = frames[:, list(inputs)]
     if len(frames) < 2 or not np.isfinite(frames).all():
         return 1.0
     with np.errstate(over="ignore", invalid="ignore"):
