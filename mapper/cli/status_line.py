@@ -40,8 +40,8 @@ class StatusLine:
             f"rejected {c.rejected_total}",
         ]
         if e.gestures.sets:  # after the examples: the takes, and the gesture matched last
-            matched = [gs.gesture_name(k) for gs, k in zip(e.gestures.sets, e.gestures.matched())]
-            playing = [name for name, k in zip(matched, e.gestures.matched()) if k >= 0]
+            held = zip(e.gestures.sets, e.gestures.matched())
+            playing = [gs.gesture_name(k) for gs, k in held if k >= 0]
             parts.insert(2, f"gesture takes {len(e.gestures.takes)}")
             if playing and e.mode.value == "running":
                 parts.insert(3, "matched " + ", ".join(playing))

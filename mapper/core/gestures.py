@@ -288,8 +288,8 @@ class Gestures:
                 send("/" + gs.gesture_name(announce), [])
             costs.extend(c.tolist())
             progress.extend(p.tolist())
-        if len(last) == len(progress):  # a slip back by less than JITTER is noise
-            progress = [q if q >= o or o - q >= JITTER else o for q, o in zip(progress, last)]
+        # a slip back by less than JITTER is noise (the gestures are the same as last frame's)
+        progress = [q if q >= o or o - q >= JITTER else o for q, o in zip(progress, last)]
         self.last_costs, self.last_progress = costs, progress
         self.followed = _furthest(self._spotters, self.sets)
         if self.send_progress and progress:
