@@ -23,24 +23,26 @@ WEK = "/wekinator/control/"
 OURS = "/mapper/control/"
 
 
-def _number(value: Any, what: str) -> float:
+def number_arg(value: Any, what: str) -> float:
+    """A number from OSC (int or float, as its type tag says); EngineError naming `what`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EngineError(f"{what} must be a number, not {value!r}")
     return as_typed(float(value))
 
 
-def _index(value: Any, what: str) -> int:
+def index_arg(value: Any, what: str) -> int:
     """A 1-based number from OSC (int, or a float holding a whole number) -> 0-based."""
-    number = _number(value, what)
+    number = number_arg(value, what)
     if not math.isfinite(number) or number != int(number):
         raise EngineError(f"{what} must be a whole number, not {value!r}")
     return int(number) - 1
 
 
-def _indices(args: Sequence[Any], what: str) -> list[int]:
+def indices_arg(args: Sequence[Any], what: str) -> list[int]:
+    """One or more 1-based numbers -> 0-based."""
     if not args:
         raise EngineError(f"give at least one {what} number (1-based)")
-    return [_index(a, what) for a in args]
+    return [index_arg(a, what) for a in args]
 
 
 def _strings(args: Sequence[Any]) -> list[str]:
@@ -74,32 +76,32 @@ def make_controls(engine: Engine, jobs: JobRunner) -> dict[str, Handler]:
         return handler
 
     def toggle(what: str, on: bool) -> Handler:
-        return lambda args: engine.set_enabled(what, _indices(args, "output"), on)
+        return lambda args: engine.set_enabled(what, indices_arg(args, "output"), on)
 
     def delete_for_output(args: Sequence[Any]) -> None:
         if len(args) != 1:
             raise EngineError("deleteExamplesForOutput takes one output number (1-based)")
-        engine.delete_examples_for_output(_index(args[0], "output"))
+        engine.delete_examples_for_output(index_arg(args[0], "output"))
 
     def select_inputs(args: Sequence[Any]) -> None:
         if len(args) < 2:
             raise EngineError("selectInputsForOutput takes an output, then its inputs (1-based)")
-        engine.select_inputs(_index(args[0], "output"), _indices(args[1:], "input"))
+        engine.select_inputs(index_arg(args[0], "output"), indices_arg(args[1:], "input"))
 
     def set_outputs(args: Sequence[Any]) -> None:
-        engine.set_values([_number(a, "an output value") for a in args])
+        engine.set_values([number_arg(a, "an output value") for a in args])
 
     def set_model(args: Sequence[Any]) -> None:
         if len(args) < 2:
             raise EngineError(
                 "setModel takes an output number, a model type, then name value pairs"
             )
-        engine.set_model(_index(args[0], "output"), _model_settings(args[1:]))
+        engine.set_model(index_arg(args[0], "output"), _model_settings(args[1:]))
 
     def delete_round(args: Sequence[Any]) -> None:
         if len(args) != 1:
             raise EngineError("deleteRound takes one round number")
-        round_ = _index(args[0], "round") + 1
+        round_ = index_arg(args[0], "round") + 1
         if not len(engine.delete_round(round_)):
             raise EngineError(f"no round {round_:g}: nothing deleted")
 
@@ -107,14 +109,14 @@ def make_controls(engine: Engine, jobs: JobRunner) -> dict[str, Handler]:
         def handler(args: Sequence[Any]) -> None:
             if len(args) != 1:
                 raise EngineError(f"{name} takes one number of seconds")
-            engine.set_transport(**{name: _number(args[0], name)})
+            engine.set_transport(**{name: number_arg(args[0], name)})
 
         return handler
 
     def delete_example(args: Sequence[Any]) -> None:
         if len(args) != 2:
             raise EngineError("deleteExample takes a round number and a row within that round")
-        round_, row = _index(args[0], "round") + 1, _index(args[1], "row")
+        round_, row = index_arg(args[0], "round") + 1, index_arg(args[1], "row")
         snap = engine.examples.snapshot()
         ids = snap.ids[snap.rounds == round_]
         if not 0 <= row < len(ids):
@@ -124,17 +126,17 @@ def make_controls(engine: Engine, jobs: JobRunner) -> dict[str, Handler]:
     def set_limits(args: Sequence[Any]) -> None:
         if len(args) not in (3, 4):
             raise EngineError("setLimits takes an output, min, max and optionally hard (0/1)")
-        hard = None if len(args) == 3 else bool(_number(args[3], "hard"))
-        j = _index(args[0], "output")
-        engine.set_limits(j, _number(args[1], "min"), _number(args[2], "max"), hard)
+        hard = None if len(args) == 3 else bool(number_arg(args[3], "hard"))
+        j = index_arg(args[0], "output")
+        engine.set_limits(j, number_arg(args[1], "min"), number_arg(args[2], "max"), hard)
 
     def set_classes(args: Sequence[Any]) -> None:
         if len(args) != 2:
             raise EngineError("setClasses takes an output and a class count")
-        engine.set_classes(_index(args[0], "output"), _index(args[1], "classes") + 1)
+        engine.set_classes(index_arg(args[0], "output"), index_arg(args[1], "classes") + 1)
 
     def evaluate(args: Sequence[Any]) -> None:
-        outputs = _indices(args, "output") if args else list(range(engine.n_outputs))
+        outputs = indices_arg(args, "output") if args else list(range(engine.n_outputs))
         for j in outputs:
             engine.check_output(j)
 
@@ -154,7 +156,7 @@ def make_controls(engine: Engine, jobs: JobRunner) -> dict[str, Handler]:
     def nearest(args: Sequence[Any]) -> None:
         if len(args) != 1:
             raise EngineError("nearest takes one output number")
-        j = _index(args[0], "output")
+        j = index_arg(args[0], "output")
         flat: list[float] = [j + 1.0]
         for n in engine.nearest(j):
             flat += [float(n.round), float(n.row), n.share]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mapper.core.engine import Engine, EngineError
-from mapper.osc.control import OURS, WEK, Handler, _index, _indices, _number
+from mapper.osc.control import OURS, WEK, Handler, index_arg, indices_arg, number_arg
 
 
 def gesture_controls(engine: Engine) -> dict[str, Handler]:
@@ -20,30 +20,30 @@ def gesture_controls(engine: Engine) -> dict[str, Handler]:
     def start(args: Sequence[Any]) -> None:
         if len(args) != 1:
             raise EngineError("startDtwRecording takes one gesture number (1-based)")
-        engine.start_gesture_recording(_index(args[0], "gesture"))
+        engine.start_gesture_recording(index_arg(args[0], "gesture"))
 
     def threshold(args: Sequence[Any]) -> None:
         if len(args) == 1:
-            engine.set_dtw_threshold(_number(args[0], "threshold"))
+            engine.set_dtw_threshold(number_arg(args[0], "threshold"))
         elif len(args) == 2:
-            engine.set_dtw_threshold(_number(args[1], "threshold"), _index(args[0], "set"))
+            engine.set_dtw_threshold(number_arg(args[1], "threshold"), index_arg(args[0], "set"))
         else:
             raise EngineError("setDtwThreshold takes a threshold, or a set number and one")
 
     def select(args: Sequence[Any]) -> None:
         if len(args) < 2:
             raise EngineError("selectDtwInputs takes a set number, then its inputs (1-based)")
-        engine.select_dtw_inputs(_index(args[0], "set"), _indices(args[1:], "input"))
+        engine.select_dtw_inputs(index_arg(args[0], "set"), indices_arg(args[1:], "input"))
 
     def delete(args: Sequence[Any]) -> None:
         if len(args) != 1:
             raise EngineError("deleteDtwExamples takes one gesture number (1-based)")
-        engine.delete_gesture_examples(_index(args[0], "gesture"))
+        engine.delete_gesture_examples(index_arg(args[0], "gesture"))
 
     def delete_take(args: Sequence[Any]) -> None:
         if len(args) != 1:
             raise EngineError("deleteDtwTake takes one take number")
-        if not engine.delete_gesture_take(_index(args[0], "take") + 1):
+        if not engine.delete_gesture_take(index_arg(args[0], "take") + 1):
             raise EngineError(f"no take {args[0]}: nothing deleted")
 
     def progress(on: bool) -> Handler:
