@@ -14,7 +14,6 @@ several gesture sets is written with its gestures numbered set after set, as in 
 from __future__ import annotations
 
 import errno
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from mapper.errors import ProjectError, shown
 
 from .gesture_file import GESTURES_LIMIT, whole
 from .reading import LINE_LIMIT, lines, open_regular
+from .table import cell_number
 
 FIRST_LINE = (
     "# First field is # dimensions of each datapoint, 2nd is gesture class, Next fields are raw "
@@ -112,15 +112,8 @@ def _take(text: str, at: str, n_inputs: int, gestures: int) -> tuple[int, np.nda
     texts = cells[2:]
     if not texts or len(texts) % n_inputs:
         raise ProjectError(f"{at}: {len(texts)} numbers are not whole frames of {n_inputs} inputs")
-    values = []
-    for k, t in enumerate(texts):
-        try:
-            v = float(t)
-        except ValueError:
-            raise ProjectError(f"{at}: number {k + 3} is {shown(t)}, not a number") from None
-        if not math.isfinite(v):
-            raise ProjectError(f"{at}: number {k + 3} is {t.strip()[:40]}, not a finite number")
-        values.append(v)
+    why = ", not a finite number"
+    values = [cell_number(t, at, f"number {k + 3}", why) for k, t in enumerate(texts)]
     return gesture - 1, np.array(values, dtype=np.float64).reshape(-1, n_inputs)
 
 

@@ -43,7 +43,7 @@ from mapper.errors import ProjectError, shown
 from mapper.file_kinds import size_text
 
 from .reading import open_regular, text_lines
-from .table import FIRST_TIME, LAST_TIME, format_time, parse_time
+from .table import FIRST_TIME, LAST_TIME, cell_number, format_time, parse_time
 
 GESTURES_FILE = "gestures.csv"
 GESTURES_LIMIT = TEXT_LIMIT  # as examples.csv: a save that would pass it fails, and says so
@@ -210,13 +210,5 @@ class _Reader:
                 return values
         except (ValueError, OverflowError):
             pass
-        for k, text in enumerate(texts):  # says which cell, and why
-            try:
-                value = float(text)
-            except ValueError:
-                raise ProjectError(f"{at}: input {k + 1} is {shown(text)}, not a number") from None
-            if not math.isfinite(value):
-                raise ProjectError(
-                    f"{at}: input {k + 1} is {text.strip()[:40]}; takes hold finite numbers"
-                )
-        return [float(c) for c in texts]  # a sum that overflowed: every number is finite
+        why = "; takes hold finite numbers"  # says which cell, and why
+        return [cell_number(c, at, f"input {k + 1}", why) for k, c in enumerate(texts)]

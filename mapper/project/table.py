@@ -212,14 +212,14 @@ def parse_row(
     except ValueError:
         inputs = []
     if len(inputs) != n_in or not math.isfinite(sum(inputs)):  # says which cell, and why
-        inputs = [_cell(c, where, f"input {k + 1}") for k, c in enumerate(texts)]
+        inputs = [cell_number(c, where, f"input {k + 1}") for k, c in enumerate(texts)]
     values, mask = [], []
     for o, c in zip(outputs, cells[2 + n_in :]):
         if c.strip() == "":
             values.append(math.nan)
             mask.append(False)
         else:
-            values.append(_cell(c, where, f"output {o.name!r}"))
+            values.append(cell_number(c, where, f"output {o.name!r}"))
             mask.append(True)
     columns.add(round_, stamp, inputs, values, mask, line)
 
@@ -249,15 +249,17 @@ def parse_time(text: str, where: str) -> float:
         return -math.inf if when.year < 5000 else math.inf
 
 
-def _cell(text: str, where: str, what: str) -> float:
+def cell_number(
+    text: str, where: str, what: str, why: str = "; examples must be finite numbers"
+) -> float:
+    """A CSV cell's finite number; a ProjectError naming where and what (`why` ends the
+    message for a number that is not finite)."""
     try:
         value = float(text)
     except ValueError:
         raise ProjectError(f"{where}: {what} is {shown(text)}, not a number") from None
     if not math.isfinite(value):
-        raise ProjectError(
-            f"{where}: {what} is {text.strip()[:40]}; examples must be finite numbers"
-        )
+        raise ProjectError(f"{where}: {what} is {text.strip()[:40]}{why}")
     return value
 
 
