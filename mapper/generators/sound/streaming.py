@@ -71,10 +71,13 @@ class SoundModel(nn.Module):
 
     @torch.jit.export
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        log_mag = self.decoder(z.transpose(1, 2).float())  # (batch, frames, bins)
+        # frame by frame, the decoder too: a matrix product over a block's frames rounds
+        # differently from one over a single frame (6e-5 in log-magnitude), enough to move a
+        # vocoder peak; so a block's audio is the same however the frames are grouped
+        points = z.transpose(1, 2).float()  # (batch, frames, latent)
         blocks: list[torch.Tensor] = []
-        for t in range(log_mag.shape[1]):
-            blocks.append(self.vocoder(log_mag[:, t]))
+        for t in range(points.shape[1]):
+            blocks.append(self.vocoder(self.decoder(points[:, t])))
         return torch.cat(blocks, 1).unsqueeze(1)
 
     @torch.jit.export
