@@ -74,7 +74,9 @@ def test_model_types_and_defaults():
         "max_iter": 300,
         "alpha": 1e-8,
         "seed": 0,
+        "ensemble": 3,
     }
+    assert "ensemble" not in default_settings("mlp", True)  # class outputs have no ensemble
     assert default_settings("polynomial", False) == {"type": "polynomial", "degree": 2}
     assert default_settings("linear", False) == {"type": "linear"}
     for classifier in (False, True):

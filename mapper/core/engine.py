@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from mapper.core.curation_controls import CurationControls
 from mapper.core.evaluation import DEFAULT_FOLDS, Evaluation, evaluate_output
 from mapper.core.example_edits import ExampleEdits
 from mapper.core.examples import ExampleRows, ExampleStore, full_message, max_examples
@@ -25,6 +26,7 @@ from mapper.core.frame_plan import FramePlan
 from mapper.core.gesture_controls import GestureControls
 from mapper.core.gestures import Gestures, GestureSet
 from mapper.core.neighbours import nearest_examples
+from mapper.core.novelty_controls import NoveltyControls
 from mapper.core.output_settings import OutputSettings, refuse
 from mapper.core.outputs import Output
 from mapper.core.state import Counters, Mode, ModelState, Neighbour, Trained, TrainingStatus
@@ -54,9 +56,10 @@ OutputSink = Callable[[list[float]], None]
 MessageSink = Callable[[str, list[float]], None]
 
 
-class Engine(OutputSettings, TakeControls, GestureControls):
+class Engine(OutputSettings, TakeControls, GestureControls, NoveltyControls, CurationControls):
     """Holds the examples, the output values and the trained models; runs the loop. Gesture
-    sets (DTW) add their costs after the outputs (mapper.core.gestures)."""
+    sets (DTW) add their costs after the outputs (mapper.core.gestures); novelty, hold and
+    bookmarks are in their own parts (novelty_controls.py, curation_controls.py)."""
 
     def __init__(
         self,
@@ -95,6 +98,8 @@ class Engine(OutputSettings, TakeControls, GestureControls):
         self._smoother = Smoother(0.0, self.outputs)
         self._take: Take | None = None  # the timed take under way, if any
         self._edits = ExampleEdits(self.examples, self._lock, self._trainer.mark_changed)
+        self._init_novelty()
+        self._init_curation()
 
     # ---- wiring -------------------------------------------------------------------------
     def add_output_sink(self, sink: OutputSink) -> None:
@@ -137,11 +142,17 @@ class Engine(OutputSettings, TakeControls, GestureControls):
             out = self._frame_plan(frame, self.values)
             if not -PLAYABLE < sum(out) < PLAYABLE:  # NaN, infinity, or beyond a float32
                 out = self._held(out)
+            watching = self._watching
+            if watching:  # novelty measured, and outputs held where it is too high
+                out = self._watch(frame, out, start)
             if self._smoother.seconds > 0:
                 out = self._smoother(out)
             if self.gestures.sets:
                 out = out + self.gestures.step(frame, self.send_message)
             self._emit(out)
+            if watching and self.novelty_send and self.last_novelty is not None:
+                self.send_message("/mapper/novelty", [self.last_novelty])
+            self.visits.add(frame, start)
             self.counters.last_latency = time.perf_counter() - start
         elif mode is Mode.RECORDING and self._recording_any:
             self.examples.append(frame, self.values, self._record_mask, self.round, time.time())
@@ -228,6 +239,7 @@ class Engine(OutputSettings, TakeControls, GestureControls):
                 self.stop_gesture_recording()
             self._smoother.reset()
             self.gestures.reset()
+            self._rewatch()
             self.mode = Mode.RUNNING
 
     def stop_running(self) -> None:
@@ -353,6 +365,7 @@ class Engine(OutputSettings, TakeControls, GestureControls):
         )
         # one assignment: the hot path never sees half a plan
         self._frame_plan = FramePlan(runners, self.n_inputs, self._send_probabilities)
+        self._new_novelty_plan(self._trainer.trained)
 
     def trained_model(self, j: int) -> Trained | None:
         """Output j's running model, or None when it has never been trained."""

@@ -54,11 +54,13 @@ class Counters:
 
 @dataclass(frozen=True)
 class Trained:
-    """A fitted model with the input selection and the example ids it was trained on."""
+    """A fitted model with the input selection and the example ids it was trained on, and
+    those examples' inputs ready for novelty (mapper.core.novelty)."""
 
     model: Any
     input_idx: np.ndarray | None  # None = every input, in order
     example_ids: np.ndarray
+    known: Any = None  # a SearchIndex of the examples' inputs (None: no novelty)
 
 
 @dataclass(frozen=True)

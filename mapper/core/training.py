@@ -13,13 +13,22 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from mapper.core.ensembles import EnsembleWorker
 from mapper.core.examples import ExampleRows, ExampleStore
+from mapper.core.novelty import known
 from mapper.core.outputs import Output
 from mapper.core.state import ModelState, Trained, TrainingStatus
 from mapper.errors import EngineError
 from mapper.models import make_model
 
 EventSink = Callable[[str, str], None]
+
+
+def needs_ensemble(model: object) -> bool:
+    """Whether a fitted model has an ensemble still to fit (an MLP with `ensemble` > 0)."""
+    return hasattr(model, "fit_ensemble") and bool(getattr(model, "ensemble", 0))
+
+
 # what one training fits: (output index, a copy of the output's settings, its input columns)
 Plan = list[tuple[int, Output, list[int]]]
 
@@ -51,6 +60,7 @@ class Trainer:
         self._idle.set()
         self._cancel = threading.Event()
         self._changed_while_training: set[int] = set()
+        self.ensembles = EnsembleWorker()
 
     @property
     def active(self) -> bool:
@@ -132,7 +142,7 @@ class Trainer:
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):  # leave the other cores to the receive thread
-            fitted, errors = self._fit_outputs(plan, snapshot, cancel)
+            fitted, errors, data = self._fit_outputs(plan, snapshot, cancel)
         with self._lock:
             if cancel.is_set():
                 for j, _, _ in plan:
@@ -149,16 +159,22 @@ class Trainer:
                     self.states[j] = self._state_without_training(j)
             self.trained = tuple(trained)
             self._swapped()
+            # the MLPs' ensembles (their uncertainty) learn while the new models play
+            self.ensembles.submit(
+                {j: (t.model, *data[j]) for j, t in fitted.items() if needs_ensemble(t.model)}
+            )
             error = "; ".join(errors)
             self.status = TrainingStatus(done=len(fitted), total=len(plan), error=error)
         return ("training-done" if fitted else "training-failed"), error
 
     def _fit_outputs(
         self, plan: Plan, snapshot: ExampleRows, cancel: threading.Event
-    ) -> tuple[dict[int, Trained], list[str]]:
-        """Fit a fresh model per planned output (stopping early if cancelled)."""
+    ) -> tuple[dict[int, Trained], list[str], dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """Fit a fresh model per planned output (stopping early if cancelled); the errors,
+        and each fitted output's examples (inputs, targets)."""
         fitted: dict[int, Trained] = {}
         errors: list[str] = []
+        data: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for done, (j, spec, idx) in enumerate(plan):
             if cancel.is_set():
                 break
@@ -174,8 +190,9 @@ class Trainer:
                 errors.append(f"{spec.name}: {e}")
                 continue
             all_inputs = idx == list(range(self.n_inputs))
-            fitted[j] = Trained(model, None if all_inputs else np.asarray(idx), ids)
-        return fitted, errors
+            fitted[j] = Trained(model, None if all_inputs else np.asarray(idx), ids, known(X))
+            data[j] = X, y
+        return fitted, errors, data
 
     def _state_without_training(self, j: int) -> ModelState:
         return ModelState.UNTRAINED if self.trained[j] is None else ModelState.STALE

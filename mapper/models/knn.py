@@ -45,7 +45,7 @@ class SearchIndex:
         # made once, used by one search at a time (another thread meanwhile gets fresh arrays).
         self.folded = bool(np.max(np.abs(mean * self.inv_scale), initial=0.0) <= 1e3)
         last = self.half_sq + (self.train * self.inv_scale) @ mean if self.folded else self.half_sq
-        self._ranker = np.asfortranarray(np.hstack((self.train * -self.inv_scale, last[:, None])))
+        self.ranker = np.asfortranarray(np.hstack((self.train * -self.inv_scale, last[:, None])))
         self._query = np.ones(d + 1)
         self._centred = self._query[:d]
         self._rank = np.empty(n)
@@ -84,19 +84,19 @@ class SearchIndex:
                     self._centred[:] = x
                 else:
                     np.subtract(x, self.mean, out=self._centred)
-                return self._pick(np.dot(self._ranker, self._query, out=self._rank), k)
+                return self._pick(np.dot(self.ranker, self._query, out=self._rank), k)
             finally:
                 self._buffers.release()
         query = np.ones(self._query.shape[0])
         query[:-1] = x if self.folded else x - self.mean
-        return self._pick(self._ranker @ query, k)
+        return self._pick(self.ranker @ query, k)
 
     def search_frame(self, x1: np.ndarray, x: np.ndarray, k: int) -> list[int]:
         """search() given the frame both followed by a 1 (`x1`) and alone (`x`): with the mean
         folded in, `x1` is the query itself."""
         if self.folded and self._buffers.acquire(blocking=False):
             try:
-                return self._pick(np.dot(self._ranker, x1, out=self._rank), k)
+                return self._pick(np.dot(self.ranker, x1, out=self._rank), k)
             finally:
                 self._buffers.release()
         return self.search(x, k)
@@ -239,6 +239,14 @@ class KNNRegressor(_Neighbours, Model):
         """Each training example's target, in training order."""
         return self._y_list_
 
+    def uncertainty(self, x: np.ndarray) -> float:
+        """How much the neighbours disagree for frame x: the standard deviation of their
+        targets (weighted as they count), in the output's units; 0 with k = 1."""
+        idx, w = self.neighbours(x)
+        values = self._y_[idx]
+        mean = float(np.dot(w, values))
+        return float(np.sqrt(max(float(np.dot(w, (values - mean) ** 2)), 0.0)))
+
 
 class KNNClassifier(_Neighbours, Classifier):
     """Class output: majority vote of the k nearest examples (1/distance-weighted if asked)."""
@@ -278,3 +286,11 @@ class KNNClassifier(_Neighbours, Classifier):
     def _proba(self, x: np.ndarray) -> np.ndarray:
         votes = self._votes(np.asarray(x, dtype=np.float64))
         return votes / votes.sum()
+
+    def uncertainty(self, x: np.ndarray) -> float:
+        """How much the neighbours disagree for frame x: the share of their votes (weighted
+        as they count) against the winning class, 0..1; 0 with k = 1 or one class."""
+        if self._only_ is not None:
+            return 0.0
+        votes = self._votes(np.asarray(x, dtype=np.float64))
+        return float(1.0 - votes.max() / votes.sum())

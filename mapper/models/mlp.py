@@ -9,11 +9,12 @@ import numpy as np
 
 from mapper.errors import ModelError
 
-from .base import Classifier, Model, check_training_size, input_scaling
+from .base import Classifier, Model, check_examples, check_training_size, input_scaling
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
 MAX_LAYERS = 8  # hidden layers
 MAX_UNITS = 4096  # units in one hidden layer
+ENSEMBLE_EXAMPLES = 2000  # the most examples an MLP's ensemble learns from (a random draw)
 MAX_PARAMETERS = 2**22  # weights and biases in all (4,194,304): L-BFGS keeps 20 times as many
 
 
@@ -44,21 +45,40 @@ def train_network(
     alpha: float,
     seed: int,
     stop: Callable[[], bool] | None = None,
+    members: int = 1,
 ) -> Layers:
     """Fit weights on standardized X: squared error on target (n, 1), or cross-entropy on
-    class positions target (n,) when softmax. Returns [(W, b), ...] per layer."""
+    class positions target (n,) when softmax. Returns [(W, b), ...] per layer.
+
+    `members` > 1 (squared error only) fits that many networks of these sizes together, each
+    from its own random start, as one network whose hidden layers lie side by side and whose
+    layers after the first connect each network only to itself (block-diagonal, the other
+    weights held at 0): each network learns the target on its own, in one fit. `sizes` are one
+    network's; the layers returned are the joint network's, one output per member."""
     from scipy.optimize import minimize
 
     n = X.shape[0]
     rng = np.random.default_rng(seed)
-    parts = []
-    for n_in, n_out in pairwise(sizes):
+    wide = [sizes[0]] + [h * members for h in sizes[1:]]
+    parts, masks = [], []
+    for i, ((n_in, n_out), (w_in, w_out)) in enumerate(zip(pairwise(sizes), pairwise(wide))):
         bound = np.sqrt(6.0 / (n_in + n_out))  # Glorot uniform, as scikit-learn does for tanh
-        parts.append(rng.uniform(-bound, bound, n_in * n_out))
-        parts.append(rng.uniform(-bound, bound, n_out))
+        own = np.ones((w_in, w_out)) if i == 0 else np.kron(np.eye(members), np.ones((n_in, n_out)))
+        parts.append(rng.uniform(-bound, bound, w_in * w_out) * own.reshape(-1))
+        parts.append(rng.uniform(-bound, bound, w_out))
+        masks += [own.reshape(-1), np.ones(w_out)]
     p0 = np.concatenate(parts)
+    target = np.repeat(target, members, axis=1) if members > 1 else target
 
-    loss_and_grad = Objective(X, target, sizes, softmax, alpha / n)
+    objective = Objective(X, target, wide, softmax, alpha / n)
+    loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]] = objective
+    if members > 1:
+        mask = np.concatenate(masks)
+
+        def loss_and_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
+            loss, grad = objective(p)
+            grad *= mask  # the weights between networks stay 0
+            return loss, grad
 
     def poll_stop(intermediate_result: object) -> None:
         if stop is not None and stop():
@@ -72,7 +92,7 @@ def train_network(
         callback=poll_stop if stop is not None else None,
         options={"maxiter": max_iter, "ftol": 0.0, "gtol": 1e-10},
     )
-    return [(W.copy(), b.copy()) for W, b in _unpack(result.x, sizes)]
+    return [(W.copy(), b.copy()) for W, b in _unpack(result.x, wide)]
 
 
 class Objective:
@@ -196,13 +216,17 @@ class _Network:
         self.alpha = alpha
         self.seed = seed
 
-    def _train(self, X: np.ndarray, target: np.ndarray, n_out: int, softmax: bool) -> Layers:
+    def _train(
+        self, X: np.ndarray, target: np.ndarray, n_out: int, softmax: bool, members: int = 1
+    ) -> Layers:
         sizes = [X.shape[1], *hidden_sizes(self.hidden), n_out]
-        check_size(sizes, X.shape[0])
+        check_size([X.shape[1], *(h * members for h in sizes[1:])], X.shape[0])
         mean, std = input_scaling(X)
         Xs = (X - mean) / std
+        # the ensemble starts from other random weights than the network it sits beside
+        seed = self.seed if members == 1 else (self.seed + 1) % 2**63
         layers = train_network(
-            Xs, target, sizes, softmax, self.max_iter, self.alpha, self.seed, self._stop
+            Xs, target, sizes, softmax, self.max_iter, self.alpha, seed, self._stop, members
         )
         W, b = layers[0]
         # an input that never changed in training taught nothing: ignore it (it kept its random
@@ -227,21 +251,76 @@ class _Network:
 
 
 class MLPRegressor(_Network, Model):
-    """Continuous output from a small neural network (the default for continuous outputs)."""
+    """Continuous output from a small neural network (the default for continuous outputs).
+
+    With `ensemble` > 0, that many more networks of the same shape learn the same examples
+    from other random starts, together in one fit (train_network's members), once the model
+    plays (`fit_ensemble`, called by the engine in the background): they never play, they
+    only say how sure the output is (`uncertainty`).
+    """
 
     type_name = "mlp"
+
+    def __init__(
+        self,
+        hidden: int | Sequence[int] = 16,
+        max_iter: int = 300,
+        alpha: float = 1e-8,
+        seed: int = 0,
+        ensemble: int = 0,
+    ) -> None:
+        super().__init__(hidden, max_iter, alpha, seed)
+        self.ensemble = ensemble
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         y_mean = float(y.mean())
         y_std = float(y.std())
         if y_std <= 1e-12 * max(1.0, abs(y_mean)):
             y_std = 1.0
+        self._y_scale_ = (y_mean, y_std)
         layers = self._train(X, ((y - y_mean) / y_std)[:, None], 1, softmax=False)
         W, b = layers[-1]
         self._set_layers(layers)
         # fold the target scaling into the output unit
         self._out_w_ = np.ascontiguousarray(W[:, 0] * y_std)
         self._out_c_ = float(b[0] * y_std + y_mean)
+        self._ensemble_: Layers | None = None
+
+    def fit_ensemble(
+        self, X: np.ndarray, y: np.ndarray, stop: Callable[[], bool] | None = None
+    ) -> None:
+        """Fit the `ensemble` networks on the examples this model learned (at most
+        ENSEMBLE_EXAMPLES of them, drawn at random): after the fit, while the model plays."""
+        if not self.ensemble:
+            return
+        X, y = check_examples(X, y)
+        if len(X) > ENSEMBLE_EXAMPLES:
+            keep = np.random.default_rng(self.seed).choice(len(X), ENSEMBLE_EXAMPLES, False)
+            X, y = X[keep], y[keep]
+        y_mean, y_std = self._y_scale_
+        self._stop = stop
+        try:
+            layers = self._train(X, ((y - y_mean) / y_std)[:, None], 1, False, self.ensemble)
+        finally:
+            self._stop = None
+        if stop is not None and stop():
+            return  # cut short: no uncertainty rather than a wrong one
+        W, b = layers[-1]
+        layers[-1] = (W * y_std, b * y_std + y_mean)
+        self._ensemble_ = layers  # one assignment: a reader sees none or all of it
+
+    def uncertainty(self, x: np.ndarray) -> float | None:
+        """How much the ensemble's networks and the playing one disagree for frame x: the
+        standard deviation of their answers, in the output's units. None while the ensemble
+        is still learning (or with `ensemble` 0)."""
+        layers = getattr(self, "_ensemble_", None)
+        if not layers:
+            return None
+        h = np.asarray(x, dtype=np.float64)
+        for W, b in layers[:-1]:
+            h = np.tanh(h @ W + b)
+        W, b = layers[-1]
+        return float(np.std(np.append(h @ W + b, self.predict_one(x))))
 
     def predict_one(self, x: np.ndarray) -> float:
         """Output for one frame of raw inputs x (d,)."""
@@ -270,3 +349,9 @@ class MLPClassifier(_Network, Classifier):
         s = self._scores(np.asarray(x, dtype=np.float64))
         e = np.exp(s - s.max())
         return e / e.sum()
+
+    def uncertainty(self, x: np.ndarray) -> float:
+        """1 minus the winning class's probability, 0..1 (no ensemble for class outputs)."""
+        if self._only_ is not None:
+            return 0.0
+        return float(1.0 - self._proba(x).max())

@@ -163,10 +163,11 @@ _MLP = {
     "alpha": _Setting(1e-8, _number(0.0, allow_lo=True)),
     "seed": _Setting(0, _whole(0, MAX_SEED)),
 }
+MAX_ENSEMBLE = 8  # networks beside a continuous output's MLP that only measure its uncertainty
 
 # type name -> (model class, settings); the first entry of each table is that kind's default
 _CONTINUOUS: dict[str, tuple[type[Model], dict[str, _Setting]]] = {
-    "mlp": (MLPRegressor, _MLP),
+    "mlp": (MLPRegressor, {**_MLP, "ensemble": _Setting(3, _whole(0, MAX_ENSEMBLE))}),
     "knn": (KNNRegressor, {"k": _Setting(5, _whole(1, MAX_K)), "weighted": _WEIGHTED}),
     "linear": (LinearRegressor, {}),
     "polynomial": (PolynomialRegressor, {"degree": _Setting(2, _whole(1, 5))}),

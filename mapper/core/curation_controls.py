@@ -1,0 +1,68 @@
+"""The engine's curation controls: bookmarks of output points, and explore. A part of Engine
+(a base class of it); the bookmarks live in bookmarks.py, the choice of a far point in
+explore.py."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from mapper.core.bookmarks import Bookmark, Bookmarks
+from mapper.core.examples import ExampleStore
+from mapper.core.explore import REMEMBERED, far_point
+from mapper.core.outputs import Output
+from mapper.errors import EngineError
+
+
+class CurationControls:
+    outputs: list[Output]
+    values: list[float]
+    examples: ExampleStore
+    last_outputs: list[float]
+    _lock: threading.RLock
+    set_values: Callable[..., None]
+
+    def _init_curation(self) -> None:
+        self.bookmarks = Bookmarks(len(self.outputs))
+        self._explored: list[list[float]] = []  # the latest explored points, oldest first
+
+    @property
+    def playing_point(self) -> list[float]:
+        """The output values sounding now: the models' last while running, else the set ones."""
+        n = len(self.outputs)
+        last = self.last_outputs
+        return [float(v) for v in (last[:n] if len(last) >= n else self.values)]
+
+    def keep_bookmark(self, name: str | None = None) -> Bookmark:
+        """Keep the output point sounding now under `name` (default "sound N")."""
+        if not self.outputs:
+            raise EngineError("this project has no outputs to bookmark")
+        return self.bookmarks.keep(self.playing_point, name)
+
+    def recall_bookmark(self, key: str | int) -> Bookmark:
+        """Set the outputs to a bookmark's point and send it (as hand-set values: recording
+        now records against it). `key`: a name, or the 0-based place in the list. While
+        running, the next input frame plays the models again."""
+        mark = self.bookmarks.find(key)
+        self.set_values(mark.values)
+        return mark
+
+    def delete_bookmark(self, key: str | int) -> Bookmark:
+        return self.bookmarks.delete(key)
+
+    def explore(self) -> list[float]:
+        """Set and send an output point far from every recorded and recently explored one
+        (mapper.core.explore); returns it."""
+        if not self.outputs:
+            raise EngineError("this project has no outputs to explore")
+        rows = self.examples.snapshot()
+        heard = rows.outputs[rows.mask.all(axis=1)] if len(rows) else rows.outputs
+        with self._lock:
+            earlier = np.array(self._explored).reshape(-1, len(self.outputs))
+        point = far_point(self.outputs, np.vstack((heard, earlier)))
+        self.set_values(point)
+        with self._lock:
+            self._explored = [*self._explored[-(REMEMBERED - 1) :], list(self.values)]
+        return list(self.values)

@@ -1,0 +1,110 @@
+"""Novelty: how far the live input is from the examples the running models learned.
+
+Per output, in the inputs that output uses, with each input measured in standard deviations of
+those examples (the kNN's own distance), the root mean square over the inputs of the distance
+to the nearest example:
+
+    novelty = sqrt( min over examples e of  mean over inputs k of ((x_k - e_k) / s_k)^2 )
+
+0 on a recorded example; 1 when the input is as far from its nearest example as the examples
+lie, on average, from their own centre (one standard deviation on every input); 2, twice as
+far. An input that never moved across the examples counts in its own units. A frame's novelty
+is the largest of its outputs' (the output the input is newest to).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from mapper.core.state import Trained
+from mapper.models.knn import SearchIndex, shared_index
+
+
+def known(X: np.ndarray) -> SearchIndex:
+    """The examples' inputs, ready for novelty: the index a kNN on them uses (shared)."""
+    return shared_index(X)
+
+
+def novelty_of(index: SearchIndex, x: np.ndarray) -> float:
+    """One frame's novelty against the examples in `index` (allocates: not for the hot path)."""
+    xs = index.standardized(x)
+    query = np.ones(len(xs) + 1)
+    query[:-1] = x if index.folded else np.asarray(x, dtype=np.float64) - index.mean
+    squared = float(xs @ xs) + 2.0 * float((index.ranker @ query).min())
+    return math.sqrt(max(squared, 0.0) / len(xs))
+
+
+class _Group:
+    """Outputs that learned from the same examples in the same inputs: one search a frame,
+    in buffers made once (one caller at a time: the receive thread)."""
+
+    def __init__(self, index: SearchIndex, columns: np.ndarray | None, outputs: list[int]):
+        self.index, self.columns, self.outputs = index, columns, outputs
+        d = index.mean.shape[0]
+        self.inputs = float(d)
+        self.query = np.ones(d + 1)
+        self.head = self.query[:d]
+        self.rank = np.empty(index.ranker.shape[0])
+        self.centred = np.empty(d)
+
+    def __call__(self, x: np.ndarray) -> float:
+        index, head, centred = self.index, self.head, self.centred
+        xi = x if self.columns is None else x[self.columns]
+        np.subtract(xi, index.mean, out=centred)
+        head[:] = xi if index.folded else centred
+        nearest = np.dot(index.ranker, self.query, out=self.rank).min()
+        centred *= index.inv_scale
+        squared = float(centred @ centred) + 2.0 * float(nearest)
+        return math.sqrt(squared / self.inputs) if squared > 0.0 else 0.0
+
+
+class NoveltyPlan:
+    """`plan(frame)` -> the frame's novelty (None with no trained output), each output's in
+    `by_output` (0 for outputs without a model). Made once per training, like the FramePlan."""
+
+    def __init__(self, trained: Sequence[tuple[int, Trained]], n_inputs: int, n_outputs: int):
+        groups: dict[tuple[int, bytes], _Group] = {}
+        for j, t in trained:
+            if t.known is None:
+                continue
+            columns = None if t.input_idx is None else np.asarray(t.input_idx, dtype=np.intp)
+            key = (id(t.known), b"" if columns is None else columns.tobytes())
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(t.known, columns, [])
+            group.outputs.append(j)
+        self.groups = tuple(groups.values())
+        self.by_output = [0.0] * n_outputs
+        self._x = np.empty(n_inputs)
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def __call__(self, frame: Sequence[float]) -> float | None:
+        if not self.groups:
+            return None
+        x = self._x
+        x[:] = frame
+        most = 0.0
+        by_output = self.by_output
+        for group in self.groups:
+            value = group(x)
+            for j in group.outputs:
+                by_output[j] = value
+            most = value if value > most else most
+        return most
+
+    def measure(self, frame: Sequence[float]) -> tuple[float | None, list[float]]:
+        """The same as calling the plan, from any thread (fresh arrays): (frame's, outputs')."""
+        x = np.asarray(frame, dtype=np.float64)
+        by_output = [0.0] * len(self.by_output)
+        for group in self.groups:
+            value = novelty_of(group.index, x if group.columns is None else x[group.columns])
+            for j in group.outputs:
+                by_output[j] = value
+        if not self.groups:
+            return None, by_output
+        return max(by_output[j] for g in self.groups for j in g.outputs), by_output

@@ -1,0 +1,124 @@
+"""The engine's "know where you are" controls: novelty, hold when novel, uncertainty, and
+where to record next. A part of Engine (a base class of it); the measures live beside it
+(novelty.py, hold.py, suggestion.py, visits.py) and in the models (their `uncertainty`)."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from mapper.core.examples import ExampleStore
+from mapper.core.hold import MAX_HOLD, NoveltyHold
+from mapper.core.novelty import NoveltyPlan
+from mapper.core.outputs import Output
+from mapper.core.state import Trained
+from mapper.core.suggestion import Suggestion, suggest
+from mapper.core.visits import Visits
+from mapper.errors import EngineError
+
+SENDABLE = 3.4e38  # novelty beyond float32 (an absurd input) is sent as this
+
+
+class NoveltyControls:
+    input_names: list[str]
+    outputs: list[Output]
+    examples: ExampleStore
+    last_inputs: tuple[float, ...]
+    last_outputs: list[float]
+    _lock: threading.RLock
+
+    def _init_novelty(self) -> None:
+        n_in, n_out = len(self.input_names), len(self.outputs)
+        self.novelty_send = False  # send /mapper/novelty after each /wek/outputs (saved)
+        self.novelty_hold = 0.0  # hold outputs while novelty is above this; 0: off (saved)
+        self.novelty_version = 0  # moves with the two settings above (the saver watches it)
+        self.last_novelty: float | None = None  # the last running frame's, when measured
+        self.last_suggestion: Suggestion | None = None
+        self.visits = Visits(n_in)
+        self._novelty = NoveltyPlan((), n_in, n_out)
+        self._hold = NoveltyHold(self.outputs, self.last_outputs)
+        self._watching = False  # whether the hot path measures novelty
+
+    # ---- the hot path ------------------------------------------------------------------
+    def _watch(self, frame: Sequence[float], out: list[float], now: float) -> list[float]:
+        """Measure the frame's novelty; hold the outputs that are too new (when asked)."""
+        novelty = self._novelty(frame)
+        if novelty is None:
+            self.last_novelty = None
+            return out
+        self.last_novelty = min(novelty, SENDABLE)
+        if self.novelty_hold > 0.0:
+            out = self._hold(out, self._novelty.by_output, self.novelty_hold, now)
+        return out
+
+    def _new_novelty_plan(self, trained: Sequence[Trained | None]) -> None:
+        """After training (or a change of which outputs run): novelty of what now plays."""
+        running = [(j, t) for j, t in enumerate(trained) if t is not None and self.outputs[j].run]
+        self._novelty = NoveltyPlan(running, len(self.input_names), len(self.outputs))
+        self._rewatch()
+
+    def _rewatch(self) -> None:
+        self._hold = NoveltyHold(self.outputs, self.last_outputs)
+        self._watching = (self.novelty_send or self.novelty_hold > 0.0) and bool(self._novelty)
+        if not self._watching:
+            self.last_novelty = None
+
+    # ---- settings ----------------------------------------------------------------------
+    def set_novelty(self, on: bool) -> None:
+        """Send /mapper/novelty (one float) after each /wek/outputs while running."""
+        with self._lock:
+            self.novelty_send = bool(on)
+            self.novelty_version += 1
+            self._rewatch()
+
+    def set_novelty_hold(self, threshold: float) -> None:
+        """Hold each output while its novelty is above `threshold` (0: never)."""
+        if not (math.isfinite(threshold) and 0.0 <= threshold <= MAX_HOLD):
+            raise EngineError(f"the hold threshold is a novelty from 0 (off) to {MAX_HOLD:g}")
+        with self._lock:
+            self.novelty_hold = float(threshold)
+            self.novelty_version += 1
+            self._rewatch()
+
+    @property
+    def held(self) -> list[bool]:
+        """Which outputs are held now (their input too new), in order."""
+        return list(self._hold.held) if self._watching else [False] * len(self.outputs)
+
+    # ---- queries (any thread; not the hot path) ----------------------------------------
+    def novelty(self, frame: Sequence[float] | None = None) -> tuple[float | None, list[float]]:
+        """The novelty of `frame` (default: the last input frame) and each output's; None
+        before any output is trained (and then 0 for each)."""
+        frame = self.last_inputs if frame is None else frame
+        if len(frame) != len(self.input_names):
+            return None, [0.0] * len(self.outputs)
+        return self._novelty.measure(frame)
+
+    def uncertainty(self, frame: Sequence[float] | None = None) -> list[float | None]:
+        """Each output's uncertainty at `frame` (default: the last input frame), in its own
+        units: a kNN's neighbours' spread, an MLP ensemble's disagreement; None where its
+        model gives none (other model types, not trained, an ensemble still learning)."""
+        frame = self.last_inputs if frame is None else frame
+        trained: Sequence[Trained | None] = self._trainer.trained  # type: ignore[attr-defined]
+        if len(frame) != len(self.input_names):
+            return [None] * len(self.outputs)
+        x = np.asarray(frame, dtype=np.float64)
+        out: list[float | None] = []
+        for t in trained:
+            measure = getattr(t.model, "uncertainty", None) if t is not None else None
+            if t is None or measure is None:
+                out.append(None)
+                continue
+            value = measure(x if t.input_idx is None else x[t.input_idx])
+            out.append(None if value is None or not math.isfinite(value) else float(value))
+        return out
+
+    def suggest(self) -> Suggestion | None:
+        """Where to record next: the input place often visited while running, far from every
+        example (mapper.core.suggestion); None when there is none. Seconds at most."""
+        s = suggest(self.visits.rows(), self.examples.snapshot().inputs)
+        self.last_suggestion = s
+        return s
