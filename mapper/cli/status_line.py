@@ -45,6 +45,8 @@ class StatusLine:
             parts.insert(2, f"gesture takes {len(e.gestures.takes)}")
             if playing and e.mode.value == "running":
                 parts.insert(3, "matched " + ", ".join(playing))
+        if e.mode.value == "running" and e.last_novelty is not None:
+            parts.insert(-2, f"novelty {e.last_novelty:.2f}" + (" held" if any(e.held) else ""))
         if c.rejected_total:
             parts[-1] += f" (last: {c.last_reject})"
         extras = [

@@ -23,6 +23,9 @@ from mapper.core.state import Trained
 from mapper.models.knn import SearchIndex, shared_index
 
 
+ABSURD = 1e140  # an input beyond this is no sensor's: as new as can be (inf)
+
+
 def known(X: np.ndarray) -> SearchIndex:
     """The examples' inputs, ready for novelty: the index a kNN on them uses (shared)."""
     return shared_index(X)
@@ -30,6 +33,8 @@ def known(X: np.ndarray) -> SearchIndex:
 
 def novelty_of(index: SearchIndex, x: np.ndarray) -> float:
     """One frame's novelty against the examples in `index` (allocates: not for the hot path)."""
+    if not np.all(np.abs(x) < ABSURD):
+        return math.inf
     xs = index.standardized(x)
     query = np.ones(len(xs) + 1)
     query[:-1] = x if index.folded else np.asarray(x, dtype=np.float64) - index.mean
@@ -86,10 +91,15 @@ class NoveltyPlan:
     def __call__(self, frame: Sequence[float]) -> float | None:
         if not self.groups:
             return None
+        by_output = self.by_output
+        if not (-ABSURD < min(frame) and max(frame) < ABSURD):  # squares would overflow
+            for group in self.groups:
+                for j in group.outputs:
+                    by_output[j] = math.inf
+            return math.inf
         x = self._x
         x[:] = frame
         most = 0.0
-        by_output = self.by_output
         for group in self.groups:
             value = group(x)
             for j in group.outputs:

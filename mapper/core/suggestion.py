@@ -5,8 +5,9 @@ units (each input in standard deviations of the examples; mapper.core.novelty): 
 frame gets its novelty (distance to the nearest example) and how densely visits crowd around
 it (1 / the distance to its NEIGHBOURS-th nearest visit); the suggestion is the visited frame
 with the most of both (their product, which no change of units moves) among those at least
-FAR from every example, placed at the mean of its nearest visits. Nothing is suggested when
-every visit lies near an example.
+FAR from every example and visited "often" (at least OFTEN times the median density), placed
+at the mean of its nearest visits. Nothing is suggested when every place visited often lies
+near an example.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import numpy as np
 
 from mapper.models.base import input_scaling
 
-FAR = 0.5  # the least novelty worth suggesting: half the examples' spread
-NEIGHBOURS = 10  # visits around a place that make it "often"
+FAR = 1.0  # the least novelty worth suggesting: the examples' own spread
+NEIGHBOURS = 10  # the visits that measure how densely a place is visited
+OFTEN = 0.5  # a place visited less densely than this times the median visit is not "often"
+AROUND = 3.0  # the share counts visits within this times the reach of its NEIGHBOURS
 MOST_VISITS = 1000  # visits looked at (evenly spaced through the record): bounded work
 CHUNK = 2048  # examples compared at once (bounded memory)
 
@@ -28,7 +31,7 @@ CHUNK = 2048  # examples compared at once (bounded memory)
 class Suggestion:
     point: tuple[float, ...]  # the input values to record at
     novelty: float  # how new that place is (the novelty scale)
-    share: float  # the share of the recent visits that were around it, 0..1
+    share: float  # the share of recent visits around it (within AROUND reaches), 0..1
 
 
 def _nearest_squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -61,11 +64,13 @@ def suggest(visits: np.ndarray, examples: np.ndarray) -> Suggestion | None:
     around = np.argpartition(pair, k, axis=1)[:, : k + 1]  # each visit and its k nearest
     reach = np.sqrt(np.take_along_axis(pair, around, axis=1).max(axis=1) / d)
     density = 1.0 / np.maximum(reach, 1e-12)
-    far = novelty >= FAR
-    if not far.any():
+    # far from every example, and visited at least half as densely as the median visit
+    # (the sparse rim of a taught place, or a passing glitch, is no place to record)
+    worth = (novelty >= FAR) & (density >= OFTEN * np.median(density))
+    if not worth.any():
         return None
-    score = np.where(far, np.minimum(novelty, 1e12) * density, -np.inf)
+    score = np.where(worth, np.minimum(novelty, 1e12) * density, -np.inf)
     best = int(score.argmax())
-    share = float(np.count_nonzero(np.sqrt(pair[best] / d) <= reach[best])) / len(v)
+    share = float(np.count_nonzero(np.sqrt(pair[best] / d) <= AROUND * reach[best])) / len(v)
     point = visits[around[best]].mean(axis=0)
     return Suggestion(tuple(float(p) for p in point), float(novelty[best]), share)

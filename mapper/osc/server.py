@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from mapper.core.engine import Engine, EngineError
 from mapper.osc.codec import OSCDecodeError, message_prefix, parse_packet, printable
 from mapper.osc.control import make_controls
+from mapper.osc.curation_control import curation_controls
 from mapper.osc.gesture_control import gesture_controls
 from mapper.osc.jobs import JobRunner
 from mapper.osc.sender import OSCSender, resolve_udp
@@ -120,7 +121,11 @@ class OSCServer:
         # evaluations, save-as, opening: one worker each, a short queue, floods dropped
         self.jobs = JobRunner(engine.counters, self._log.warning)
         # a Session adds save, load...
-        self.controls = {**make_controls(engine, self.jobs), **gesture_controls(engine)}
+        self.controls = {
+            **make_controls(engine, self.jobs),
+            **gesture_controls(engine),
+            **curation_controls(engine, self.sender),
+        }
         self._input_address = settings.input_address
         self.router: Router | None = None  # what hears the rest: set_router
         self._process = engine.process_frame  # where validated input frames go
