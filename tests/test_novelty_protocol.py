@@ -7,6 +7,7 @@ frames with a little sensor jitter, with the outputs set to (0.1, 0.9) and (0.9,
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Iterator
@@ -84,14 +85,14 @@ def test_novelty_grows_as_the_input_moves_away_from_a_pose(rig):
     steps = [
         frame_and_novelty(rig, (0.8 + d, 0.8 + 0.5 * d))[1][2][0] for d in np.linspace(0.05, 2, 12)
     ]
-    assert all(b >= a for a, b in zip(steps, steps[1:]))
+    assert all(b >= a for a, b in itertools.pairwise(steps))
     assert steps[-1] > 5 * steps[0]
 
 
 def test_novelty_on_request_without_running(rig):
     rig.send("/wek/inputs", *FAR)  # not running: the frame is only shown
     ours(rig, "novelty")
-    address, tags, (value,) = rig.receiver.get_address("/mapper/novelty")
+    _, tags, (value,) = rig.receiver.get_address("/mapper/novelty")
     assert tags == "f" and value > 2
 
 

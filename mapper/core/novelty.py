@@ -22,7 +22,6 @@ import numpy as np
 from mapper.core.state import Trained
 from mapper.models.knn import SearchIndex, shared_index
 
-
 ABSURD = 1e140  # an input beyond this is no sensor's: as new as can be (inf)
 
 
@@ -92,7 +91,7 @@ class NoveltyPlan:
         if not self.groups:
             return None
         by_output = self.by_output
-        if not (-ABSURD < min(frame) and max(frame) < ABSURD):  # squares would overflow
+        if not (min(frame) > -ABSURD and max(frame) < ABSURD):  # squares would overflow
             for group in self.groups:
                 for j in group.outputs:
                     by_output[j] = math.inf
