@@ -3,7 +3,7 @@
 The artist curates: a point they like is kept, listed, recalled by name or number (then heard
 at once, and recorded against like any hand-set values), deleted. Saved in the project
 (project.json's `bookmarks`); `version` moves with every change, so the project saver writes
-them within a fraction of a second (mapper.project.gesture_watch).
+them within a fraction of a second (mapper.project.change_watch).
 """
 
 from __future__ import annotations

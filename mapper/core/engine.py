@@ -142,16 +142,16 @@ class Engine(OutputSettings, TakeControls, GestureControls, NoveltyControls, Cur
             out = self._frame_plan(frame, self.values)
             if not -PLAYABLE < sum(out) < PLAYABLE:  # NaN, infinity, or beyond a float32
                 out = self._held(out)
-            watching = self._watching
-            if watching:  # novelty measured, and outputs held where it is too high
-                out = self._watch(frame, out, start)
+            holding = self._holding
+            if holding:  # novelty measured now: outputs too new to the models are held
+                out = self._hold_novel(frame, out, start)
             if self._smoother.seconds > 0:
                 out = self._smoother(out)
             if self.gestures.sets:
                 out = out + self.gestures.step(frame, self.send_message)
             self._emit(out)
-            if watching and self.novelty_send and self.last_novelty is not None:
-                self.send_message("/mapper/novelty", [self.last_novelty])
+            if self._telling:  # after the outputs: they never wait for it
+                self._tell_novelty(frame, holding)
             self.visits.add(frame, start)
             self.counters.last_latency = time.perf_counter() - start
         elif mode is Mode.RECORDING and self._recording_any:

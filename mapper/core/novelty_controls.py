@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class NoveltyControls:
     last_inputs: tuple[float, ...]
     last_outputs: list[float]
     _lock: threading.RLock
+    send_message: Callable[[str, list[float]], None]
 
     def _init_novelty(self) -> None:
         n_in, n_out = len(self.input_names), len(self.outputs)
@@ -40,19 +41,27 @@ class NoveltyControls:
         self.visits = Visits(n_in)
         self._novelty = NoveltyPlan((), n_in, n_out)
         self._hold = NoveltyHold(self.outputs, self.last_outputs)
-        self._watching = False  # whether the hot path measures novelty
+        self._holding = False  # whether the hot path holds outputs (measuring first)
+        self._telling = False  # whether it sends /mapper/novelty (after the outputs)
 
     # ---- the hot path ------------------------------------------------------------------
-    def _watch(self, frame: Sequence[float], out: list[float], now: float) -> list[float]:
-        """Measure the frame's novelty; hold the outputs that are too new (when asked)."""
+    def _measure(self, frame: Sequence[float]) -> float | None:
         novelty = self._novelty(frame)
-        if novelty is None:
-            self.last_novelty = None
+        self.last_novelty = None if novelty is None else min(novelty, SENDABLE)
+        return novelty
+
+    def _hold_novel(self, frame: Sequence[float], out: list[float], now: float) -> list[float]:
+        """Measure the frame's novelty, and hold the outputs it is too high for."""
+        if self._measure(frame) is None:
             return out
-        self.last_novelty = min(novelty, SENDABLE)
-        if self.novelty_hold > 0.0:
-            out = self._hold(out, self._novelty.by_output, self.novelty_hold, now)
-        return out
+        return self._hold(out, self._novelty.by_output, self.novelty_hold, now)
+
+    def _tell_novelty(self, frame: Sequence[float], measured: bool) -> None:
+        """Send /mapper/novelty (measured now unless the hold measured it already)."""
+        if not measured:
+            self._measure(frame)
+        if self.last_novelty is not None:
+            self.send_message("/mapper/novelty", [self.last_novelty])
 
     def _new_novelty_plan(self, trained: Sequence[Trained | None]) -> None:
         """After training (or a change of which outputs run): novelty of what now plays."""
@@ -62,8 +71,10 @@ class NoveltyControls:
 
     def _rewatch(self) -> None:
         self._hold = NoveltyHold(self.outputs, self.last_outputs)
-        self._watching = (self.novelty_send or self.novelty_hold > 0.0) and bool(self._novelty)
-        if not self._watching:
+        measuring = bool(self._novelty)
+        self._holding = measuring and self.novelty_hold > 0.0
+        self._telling = measuring and self.novelty_send
+        if not (self._holding or self._telling):
             self.last_novelty = None
 
     # ---- settings ----------------------------------------------------------------------
@@ -86,7 +97,7 @@ class NoveltyControls:
     @property
     def held(self) -> list[bool]:
         """Which outputs are held now (their input too new), in order."""
-        return list(self._hold.held) if self._watching else [False] * len(self.outputs)
+        return list(self._hold.held) if self._holding else [False] * len(self.outputs)
 
     # ---- queries (any thread; not the hot path) ----------------------------------------
     def novelty(self, frame: Sequence[float] | None = None) -> tuple[float | None, list[float]]:
