@@ -152,7 +152,7 @@ def test_the_ensemble_learns_after_the_models_play_and_training_is_as_before():
     assert e3.trained_model(0).model.predict_one(np.array(probe)) == pytest.approx(
         e0.trained_model(0).model.predict_one(np.array(probe))
     )
-    assert e3._trainer.ensembles.wait(30)
+    assert e3.wait_for_uncertainty(30)
     value = e3.uncertainty(probe)[0]
     assert value is not None and value >= 0
     assert e0.uncertainty(probe) == [None]

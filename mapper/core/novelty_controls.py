@@ -16,6 +16,7 @@ from mapper.core.novelty import NoveltyPlan
 from mapper.core.outputs import Output
 from mapper.core.state import Trained
 from mapper.core.suggestion import Suggestion, suggest
+from mapper.core.training import Trainer
 from mapper.core.visits import Visits
 from mapper.errors import EngineError
 
@@ -30,6 +31,7 @@ class NoveltyControls:
     last_outputs: list[float]
     _lock: threading.RLock
     send_message: Callable[[str, list[float]], None]
+    _trainer: Trainer
 
     def _init_novelty(self) -> None:
         n_in, n_out = len(self.input_names), len(self.outputs)
@@ -113,7 +115,7 @@ class NoveltyControls:
         units: a kNN's neighbours' spread, an MLP ensemble's disagreement; None where its
         model gives none (other model types, not trained, an ensemble still learning)."""
         frame = self.last_inputs if frame is None else frame
-        trained: Sequence[Trained | None] = self._trainer.trained  # type: ignore[attr-defined]
+        trained = self._trainer.trained
         if len(frame) != len(self.input_names):
             return [None] * len(self.outputs)
         x = np.asarray(frame, dtype=np.float64)
@@ -126,6 +128,10 @@ class NoveltyControls:
             value = measure(x if t.input_idx is None else x[t.input_idx])
             out.append(None if value is None or not math.isfinite(value) else float(value))
         return out
+
+    def wait_for_uncertainty(self, timeout: float | None = None) -> bool:
+        """Block until the MLPs' ensembles are fitted (tests, scripts); True if they are."""
+        return self._trainer.ensembles.wait(timeout)
 
     def suggest(self) -> Suggestion | None:
         """Where to record next: the input place often visited while running, far from every
