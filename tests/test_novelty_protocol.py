@@ -154,6 +154,8 @@ def visit(rig: Rig, place: tuple[float, float], kept: int) -> None:
         ),
         timeout=10,
     )
+    rig.sync()  # every frame handled, its outputs sent: drop them, so a reply is next
+    rig.receiver.drain()
 
 
 def test_suggest_points_where_the_performer_goes_that_was_never_taught(rig):
