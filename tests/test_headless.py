@@ -155,7 +155,7 @@ def test_project_is_created_saved_and_reopened(tmp_path, receiver, headless):
     folder = tmp_path / "my-instrument"
     h = headless(str(folder), "--inputs", "2", "--outputs", "1")
     doc = json.loads((folder / "project.json").read_text())
-    assert doc["schema"] == 3
+    assert doc["schema"] == 4
     # --listen/--send of this run are not saved: the project keeps Wekinator's ports
     assert (doc["osc"]["listen_port"], doc["osc"]["send_port"]) == (6448, 12000)
     record_round(h, receiver, [0.25], [0.0, 0.0])

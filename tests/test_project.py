@@ -188,7 +188,7 @@ def test_a_schema_1_project_is_migrated_on_load(saved):
     assert project.saved is None and len(rows) == 3
     save_project(saved, project, rows)  # written back in the current schema
     doc = json.loads((saved / "project.json").read_text())
-    assert doc["schema"] == SCHEMA_VERSION == 3
+    assert doc["schema"] == SCHEMA_VERSION == 4
     assert isinstance(doc["saved"], str)
 
 

@@ -122,20 +122,20 @@ def test_gestures_csv_is_only_for_projects_with_gesture_sets(tmp_path):
     assert not (tmp_path / GESTURES_FILE).exists()
 
 
-def test_a_schema_2_project_opens_migrated_and_saves_as_3(tmp_path):
+def test_a_schema_2_project_opens_migrated_and_saves_as_the_current_schema(tmp_path):
     engine = Engine(["x", "y"], [Output("level")])
     save_project(tmp_path, project_from_engine(engine, new_project("p", 2, [], OSC)),
                  engine.examples.snapshot())  # fmt: skip
     path = tmp_path / "project.json"
     doc = json.loads(path.read_text())
-    for key in ("gesture_sets", "dtw_progress"):
+    for key in ("gesture_sets", "dtw_progress", "novelty", "bookmarks"):
         doc.pop(key)
     path.write_text(json.dumps({**doc, "schema": 2}))
     project, rows = load_project(tmp_path)
     assert project.gesture_sets == [] and project.dtw_progress is False
     save_project(tmp_path, project, rows)
     doc = json.loads(path.read_text())
-    assert doc["schema"] == SCHEMA_VERSION == 3
+    assert doc["schema"] == SCHEMA_VERSION == 4
     assert doc["gesture_sets"] == [] and doc["dtw_progress"] is False
 
 

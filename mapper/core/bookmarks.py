@@ -17,6 +17,7 @@ from mapper.core.outputs import name_problem
 from mapper.errors import EngineError
 
 MAX_BOOKMARKS = 1000
+MAX_VALUES = 100_000  # numbers in all bookmarks: project.json stays within its size limit
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,11 @@ class Bookmarks:
             at = next((i for i, b in enumerate(items) if b.name == name), None)
             if at is not None:
                 items[at] = mark
-            elif len(items) >= MAX_BOOKMARKS:
-                raise EngineError(f"{MAX_BOOKMARKS} bookmarks are kept already: delete some first")
+            elif len(items) >= MAX_BOOKMARKS or (len(items) + 1) * self.n_outputs > MAX_VALUES:
+                raise EngineError(
+                    f"{len(items)} bookmarks are kept already (at most {MAX_BOOKMARKS}, and "
+                    f"{MAX_VALUES:,} values in all): delete some first"
+                )
             else:
                 items.append(mark)
             self.items = tuple(items)

@@ -1,11 +1,13 @@
-"""Projects on disk: a folder with `project.json` (settings), `examples.csv` (the examples) and,
-for temporal gestures, `gestures.csv` (their takes, mapper.project.gesture_file).
+"""Projects on disk: a folder with `project.json` (settings, novelty settings and bookmarks),
+`examples.csv` (the examples) and, for temporal gestures, `gestures.csv` (their takes,
+mapper.project.gesture_file).
 
 All are plain text a person can read, diff and edit. Trained models are not saved: they are
 retrained from the examples on load (seconds, by design), so nothing in a project folder is ever
 unpickled or executed. A save replaces the files together (mapper.project.files); examples
-recorded since the last save wait in `journal.csv` (mapper.project.journal); a gesture take is
-saved within a fraction of a second of its end (mapper.project.gesture_watch).
+recorded since the last save wait in `journal.csv` (mapper.project.journal); a gesture take, a
+bookmark kept or deleted, or a novelty setting is saved within a fraction of a second
+(mapper.project.change_watch).
 """
 
 from mapper.errors import ProjectError

@@ -34,7 +34,7 @@ from .reading import (
     read_text,
     text_lines,
 )
-from .schema import project_doc, project_from_doc, repair_values
+from .schema import project_from_doc, project_text, repair_values
 
 PROJECT_FILE = "project.json"
 EXAMPLES_FILE = "examples.csv"
@@ -76,9 +76,7 @@ def save_project(
     """
     folder.mkdir(parents=True, exist_ok=True)
     project.saved = _save_time()
-    write_beside(
-        folder / PROJECT_FILE, json.dumps(project_doc(project), indent=2, allow_nan=False) + "\n"
-    )
+    write_beside(folder / PROJECT_FILE, project_text(project))
     head = table.header(project.input_names, (o.name for o in project.outputs))
     write_beside(folder / EXAMPLES_FILE, table.rows_text(rows, head))
     written, gone = [PROJECT_FILE, EXAMPLES_FILE], [JOURNAL_FILE]

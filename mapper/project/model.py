@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mapper.core.bookmarks import Bookmark
 from mapper.core.engine import Engine
 from mapper.core.examples import ExampleRows
 from mapper.core.gestures import GestureSet, GestureTake
@@ -29,6 +30,9 @@ class Project:
     source: dict[str, Any] | None = None  # the sensor source it listens to (mapper.sources)
     gesture_sets: list[GestureSet] = field(default_factory=list)  # temporal gestures (DTW)
     dtw_progress: bool = False  # send /mapper/dtw/progress while running
+    novelty_send: bool = False  # send /mapper/novelty while running
+    novelty_hold: float = 0.0  # hold outputs while their novelty is above this; 0: off
+    bookmarks: list[Bookmark] = field(default_factory=list)  # kept output points, in order
     # examples read back from the journal when it was loaded (not saved: a report for the user)
     recovered: int = field(default=0, compare=False)
     # what loading repaired in files that break a rule (not saved: a report for the user)
@@ -45,9 +49,9 @@ def new_project(name: str, n_inputs: int, outputs: list[Output], osc: OSCSetting
 def engine_from_project(
     project: Project, rows: ExampleRows, takes: Sequence[GestureTake] | None = None
 ) -> Engine:
-    """A ready engine holding the project's settings, values, examples and gesture takes
-    (`takes`, else the project's own: those read from its folder), not yet trained; its
-    gesture sets are ready."""
+    """A ready engine holding the project's settings, values, examples, gesture takes
+    (`takes`, else the project's own: those read from its folder), novelty settings and
+    bookmarks, not yet trained; its gesture sets are ready."""
     engine = Engine(project.input_names, project.outputs, project.gesture_sets)
     if project.values is not None:
         engine.set_values(project.values, send=False)
@@ -55,12 +59,17 @@ def engine_from_project(
     engine.gestures.add(project.takes if takes is None else takes)
     engine.gestures.send_progress = project.dtw_progress
     engine.set_transport(**project.transport)
+    engine.set_novelty(project.novelty_send)
+    engine.set_novelty_hold(project.novelty_hold)
+    for mark in project.bookmarks:
+        engine.bookmarks.keep(mark.values, mark.name)
     return engine
 
 
 def project_from_engine(engine: Engine, base: Project) -> Project:
     """What to save of a running engine (names, outputs, values, transport, gesture sets and
-    takes), with the name, OSC settings, generator, save time and source of `base`."""
+    takes, novelty settings, bookmarks), with the name, OSC settings, generator, save time
+    and source of `base`."""
     outputs = [
         dataclasses.replace(
             o, model=dict(o.model), inputs=None if o.inputs is None else [*o.inputs]
@@ -86,6 +95,9 @@ def project_from_engine(engine: Engine, base: Project) -> Project:
         base.source,
         sets,
         progress,
+        engine.novelty_send,
+        engine.novelty_hold,
+        list(engine.bookmarks.items),  # frozen bookmarks in a tuple replaced whole: shared
     )
     project.takes = takes  # frozen takes whose frames are never changed: shared, not copied
     return project

@@ -25,7 +25,9 @@ from mapper.core.examples import TEXT_LIMIT
 from mapper.errors import ProjectError, shown
 from mapper.file_kinds import MiB, kind_of, size_text
 
-PROJECT_LIMIT = 1 * MiB  # project.json: settings only (about 50 KB for 63 inputs, 64 outputs)
+# project.json: settings (about 50 KB for 63 inputs, 64 outputs) and bookmarks, one a line:
+# 1,000 (MAX_BOOKMARKS) of 64 outputs take about 1.5 MB, of 128 outputs about 3 MB
+PROJECT_LIMIT = 4 * MiB
 # examples.csv: 50,000 examples of 63 inputs are about 70 MB. The core's own bound: recording
 # stops before the examples' text (each number counted at its longest) could pass it
 EXAMPLES_LIMIT = TEXT_LIMIT

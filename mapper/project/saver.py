@@ -5,8 +5,8 @@ writes it. One writer at a time, and an older snapshot never overwrites a newer 
 for faster than they are written merge: a snapshot still waiting is replaced by the newer one,
 so a flood of saves holds one snapshot waiting and one worker thread (a daemon, gone when
 nothing waits). Between saves, the journal (mapper.project.journal) keeps every recorded
-example on disk, and every change to the gesture takes asks for a save at once
-(mapper.project.gesture_watch).
+example on disk, and every change to the gesture takes, the bookmarks or the novelty settings
+asks for a save at once (mapper.project.change_watch).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from mapper.project import (
     project_from_engine,
     save_project,
 )
-from mapper.project.gesture_watch import GestureWatch
+from mapper.project.change_watch import ChangeWatch, changes
 from mapper.project.journal import Journal, StoreState, read_store, store_state
 
 log = logging.getLogger("mapper.project.saver")
@@ -36,7 +36,8 @@ WARN_EVERY = 5.0  # seconds between "could not save" warnings from the save work
 
 class ProjectSaver:
     """Saves one engine's project into one folder, in the background or right now; between
-    saves, journals its new examples and saves its changed gesture takes (start() / stop())."""
+    saves, journals its new examples and saves its changed gesture takes, bookmarks and
+    novelty settings (start() / stop())."""
 
     def __init__(self, folder: Path, engine: Engine, project: Project) -> None:
         self.folder = folder
@@ -53,9 +54,9 @@ class ProjectSaver:
         self._worker: threading.Thread | None = None  # guarded by _count_lock
         state = store_state(engine.examples)
         self.journal = Journal(folder / JOURNAL_FILE, engine, project.saved, state)
-        # engine.gestures.version as the folder holds it (the engine starts as it was read)
-        self.gestures_saved = engine.gestures.version
-        self.watch = GestureWatch(engine.gestures, lambda: self.gestures_saved, self.save_soon)
+        # changes(engine) as the folder holds it (the engine starts as it was read)
+        self.changes_saved = changes(engine)
+        self.watch = ChangeWatch(engine, lambda: self.changes_saved, self.save_soon)
 
     def start(self) -> None:
         """Start journaling. Saves first when the folder needs it: a new project, one from an
@@ -71,22 +72,21 @@ class ProjectSaver:
                 self.engine.counters.save_errors += 1
                 log.warning("could not save %s: %s", self.folder, e)
         self.journal.start()
-        if self.engine.gestures.sets:  # no sets, no takes: no thread waking 20 times a second
-            self.watch.start()
+        self.watch.start()
 
     def stop(self) -> None:
         """Stop journaling, with every example written, wait for a save under way or waiting
-        (so the folder's lock is never let go while this saver still writes), and save the
-        gesture takes if a change to them is not on disk yet."""
+        (so the folder's lock is never let go while this saver still writes), and save once
+        more if a change the watch saves (mapper.project.change_watch) is not on disk yet."""
         self.watch.stop()
         self.journal.stop()
         self.wait_for_saves()
-        if self.engine.gestures.version != self.gestures_saved:
+        if changes(self.engine) != self.changes_saved:
             try:
                 self.save_now()
             except OSError as e:
                 self.engine.counters.save_errors += 1
-                log.warning("could not save the gesture takes of %s: %s", self.folder, e)
+                log.warning("could not save the latest changes of %s: %s", self.folder, e)
 
     def wait_for_saves(self, timeout: float = STOP_WAIT) -> bool:
         """Wait until the save worker has written what waits (False if it is still at it
@@ -105,7 +105,7 @@ class ProjectSaver:
     def _snapshot(self) -> tuple[int, Project, StoreState, ExampleRows, int]:
         with self._snapshot_lock:  # numbered and read together: a higher number is newer
             self._taken += 1
-            version = self.engine.gestures.version  # before the takes: never newer than them
+            version = changes(self.engine)  # read first: never newer than what is saved
             project = project_from_engine(self.engine, self.project)
             state, rows = read_store(self.engine.examples, 0)
             return self._taken, project, state, rows, version
@@ -119,7 +119,7 @@ class ProjectSaver:
             save_project(self.folder, project, rows, self.journal, state)
             self.project.saved = project.saved
             self._written = seq
-            self.gestures_saved = version
+            self.changes_saved = version
             return True
 
     def save_now(self) -> None:

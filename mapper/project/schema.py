@@ -7,11 +7,14 @@ Schema versions:
   3  adds `gesture_sets` (temporal gestures: name, gestures, threshold, inputs; see
      mapper.project.gesture_sets) and `dtw_progress`; their takes are in gestures.csv. A
      project may have no outputs when it has a gesture set.
+  4  adds `novelty` (send /mapper/novelty, hold when novel) and `bookmarks` (kept output
+     points, one a line); see mapper.project.curation.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from collections.abc import Callable
@@ -26,11 +29,12 @@ from mapper.models import make_model
 from mapper.osc.settings import OSCSettings
 from mapper.sources.spec import SourceSpec
 
+from .curation import bookmarks_doc, bookmarks_text, novelty_doc, read_bookmarks, read_novelty
 from .gesture_sets import read_progress, read_sets, sets_doc
 from .model import Project
 from .reading import field_name, json_problem
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def project_doc(project: Project) -> dict[str, Any]:
@@ -46,12 +50,22 @@ def project_doc(project: Project) -> dict[str, Any]:
         "transport": project.transport,
         "gesture_sets": sets_doc(project.gesture_sets),
         "dtw_progress": project.dtw_progress,
+        "novelty": novelty_doc(project.novelty_send, project.novelty_hold),
     }
     if project.generator is not None:
         doc["generator"] = project.generator
     if project.source is not None:  # absent from older files: they listen to /wek/inputs
         doc["source"] = project.source
+    doc["bookmarks"] = bookmarks_doc(project.bookmarks)  # last: see project_text
     return doc
+
+
+def project_text(project: Project) -> str:
+    """project.json's text: the document indented, each bookmark on one line of its own."""
+    doc = project_doc(project)
+    marks = doc.pop("bookmarks")
+    text = json.dumps(doc, indent=2, allow_nan=False)  # ends "\n}"
+    return f'{text[:-2]},\n  "bookmarks": {bookmarks_text(marks)}\n}}\n'
 
 
 def _output_doc(o: Output) -> dict[str, Any]:
@@ -72,7 +86,15 @@ def _from_2(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "schema": 3, "gesture_sets": [], "dtw_progress": False}
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1, 2: _from_2}
+def _from_3(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "schema": 4, "novelty": novelty_doc(False, 0.0), "bookmarks": []}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _from_1,
+    2: _from_2,
+    3: _from_3,
+}
 
 
 def migrate(doc: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -135,6 +157,8 @@ def project_from_doc(doc: Any, path: Path) -> Project:
     if name_problem(name, "name"):
         name = _renamed(name, path.parent.name or "project", "the project's name", path, warnings)
     progress = read_progress(doc.get("dtw_progress"), path)
+    send, hold = read_novelty(doc.get("novelty"), path)
+    bookmarks = read_bookmarks(doc.get("bookmarks"), len(outputs), path, warnings)
     project = Project(
         name,
         names,
@@ -147,6 +171,9 @@ def project_from_doc(doc: Any, path: Path) -> Project:
         source,
         gesture_sets,
         progress,
+        send,
+        hold,
+        bookmarks,
     )
     project.warnings = warnings
     return project
