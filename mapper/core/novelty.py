@@ -42,27 +42,31 @@ def novelty_of(index: SearchIndex, x: np.ndarray) -> float:
 
 
 class _Group:
-    """Outputs that learned from the same examples in the same inputs: one search a frame,
-    in buffers made once (one caller at a time: the receive thread)."""
+    """Outputs that learned from the same examples in the same inputs: one search a frame
+    with the kNN's own ranking of those examples (SearchIndex.ranker: |t|^2/2 - t.x, no
+    second copy of them), in buffers made once (one caller at a time: the receive thread)."""
 
     def __init__(self, index: SearchIndex, columns: np.ndarray | None, outputs: list[int]):
         self.index, self.columns, self.outputs = index, columns, outputs
         d = index.mean.shape[0]
         self.inputs = float(d)
-        self.query = np.ones(d + 1)
+        self.query = np.ones(d + 1)  # [x, 1], or [x - mean, 1] where the mean is not folded
         self.head = self.query[:d]
         self.rank = np.empty(index.ranker.shape[0])
         self.centred = np.empty(d)
 
-    def __call__(self, x: np.ndarray) -> float:
+    def __call__(self, x: Sequence[float] | np.ndarray) -> float:
         index, head, centred = self.index, self.head, self.centred
-        xi = x if self.columns is None else x[self.columns]
-        np.subtract(xi, index.mean, out=centred)
-        head[:] = xi if index.folded else centred
-        nearest = np.dot(index.ranker, self.query, out=self.rank).min()
-        centred *= index.inv_scale
-        squared = float(centred @ centred) + 2.0 * float(nearest)
-        return math.sqrt(squared / self.inputs) if squared > 0.0 else 0.0
+        head[:] = x
+        np.subtract(head, index.mean, out=centred)
+        if not index.folded:
+            head[:] = centred
+        nearest = float(np.dot(index.ranker, self.query, out=self.rank).min())
+        np.multiply(centred, index.inv_scale, out=centred)
+        squared = float(np.dot(centred, centred)) + 2.0 * nearest
+        if squared > 0.0:
+            return math.sqrt(squared / self.inputs)
+        return 0.0 if squared <= 0.0 else math.inf  # NaN: beyond any sensor
 
 
 class NoveltyPlan:
@@ -83,6 +87,7 @@ class NoveltyPlan:
         self.groups = tuple(groups.values())
         self.by_output = [0.0] * n_outputs
         self._x = np.empty(n_inputs)
+        self._select = any(g.columns is not None for g in self.groups)
 
     def __bool__(self) -> bool:
         return bool(self.groups)
@@ -97,10 +102,11 @@ class NoveltyPlan:
                     by_output[j] = math.inf
             return math.inf
         x = self._x
-        x[:] = frame
+        if self._select:  # some group reads a selection of the inputs: index an array
+            x[:] = frame
         most = 0.0
         for group in self.groups:
-            value = group(x)
+            value = group(frame if group.columns is None else x[group.columns])
             for j in group.outputs:
                 by_output[j] = value
             most = value if value > most else most

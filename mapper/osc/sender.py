@@ -9,6 +9,8 @@ from typing import Any
 from mapper.core.engine import Counters
 from mapper.osc.codec import FloatEncoder, encode_message
 
+MAX_ENCODERS = 64  # float messages (address and length) kept ready to encode
+
 
 def resolve_udp(host: str, port: int) -> tuple[int, tuple[Any, ...]]:
     """(address family, socket address) for host:port, looked up once, not on every send.
@@ -29,6 +31,7 @@ class OSCSender:
         family, self.target = resolve_udp(host, port)
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
         self._encoder = FloatEncoder(address, n_outputs)
+        self._encoders: dict[tuple[str, int], FloatEncoder] = {}  # other float messages
         self._counters = counters
 
     def send_outputs(self, values: Sequence[float]) -> None:
@@ -47,8 +50,23 @@ class OSCSender:
             self._counters.send_errors += 1
 
     def send_floats(self, address: str, values: Sequence[float]) -> None:
-        """A message of float32 values only, e.g. a classifier's probabilities."""
-        self.send_message(address, values, "f" * len(values))
+        """A message of float32 values only (a classifier's probabilities, novelty), each
+        address and length encoded as `/wek/outputs` is (the first MAX_ENCODERS of them)."""
+        encoder = self._encoders.get((address, len(values)))
+        if encoder is None:
+            if len(self._encoders) >= MAX_ENCODERS:
+                self.send_message(address, values, "f" * len(values))
+                return
+            try:
+                encoder = FloatEncoder(address, len(values))
+            except ValueError:
+                self._counters.send_errors += 1
+                return
+            self._encoders[(address, len(values))] = encoder
+        try:
+            self._sock.sendto(encoder.encode(values), self.target)
+        except (OSError, ValueError):
+            self._counters.send_errors += 1
 
     def close(self) -> None:
         self._sock.close()
