@@ -9,7 +9,9 @@ int, double, control and bundle datagrams in-process, mapper's codec and python-
 sequencer step timing), gpu (MLP training on a CUDA GPU, where there is one), sound (a sound
 model trained on two minutes of recorded instruments: its quality and speed), dtw (temporal
 gestures on recorded gesture datasets against 1-NN DTW, the match threshold, the cost of a
-frame: benchmarks/dtw.py). Prints tables
+frame: benchmarks/dtw.py), novelty (issue 18: how well novelty tells frames near the examples
+from shifted ones, on synthetic poses and a recorded smartwatch, whether it grows with the
+distance, and its cost in-process and on the round trip: benchmarks/novelty.py). Prints tables
 and writes the same figures, with the machine and its load, as JSON (benchmarks/results.json
 unless --json says otherwise). Timings depend on what else the machine is doing: the load is
 printed with every section.
@@ -26,11 +28,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import dtw, floor, machine, osc_decode, roundtrip, sound, startup, training
+from benchmarks import (
+    dtw,
+    floor,
+    machine,
+    novelty,
+    osc_decode,
+    roundtrip,
+    sound,
+    startup,
+    training,
+)
 from benchmarks.report import goals, print_report
 
 # the sections, in the order they run (roundtrip includes the floor)
-SECTIONS = ("startup", "roundtrip", "osc", "training", "rhythm", "gpu", "sound", "dtw")
+SECTIONS = (
+    "startup", "roundtrip", "osc", "training", "rhythm", "gpu", "sound", "dtw", "novelty"
+)  # fmt: skip
 QUICK = roundtrip.Settings(
     examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
 )
@@ -86,16 +100,23 @@ def main(argv: list[str] | None = None) -> int:
             results["sound"] = sound_model(quick=args.quick)
         elif section == "dtw":
             results["dtw"] = dtw.run(quick=args.quick, log=log)
+        elif section == "novelty":
+            results["novelty"] = novelty.run(quick=args.quick, log=log)
     results["load"]["after"] = machine.load()
     results["seconds"] = time.perf_counter() - started
     results["goals"] = (
-        goals(results) + sound.goals(results.get("sound", {})) + dtw.goals(results.get("dtw", {}))
+        goals(results)
+        + sound.goals(results.get("sound", {}))
+        + dtw.goals(results.get("dtw", {}))
+        + (novelty.goals(results["novelty"]) if "novelty" in results else [])
     )
     print_report(results)
     if "sound" in results:
         sound.print_section(results["sound"])
     if "dtw" in results:
         dtw.print_section(results["dtw"])
+    if "novelty" in results:
+        novelty.print_section(results["novelty"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {args.json}")
