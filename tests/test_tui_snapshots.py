@@ -83,7 +83,9 @@ async def settle(pilot) -> None:
 def test_main_screen_at_80x24(snap_compare):
     """The main screen in an 80x24 terminal: title bar (theremin, idle, rates, listening on
     127.0.0.1:46448, sending to 127.0.0.1:9, count-in 1s, take 2s, glide 0.1s), neither line
-    wrapped; the Inputs panel (0/s) with tilt and roll, no frames yet; the XY pad (its bottom
+    wrapped; the Inputs panel (0/s) with tilt and roll, no frames yet; under it the Novelty
+    panel ("-    no input yet", the hold slider at "off") and the Bookmarks panel ("none yet:
+    B keeps the sound playing"); the XY pad (its bottom
     border "off: i or a click turns it on") with rounds ◆1 ◆2 ◆3 where they were recorded;
     three outputs with slider, slider and class selector ([3] highlighted), models MLP 16 /
     kNN k=3 / kNN k=1, 12 examples each, all trained, toggles on; the footer: r Record,
@@ -94,7 +96,8 @@ def test_main_screen_at_80x24(snap_compare):
 
 def test_main_screen_at_120x40(snap_compare):
     """The same in a 120x40 terminal: the title bar with "gesture-mapper · theremin"; the
-    inputs and the XY pad side by side, 60 columns each, the pad 29 rows tall; the outputs
+    inputs (over the Novelty and Bookmarks panels) and the XY pad side by side, 60 columns
+    each, the pad 29 rows tall; the outputs
     full width under them, with long sliders; the footer with "^p palette" on the right."""
     assert snap_compare(recorded_app(), terminal_size=(120, 40), run_before=settle)
 
@@ -155,7 +158,8 @@ def test_neural_audio_panel_at_80x24(snap_compare, tmp_path, never_played):
     """The main screen with a neural audio model, stopped (never started: while it plays, the
     real-time factor and the blocks ready change from run to run). Four outputs latent-1..4
     (+1.20, -0.50, +0.40, 0.00 on sliders) at the bottom, whole; above them the inputs, the
-    XY pad (12 rows, "off" on its border) and, beside it, the Neural audio panel, compact:
+    Novelty ("-    train first (t)") and Bookmarks panels under the inputs, the XY pad (12
+    rows, "off" on its border) and, beside it, the Neural audio panel, compact:
     title "toy.ts · 16 kHz · 32 ms"; the same four values on sliders, one a line; at its
     bottom "■ stopped (b plays) · underruns 0 · → clock" (on two lines); the bottom border
     "latent-5..6 held at 0"."""
@@ -171,7 +175,7 @@ def test_neural_audio_panel_at_120x40(snap_compare, tmp_path, never_played):
     full width, with the long title ("Neural audio · toy.ts · 16 kHz · block 512 = 32 ms"), the
     four latent sliders on one line, the stats line "■ stopped (b plays) · underruns 0 · →
     clock" and the bottom border "each steered by its output of the same name · latent-5..6
-    held at 0"; the XY pad 24 rows tall beside the inputs."""
+    held at 0"; the XY pad 24 rows tall beside the inputs, the Novelty and the Bookmarks."""
     from mapper.generators.neural.toy import write_toy
 
     model = write_toy(tmp_path / "toy.ts", latent_size=6)
@@ -202,7 +206,8 @@ def test_drums_screen_at_80x24(snap_compare):
     """The drums demo in an 80x24 terminal, the sequencer stopped: the drum panel beside the
     XY pad, compact (title "120 BPM · ■ b plays", the nine voices' names cut to five
     letters, 16 steps in groups of four without spaces, the latent point on the bottom
-    border); the inputs at the left (34 columns); the XY pad between them, 12 rows tall; the
+    border); the inputs at the left (26 columns), over the Novelty panel ("no input yet") and
+    the Bookmarks ("none yet: B keeps one"); the XY pad between them, 12 rows tall; the
     four latent outputs under them, whole (trained on the demo's rounds, ◆ on the pad);
     the footer's main keys."""
     assert snap_compare(drums_app(), terminal_size=(80, 24), run_before=stopped_drums)
@@ -211,6 +216,6 @@ def test_drums_screen_at_80x24(snap_compare):
 def test_drums_screen_at_120x40(snap_compare):
     """The same in a 120x40 terminal: the drum panel under the outputs, full width, as in the
     sketch (title "Drum model · 120 BPM · cpu · stopped (b plays)", the voices' whole names,
-    spaced steps, "latent ..." on the bottom border); the inputs and the XY pad side by side
-    above the outputs, the pad 17 rows tall."""
+    spaced steps, "latent ..." on the bottom border); the inputs (over the Novelty and
+    Bookmarks panels) and the XY pad side by side above the outputs, the pad 17 rows tall."""
     assert snap_compare(drums_app(), terminal_size=(120, 40), run_before=stopped_drums)

@@ -218,7 +218,8 @@ def test_the_latent_map_at_80x24(snap_compare, tmp_path, never_played):
     """The main screen at 80x24 with a model that keeps a latent map of 160 points on a
     spiral: the map in the XY pad's place ("Latent map · 160 points · x latent-1, y latent-2"),
     the spiral in cyan braille dots around the dotted axes, the playing point ✚ at (+0.5,
-    -0.5), right of the centre and below it; the neural audio panel beside it, stopped."""
+    -0.5), right of the centre and below it; the neural audio panel beside it, stopped; the
+    inputs over the Novelty ("train first (t)") and Bookmarks ("none yet") panels."""
     model = write_mapped_toy(tmp_path / "mapped.ts", spiral())
 
     async def mapped(pilot) -> None:

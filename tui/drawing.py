@@ -65,6 +65,14 @@ def number(value: float) -> str:
     return f"{value:7.3f}"
 
 
+def short(value: float) -> str:
+    """A value in few characters, for lists of values: 0.4, -1.25, 3, 1.2e+03."""
+    if abs(value) >= 1000:
+        return f"{value:.2g}"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def model_label(settings: dict[str, Any], classifier: bool) -> str:
     """A short name for a model and its main setting: 'MLP 16', 'kNN k=5', 'SVM rbf'."""
     with contextlib.suppress(ValueError):

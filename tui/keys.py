@@ -19,7 +19,8 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
         "d",
         "delete_output_examples",
         None,
-        "delete the selected output's examples, or the selected gesture's takes (asks)",
+        "delete the selected output's examples, or the selected gesture's takes, or the "
+        "selected bookmark (asks)",
     ),
     ("D", "delete_all_examples", None, "delete every example and gesture take (asks)"),
     ("e", "examples", "Examples", "the examples table: delete rows or rounds"),
@@ -47,6 +48,16 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
     ("minus", "gesture_threshold(-1)", None, "gestures: lower the selected set's threshold"),
     ("plus", "gesture_threshold(1)", None, "gestures: raise the selected set's threshold"),
     ("f", "toggle_dtw_progress", None, "gestures: send /mapper/dtw/progress (following) on/off"),
+    (
+        "H",
+        "cycle_hold",
+        None,
+        "hold when novel: outputs hold while the input is newer than off, 0.5, 1, 1.5, 2, 3",
+    ),
+    ("n", "toggle_novelty", None, "send /mapper/novelty (how new the input is) on/off"),
+    ("w", "suggest", None, "where to record next: a place you often play, far from the examples"),
+    ("X", "explore", None, "explore: output values far from every recorded sound, sent at once"),
+    ("B", "keep_bookmark", None, "bookmark the sound playing now (asks a name)"),
     ("ctrl+s", "save", "Save", "save the project (asks for a folder the first time)"),
     ("S", "save_as", None, "save as a new project folder"),
     ("ctrl+o", "open", None, "open another project folder"),
@@ -55,13 +66,19 @@ MAIN_KEYS: list[tuple[str, str, str | None, str]] = [
 ]
 
 PANEL_KEYS: list[tuple[str, str]] = [
-    ("tab / shift+tab", "move between the outputs, the gestures, the XY pad and the inputs"),
-    ("up / down", "outputs: select an output; gestures: select a gesture"),
+    (
+        "tab / shift+tab",
+        "move between the hold slider, the bookmarks, the XY pad, the outputs and the gestures",
+    ),
+    ("up / down", "outputs: select an output; gestures: a gesture; bookmarks: a bookmark"),
     ("1-9 (gestures)", "gestures: select gesture 1-9 (a click selects any)"),
+    ("1-9 (bookmarks)", "bookmarks: recall bookmark 1-9 (its values, sent at once)"),
     ("left / right", "outputs: move the value (shift: big steps); XY pad: move the cursor"),
+    ("left / right (hold)", "hold slider: the hold threshold by 0.1 (shift: 0.5)"),
     ("up / down (pad)", "XY pad: move the cursor (shift: big steps)"),
     ("0-9", "outputs: pick a class of a classifier output (0 = no class)"),
-    ("enter", "outputs: model settings of the selected output"),
+    ("enter", "outputs: model settings of the selected output; bookmarks: recall the selected"),
+    ("d (bookmarks)", "bookmarks: delete the selected bookmark (asks)"),
     ("ctrl+p", "command palette: every action by name"),
 ]
 

@@ -58,7 +58,7 @@ class LatentFromOutputs:
         self._reading = threading.Lock()  # never taken by the hot path (see _on_sent)
         self._read_count = 0
         self._seen = list(engine.values)
-        self._current = self._to_latent(engine.values)
+        self._current = self.to_latent(engine.values)
         engine.add_output_sink(self._on_sent)
 
     def detach(self) -> None:
@@ -70,7 +70,8 @@ class LatentFromOutputs:
         self._sent = values
         self._sent_count += 1
 
-    def _to_latent(self, values: Sequence[float]) -> np.ndarray:
+    def to_latent(self, values: Sequence[float]) -> np.ndarray:
+        """The latent point these output values name (as the player reads them)."""
         v = np.asarray(values, dtype=np.float64)[self._index]
         z = np.where(self._same, v, self._offset + (v - self._lo) / self._span * self._scale)
         return np.where(self._used, z, 0.0)
@@ -101,11 +102,11 @@ class LatentFromOutputs:
             values = self._engine.values
             if count != self._read_count and sent is not None:
                 self._read_count = count
-                self._current = self._to_latent(sent)
+                self._current = self.to_latent(sent)
                 self._seen = list(values)
             elif values != self._seen:
                 self._seen = list(values)
-                self._current = self._to_latent(values)
+                self._current = self.to_latent(values)
             return self._current
 
 

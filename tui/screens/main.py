@@ -11,25 +11,29 @@ import contextlib
 import time
 
 from textual.app import ComposeResult
-from textual.containers import Container
+from textual.containers import Container, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Footer
 
 from mapper.core.engine import Engine, Mode
 from mapper.session.session import Session
 from tui.actions.base import listening
+from tui.actions.curation import CurationActions
 from tui.actions.generator import GeneratorActions
 from tui.actions.gestures import GestureActions
 from tui.actions.instrument import InstrumentActions
 from tui.actions.project import ProjectActions
 from tui.keys import main_bindings
 from tui.screens.help import HelpScreen
+from tui.widgets.bookmarks_panel import BookmarksPanel
 from tui.widgets.drums import DrumPanel
 from tui.widgets.gestures_panel import GesturesPanel
+from tui.widgets.hold_slider import HoldSlider
 from tui.widgets.inputs_panel import InputsPanel
-from tui.widgets.latent_map import LatentMap
+from tui.widgets.latent_map import LatentMap, bookmark_marks
 from tui.widgets.neural import NeuralPanel
-from tui.widgets.outputs_panel import OutputsPanel
+from tui.widgets.novelty_panel import NoveltyPanel
+from tui.widgets.outputs_panel import OutputsPanel, doubt_label
 from tui.widgets.title_bar import RateMeter, StatusBar
 from tui.widgets.xypad import XYPad
 
@@ -41,9 +45,11 @@ PAD_ROWS = 8  # the XY pad keeps at least this many rows: the outputs scroll bef
 DRUM_ROWS = 11  # the drum panel's height: nine voices and the border
 
 
-class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectActions):
-    """Title bar, inputs, XY pad, outputs, gestures and the generator's panel, over the app's
-    session."""
+class MainScreen(
+    InstrumentActions, GestureActions, GeneratorActions, CurationActions, ProjectActions
+):
+    """Title bar, inputs (with novelty and bookmarks under them), XY pad, outputs, gestures
+    and the generator's panel, over the app's session."""
 
     BINDINGS = main_bindings()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-wider")]
@@ -61,7 +67,10 @@ class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectAct
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with Container(id="body"):  # a grid: see _place and mapper.tcss
-            yield InputsPanel(id="inputs")
+            with Vertical(id="left"):
+                yield InputsPanel(id="inputs")
+                yield NoveltyPanel(id="novelty")  # with the hold slider
+                yield BookmarksPanel(id="bookmarks")
             yield XYPad(id="pad")
             yield LatentMap(id="latent-map")  # in the pad's place while shown (z)
             yield DrumPanel(id="drums")
@@ -95,6 +104,9 @@ class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectAct
         outputs.display = e.n_outputs > 0  # a project of gestures alone has no output rows
         gestures = self.query_one(GesturesPanel)
         gestures.set_engine(e)
+        for panel in (self.query_one(NoveltyPanel), self.query_one(BookmarksPanel)):
+            panel.display = e.n_outputs > 0  # both are about the outputs
+        self.query_one(HoldSlider).set_engine(e)
         if not e.n_outputs:
             gestures.focus()
         elif not outputs.has_focus and not gestures.display:
@@ -116,9 +128,18 @@ class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectAct
         gestures = self.query_one(GesturesPanel)
         gestures.show()
         matched = gestures.matched_names()
+        held = e.held if e.mode is Mode.RUNNING else []
         status.show(
-            e, session.name, rates, listening(session), session.osc.send, streaming, matched
+            e,
+            session.name,
+            rates,
+            listening(session),
+            session.osc.send,
+            streaming,
+            matched,
+            any(held),
         )
+        novelty = self._show_novelty(e, any(held))
         inputs = self.query_one(InputsPanel)
         inputs.border_title = f"Inputs · {rates.inputs:.0f}/s"
         if c.frames_in != self._frames_seen:  # the history moves with the frames, not the clock
@@ -138,9 +159,13 @@ class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectAct
             neighbours = e.nearest(j)
             if neighbours:
                 nearest = (e.outputs[j].name, neighbours)
-        inputs.show(e, warning, nearest, session.sources.heard.heard())
+        suggestion = e.last_suggestion.point if e.last_suggestion is not None else None
+        inputs.show(e, warning, nearest, session.sources.heard.heard(), suggestion)
+        outputs.show_doubt(self._doubts(e), held)
         outputs.refresh()
-        self._update_pad(e, streaming)
+        current = e.bookmarks.at(e.playing_point) if e.n_outputs else None
+        self.query_one(BookmarksPanel).show(e.bookmarks.items, current)
+        self._update_pad(e, streaming, novelty, suggestion)
         player = session.player  # its panel: steps (the drums) or audio blocks (neural audio)
         steps = player is not None and player.steps is not None
         audio = player is not None and player.audio is not None
@@ -152,12 +177,36 @@ class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectAct
         lines = len(gestures.lines) if gestures.display else 0
         self._place(generator, e.n_outputs, neural.rows if audio else DRUM_ROWS, lines)
         if steps:
-            drums.show_player(player)
+            drums.show_player(player, current.name if current is not None else None)
         if audio:
             neural.show_player(player, [o.name for o in e.outputs])
         latent_map = self.query_one(LatentMap)
         if latent_map.display:
-            latent_map.show(player)
+            latent_map.show(player, bookmark_marks(player, e.bookmarks.items))
+
+    def _show_novelty(self, e: Engine, held: bool) -> float | None:
+        """The novelty of the last input frame, measured now (the timer's thread, not the hot
+        path), on the meter; None when there is none (the meter says why)."""
+        panel = self.query_one(NoveltyPanel)
+        if not panel.display:
+            return None
+        novelty, _ = e.novelty()
+        why = ""
+        if novelty is None:
+            if not any(e.trained_model(j) for j in range(e.n_outputs)):
+                why = "train first (t)"
+            else:
+                why = "no input yet" if not e.last_inputs else "no output runs"
+        panel.show(novelty, e.novelty_hold, held, e.novelty_send, why)
+        return novelty
+
+    @staticmethod
+    def _doubts(e: Engine) -> list[str]:
+        """How sure each output's model is at the last input frame (see doubt_label)."""
+        if len(e.last_inputs) != e.n_inputs:
+            return []
+        learning = e.learning_uncertainty()
+        return [doubt_label(e.outputs[j], u, learning[j]) for j, u in enumerate(e.uncertainty())]
 
     def on_resize(self) -> None:
         self.tick()
@@ -208,7 +257,13 @@ class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectAct
             outputs_panel.styles.max_height = max(room, 4)
             gestures_panel.styles.max_height = max(room, 4)
 
-    def _update_pad(self, e: Engine, streaming: bool) -> None:
+    def _update_pad(
+        self,
+        e: Engine,
+        streaming: bool,
+        novelty: float | None,
+        suggestion: tuple[float, ...] | None,
+    ) -> None:
         pad = self.query_one(XYPad)
         rounds = pad.rounds
         if e.examples.version != self._examples_version and e.n_inputs >= 2:
@@ -225,7 +280,8 @@ class MainScreen(InstrumentActions, GestureActions, GeneratorActions, ProjectAct
         x, y = pad.x, pad.y
         if not streaming and len(e.last_inputs) >= 2:
             x, y = e.last_inputs[0], e.last_inputs[1]
-        pad.show(x, y, streaming, rounds)
+        here = (suggestion[0], suggestion[1]) if suggestion and len(suggestion) >= 2 else None
+        pad.show(x, y, streaming, rounds, novelty, here)
 
     def on_xypad_moved(self, message: XYPad.Moved) -> None:
         pad = self.mapper.pad

@@ -1,5 +1,5 @@
 """The drum model's panel: the current pattern as a 9 x 16 grid with the playhead, the tempo,
-the device, and the latent point the outputs are steering."""
+the device, the latent point the outputs are steering, and the bookmark playing (★ name)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ class DrumPanel(TextPanel):
         super().__init__(**kwargs)
         self._titles = ("", "")
 
-    def show_player(self, player: Any) -> None:
+    def show_player(self, player: Any, bookmark: str | None = None) -> None:
+        """The player's pattern and figures; `bookmark`: the name of the bookmark whose point
+        plays now, if any (on the bottom border, before the latent point where it fits)."""
         pattern: np.ndarray = np.asarray(player.pattern)  # (voices, steps) velocities
         step = int(player.step)
         steps = pattern.shape[1]
@@ -39,16 +41,16 @@ class DrumPanel(TextPanel):
             state = "playing" if player.playing else "stopped (b plays)"
             titles = (
                 f"Drum model · {player.bpm:g} BPM · {player.generator.device} · {state}",
-                "latent " + point,
+                (f"★ {bookmark} · " if bookmark else "") + "latent " + point,
             )
         else:
             state = "▶ playing" if player.playing else "■ b plays"
             title = f"Drums · {player.bpm:g} BPM · {state}"
             if len(title) + 4 > self.size.width:  # the border's corners and spaces
                 title = f"{player.bpm:g} BPM · {state}"
-            titles = (
+            titles = (  # the bookmark's name, where one plays, in the latent point's place
                 title,
-                " ".join(f"{v:+.2f}" for v in latent),
+                f"★ {bookmark}" if bookmark else " ".join(f"{v:+.2f}" for v in latent),
             )
         if titles != self._titles:  # setting a border title refreshes, even the same one
             self._titles = titles

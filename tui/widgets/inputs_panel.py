@@ -1,5 +1,6 @@
 """The inputs panel: each input's value as a bar and a number, its recent history, the
-incoming rate, rejected-frame warnings, and which examples a kNN output follows."""
+incoming rate, rejected-frame warnings, which examples a kNN output follows, and the last
+"record here next" suggestion (◎ and the value, beside each input)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.text import Text
 from mapper.core.engine import Engine, Neighbour
 from mapper.osc.codec import printable
 from mapper.sources.heard import Heard
-from tui.drawing import bar, number, scope, sparkline
+from tui.drawing import bar, number, scope, short, sparkline
 from tui.widgets.text_panel import TextPanel
 
 HISTORY = 120  # samples kept per input: one per redraw while frames arrive (24 s at 5 Hz)
@@ -25,6 +26,7 @@ NO_INPUT_HINTS = (
 )
 SCOPE_ROWS = 8  # at most, per input, when the panel has the room (a big terminal)
 HEARD_LINES = 2  # messages heard that match nothing, listed at most (then "+N more")
+SUGGESTED_W = 8  # " ◎" and the suggested value
 
 
 class InputsPanel(TextPanel):
@@ -58,6 +60,7 @@ class InputsPanel(TextPanel):
         warning: str,
         nearest: tuple[str, list[Neighbour]] | None,
         heard: Sequence[Heard] = (),
+        suggestion: Sequence[float] | None = None,
     ) -> None:
         width = max(self.content_size.width, 20)
         names = engine.input_names
@@ -67,13 +70,16 @@ class InputsPanel(TextPanel):
         tall = (self.content_size.height - len(names) - extra) // max(len(names), 1)
         rows = min(tall, SCOPE_ROWS) if tall >= 3 else 0  # room: a plot under each input
         spark_w = 0 if rows or width < 30 else max(min(width // 4, 24), 6)  # narrow: no room
-        bar_w = max(width - name_w - 7 - spark_w - (3 if spark_w else 2), 4)
+        here = SUGGESTED_W if suggestion is not None else 0
+        bar_w = max(width - name_w - 7 - here - spark_w - (3 if spark_w else 2), 4)
         text = Text()
         for i, name in enumerate(names):
             value = frame[i] if i < len(frame) else math.nan
             lo, hi = self.low[i], self.high[i]
             text.append(f"{name[:name_w]:<{name_w}}", style="bold")
             text.append(number(value) if frame else "      -")
+            if suggestion is not None and i < len(suggestion):
+                text.append(f" ◎{short(suggestion[i]):>{SUGGESTED_W - 2}}", style="bold blue")
             text.append(" ")
             text.append(bar(value, lo, hi, bar_w), style="cyan")
             if spark_w:

@@ -4,11 +4,14 @@ now (the outputs steering latent-1 and latent-2) as a cursor that moves with the
 
 A click (or the arrow keys and enter) picks the training point nearest that spot: the main
 screen sets the outputs to its whole latent vector (mapper.session.latent_map.go_to_point), so
-the artist hears that spot of the training sound and can record a gesture for it. A model
-without a map (a RAVE export) shows a one-line note instead.
+the artist hears that spot of the training sound and can record a gesture for it. Every
+bookmark (an output point the artist kept) is a ★ with its name, where its outputs put
+latent-1 and latent-2. A model without a map (a RAVE export) shows a one-line note instead.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from rich.segment import Segment
@@ -19,6 +22,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from mapper.core.bookmarks import Bookmark
+from mapper.generators.latent import Steered
 from mapper.generators.player import Player
 from mapper.session.latent_map import NO_MAP, latent_points, nearest_point, plane
 
@@ -31,6 +36,22 @@ AXES = Style(color="#5f5f5f")
 NOTE = Style(color="#7f7f7f")
 CURSOR = Style(bold=True, reverse=True)
 PICK = Style(color="yellow", bold=True)
+MARK = Style(color="magenta", bold=True)
+LABEL = 8  # a bookmark's name, cut to this many characters beside its ★
+
+Mark = tuple[str, float, float]  # a bookmark's name, latent-1, latent-2
+
+
+def bookmark_marks(player: Player | None, bookmarks: Sequence[Bookmark]) -> list[Mark]:
+    """Where each bookmark sits on the map: latent-1 and latent-2 of the point its outputs
+    name, as the player reads them."""
+    if not isinstance(player, Steered):
+        return []
+    marks = []
+    for mark in bookmarks:
+        z = player.source.to_latent(mark.values)
+        marks.append((mark.name, float(z[0]), float(z[1]) if len(z) > 1 else 0.0))
+    return marks
 
 
 def braille(xy: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -76,12 +97,17 @@ class LatentMap(Widget, can_focus=True):
         self.current: tuple[float, float] | None = None  # the latent point playing now
         self.aim = (0.0, 0.0)  # where enter picks (arrow keys, clicks)
         self.picked: int | None = None
+        self.marks: list[Mark] = []  # the bookmarks, where they sit
         self._player: Player | None = None
         self._cells: tuple[tuple[int, int], np.ndarray] | None = None
 
     # ---- what the main screen shows ---------------------------------------------------------
-    def show(self, player: Player | None) -> None:
-        """The player's map (read again only when the player changes) and its latent point."""
+    def show(self, player: Player | None, marks: Sequence[Mark] = ()) -> None:
+        """The player's map (read again only when the player changes), its latent point and
+        the bookmarks' marks."""
+        if list(marks) != self.marks:
+            self.marks = list(marks)
+            self.refresh()
         if player is not self._player:
             self._player, self.points, self.picked, self._cells = player, None, None, None
             self.points = latent_points(player)
@@ -179,6 +205,12 @@ class LatentMap(Widget, can_focus=True):
                 chars[col] = "·" if col % 2 == 0 else " "
             elif col == mid_col and y % 2 == 0:
                 chars[col] = "·"
+        for name, x, mark_y in self.marks:
+            col, row = self._cell(x, mark_y)
+            if row == y:
+                for d, ch in enumerate("★" + name[:LABEL]):
+                    if col + d < w:
+                        chars[col + d], styles[col + d] = ch, MARK
         if self.has_focus:
             col, row = self._cell(*self.aim)
             if row == y:

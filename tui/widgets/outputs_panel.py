@@ -1,5 +1,6 @@
 """The outputs panel: one row per output with its value (a slider, or a class selector),
-model, example count, model state, and its record / run / train toggles.
+how sure its model is there (±, see doubt_label) or HELD while it holds, model, example count,
+model state, and its record / run / train toggles.
 
 Keys (when focused): up/down select, left/right move the value (shift: big steps), digits
 pick a class. The mouse: click a row to select it, click on the slider or a class to set it,
@@ -28,8 +29,23 @@ STATE_TEXT = {  # the label (the same at every width: the README names these), s
     ModelState.TRAINING: ("training…", "bold cyan"),
 }
 STATE_W = 10
+DOUBT_W = 6  # " ±0.12", " ?33%", " …", " HELD": a column while any output has one
 TOGGLES = ("record", "run", "train")
 FINE, COARSE = 0.01, 0.1  # of the output's range per key press
+
+
+def doubt_label(output: Output, uncertainty: float | None, learning: bool) -> str:
+    """How unsure the output's model is at the input now: ±0.12 in the output's units (a
+    kNN's neighbours' spread, an MLP ensemble's disagreement), ?33% for a class (the votes or
+    probability against the winner), … while an MLP's ensemble still learns (`learning`),
+    nothing for a model that gives no measure."""
+    if uncertainty is None:
+        return "…" if learning else ""
+    if output.is_classifier:
+        return f"?{uncertainty:.0%}"
+    if uncertainty < 10:
+        return f"±{uncertainty:.2f}"
+    return f"±{uncertainty:.1f}" if uncertainty < 100 else f"±{uncertainty:.0f}"[:5]
 
 
 @dataclass
@@ -69,6 +85,8 @@ class OutputsPanel(Widget, can_focus=True):
         self._cols = _Columns(2, 16, 10, 60)
         self._more = ""
         self.first = 0  # the first output shown: more outputs than rows scroll to the selected
+        self.doubts: list[str] = []  # each output's doubt_label now
+        self.held: list[bool] = []  # which outputs hold now (their input too new)
 
     @property
     def engine(self) -> Engine:
@@ -85,7 +103,12 @@ class OutputsPanel(Widget, can_focus=True):
         would otherwise stay one line tall until the terminal is resized."""
         self._engine = engine
         self.selected = self.first = 0
+        self.doubts, self.held = [], []
         self.refresh(layout=True)
+
+    def show_doubt(self, doubts: list[str], held: list[bool]) -> None:
+        """Each output's doubt_label and whether it holds, drawn at the next refresh."""
+        self.doubts, self.held = doubts, held
 
     # ---- keys ---------------------------------------------------------------------------
     def action_select(self, delta: int) -> None:
@@ -156,15 +179,19 @@ class OutputsPanel(Widget, can_focus=True):
 
     # ---- drawing ------------------------------------------------------------------------
     def _class_cells(self, output: Output, value: float) -> list[tuple[int, int, int]]:
-        """(start, end, class) of each clickable class label within the value column."""
-        cells, pos = [], 0
-        for cls in range(0, output.classes + 1):
-            width = len(str(cls)) + 2
-            if pos + width > self._cols.value_w:
-                break
-            cells.append((pos, pos + width, cls))
-            pos += width
-        return cells
+        """(start, end, class) of each clickable class label within the value column: from
+        class 0, or, where they do not all fit, from the first that lets `value`'s show."""
+        for first in range(0, output.classes + 1):
+            cells, pos = [], 0
+            for cls in range(first, output.classes + 1):
+                width = len(str(cls)) + 2
+                if pos + width > self._cols.value_w:
+                    break
+                cells.append((pos, pos + width, cls))
+                pos += width
+            if not cells or cells[-1][2] >= int(value):
+                return cells
+        return []
 
     def render(self) -> Text:
         if self._engine is None:
@@ -173,15 +200,18 @@ class OutputsPanel(Widget, can_focus=True):
         width = max(self.content_size.width, 60)
         name_w = min(max((len(o.name) for o in e.outputs), default=4), 12)
         state_w = STATE_W
-        fixed = 2 + name_w + 1 + 1 + 7 + 1 + 11 + 6 + 1 + state_w + 12
+        doubt_w = DOUBT_W if any(self.doubts) or any(self.held) else 0
+        fixed = 2 + name_w + 1 + 1 + 7 + doubt_w + 1 + 11 + 6 + 1 + state_w + 12
         value_w = max(width - fixed, 8)
         self._cols = _Columns(2, 2 + name_w + 1, value_w, 0)
-        self._cols.toggles = self._cols.value + value_w + 1 + 7 + 1 + 11 + 6 + 1 + state_w
+        after_value = 1 + 7 + doubt_w + 1 + 11 + 6 + 1 + state_w
+        self._cols.toggles = self._cols.value + value_w + after_value
         shown = e.last_outputs if e.mode is Mode.RUNNING else e.values
         counts = e.examples.counts()
         text = Text()
         header = (
-            f"  {'name':<{name_w}} {'value':<{value_w + 8}} {'model':<11}{'ex.':>6} "
+            f"  {'name':<{name_w}} {'value':<{value_w + 8}}{' ±'[:doubt_w]:<{doubt_w}} "
+            f"{'model':<11}{'ex.':>6} "
             f"{'state':<{state_w}}rec run trn"
         )
         text.append(header + "\n", style="dim")
@@ -198,6 +228,8 @@ class OutputsPanel(Widget, can_focus=True):
             else:
                 text.append(slider(value, output.min, output.max, value_w), style="cyan")
                 text.append(" " + number(value))
+            if doubt_w:
+                self._draw_doubt(text, j)
             text.append(f" {model_label(output.model, output.is_classifier)[:11]:<11}")
             text.append(f"{counts[j]:>6} ")
             label, style = STATE_TEXT[e.model_states[j]]
@@ -231,6 +263,15 @@ class OutputsPanel(Widget, can_focus=True):
             self._more = more
             self.border_subtitle = more or None
         return range(self.first, self.first + rows)
+
+    def _draw_doubt(self, text: Text, j: int) -> None:
+        if j < len(self.held) and self.held[j]:
+            text.append(" ")
+            text.append("HELD", style="bold white on red")
+            text.append(" " * (DOUBT_W - 5))
+            return
+        label = self.doubts[j] if j < len(self.doubts) else ""
+        text.append(f" {label:<{DOUBT_W - 1}}", style="magenta")
 
     def _draw_classes(self, text: Text, output: Output, value: float, width: int) -> None:
         used = 0

@@ -1,6 +1,6 @@
 """The title bar: project and saved state, the mode in colour (with the gesture being recorded,
-or matched while running), rates, rejects, latency, training progress, where OSC comes from and
-goes to, and the transport settings."""
+or matched while running, and ⏸ HELD while an output holds: the input too new), rates, rejects,
+latency, training progress, where OSC comes from and goes to, and the transport settings."""
 
 from __future__ import annotations
 
@@ -71,22 +71,25 @@ class StatusBar(TextPanel):
         send: str,
         pad_on: bool,
         matched: list[str] | None = None,
+        held: bool = False,
     ) -> None:
         """`matched`: the gestures matched now (or a moment ago), shown while running in a
-        project with gesture sets."""
+        project with gesture sets; `held`: an output holds (its input too new)."""
         width = self.content_size.width or self.app.size.width
-        text = self._first_line(engine, title, rates, width, matched or [])
+        text = self._first_line(engine, title, rates, width, matched or [], held)
         text.append("\n")
         text.append(self._second_line(engine, listen, send, pad_on, width), style="dim")
         self.update(text)
 
     @staticmethod
     def _first_line(
-        engine: Engine, title: str, rates: Rates, width: int, matched: list[str]
+        engine: Engine, title: str, rates: Rates, width: int, matched: list[str], held: bool
     ) -> Text:
         c = engine.counters
         label, style = mode_badge(engine)
         parts: list[tuple[str, str]] = [(label, style)]
+        if held:
+            parts += [(" ", ""), (" ⏸ HELD ", "bold white on red")]
         if engine.mode is Mode.RUNNING and engine.gestures.sets:
             if matched:
                 parts.append((f"  ◆ {' '.join(matched)}", "bold green"))
