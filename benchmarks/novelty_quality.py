@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.stats import spearmanr
+from sklearn.metrics import roc_auc_score
 
 from benchmarks.novelty_data import Taught, between, outside
 from mapper.core.engine import Engine
@@ -26,35 +28,23 @@ CHECKED = 200  # frames checked against the brute-force formula per teaching
 ABOVE = 1.0  # the share of each kind of frame with novelty above this is printed
 
 
-def ranks(values: ArrayLike) -> np.ndarray:
-    """1-based ranks, ties sharing their average rank."""
-    values = np.asarray(values, dtype=np.float64)
-    order = np.argsort(values, kind="mergesort")
-    ordered = values[order]
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(ordered)) + 1))
-    ends = np.append(starts[1:], len(values))
-    out = np.empty(len(values))
-    out[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
-    return out
-
-
 def auc(negatives: ArrayLike, positives: ArrayLike) -> float:
     """The chance that a positive scores above a negative, ties counting half: the area under
-    the ROC curve, by the Mann-Whitney U statistic."""
+    the ROC curve (scikit-learn's roc_auc_score, the positives labelled 1)."""
     neg, pos = np.asarray(negatives, np.float64), np.asarray(positives, np.float64)
     if not len(neg) or not len(pos):
         raise ValueError("the AUC needs at least one of each")
-    r = ranks(np.concatenate((neg, pos)))
-    u = float(r[len(neg) :].sum()) - len(pos) * (len(pos) + 1) / 2.0
-    return u / (len(pos) * len(neg))
+    labels = np.concatenate((np.zeros(len(neg)), np.ones(len(pos))))
+    return float(roc_auc_score(labels, np.concatenate((neg, pos))))
 
 
 def spearman(a: ArrayLike, b: ArrayLike) -> float:
-    """Spearman's rank correlation (0 where either side is constant)."""
-    ra, rb = ranks(np.asarray(a)), ranks(np.asarray(b))
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    norm = math.sqrt(float(ra @ ra) * float(rb @ rb))
-    return float(ra @ rb) / norm if norm > 0 else 0.0
+    """Spearman's rank correlation (scipy's spearmanr; 0 where either side is constant, where
+    scipy gives NaN and a warning)."""
+    x, y = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(spearmanr(x, y).statistic)
 
 
 def taught_engine(t: Taught, outputs: Sequence[Output], values: np.ndarray) -> Engine:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
+from scipy.stats import rankdata
 
 from benchmarks.novelty_data import MARGIN, Taught, between, outside
-from benchmarks.novelty_quality import auc, ranks, spearman
+from benchmarks.novelty_quality import auc, spearman
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ("mlp (default)", "knn k=5")
@@ -98,8 +98,10 @@ def test_auc_counts_the_pairs_a_shifted_frame_wins():
     # 0.9 beats all four (4); 0.3 beats 0.1 (1): 8.5 of 4 x 3 = 12 pairs
     near, shifted = [0.1, 0.4, 0.35, 0.8], [0.8, 0.9, 0.3]
     assert auc(near, shifted) == pytest.approx(8.5 / 12)
-    labels = [0] * len(near) + [1] * len(shifted)
-    assert auc(near, shifted) == pytest.approx(roc_auc_score(labels, near + shifted))
+    rng = np.random.default_rng(1)  # with ties: values on a coarse grid
+    a, b = rng.integers(0, 6, 40).astype(float), rng.integers(2, 8, 30).astype(float)
+    pairs = (b[:, None] > a[None, :]).sum() + 0.5 * (b[:, None] == a[None, :]).sum()
+    assert auc(a, b) == pytest.approx(pairs / (len(a) * len(b)))  # every pair, counted
     assert auc([0.0, 1.0], [2.0, 3.0]) == 1.0
     assert auc([2.0, 3.0], [0.0, 1.0]) == 0.0
     assert auc([1.0, 1.0], [1.0]) == 0.5
@@ -107,11 +109,15 @@ def test_auc_counts_the_pairs_a_shifted_frame_wins():
         auc([], [1.0])
 
 
-def test_ranks_share_ties_and_spearman_reads_order():
-    assert ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist() == [3.5, 1.0, 3.5, 2.0]
+def test_spearman_reads_order_and_shares_ties():
     assert spearman([1, 2, 3, 4], [1, 4, 9, 16]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [9, 4, 1, 0]) == pytest.approx(-1.0)
-    assert spearman([1, 2, 3], [5, 5, 5]) == 0.0
+    assert spearman([1, 2, 3], [5, 5, 5]) == 0.0  # constant: 0, not NaN
+    assert spearman([4, 4, 4], [1, 2, 3]) == 0.0
+    # ties share their average rank (3, 1, 3, 2 ranks 3.5, 1, 3.5, 2): Pearson's r of the ranks
+    a, b = [3.0, 1.0, 3.0, 2.0], [1.0, 2.0, 4.0, 3.0]
+    assert rankdata(a).tolist() == [3.5, 1.0, 3.5, 2.0]
+    assert spearman(a, b) == pytest.approx(np.corrcoef(rankdata(a), rankdata(b))[0, 1])
 
 
 def test_the_shifts_move_frames_as_documented():

@@ -14,7 +14,7 @@ from mapper.core.engine import Engine, EngineError
 from mapper.core.explore import far_point
 from mapper.core.hold import GLIDE, NoveltyHold
 from mapper.core.outputs import Output, make_outputs
-from mapper.core.suggestion import suggest
+from mapper.core.visits import INTERVAL
 from mapper.models.registry import make_model
 
 
@@ -158,28 +158,59 @@ def test_the_ensemble_learns_after_the_models_play_and_training_is_as_before():
     assert e0.uncertainty(probe) == [None]
 
 
-def test_suggest_picks_the_often_visited_place_far_from_the_examples():
+CLOCK = iter(np.arange(1, 10**7) * INTERVAL)  # a clock for visits, moving on call after call
+
+
+def visited(e: Engine, *places: np.ndarray) -> None:
+    """Visits, as if played: each place's frames one every INTERVAL (the record's pace)."""
+    for frames in places:
+        for f in frames:
+            e.visits.add(list(f), float(next(CLOCK)))
+
+
+def test_suggest_picks_the_place_played_longest_far_from_the_examples():
     rng = np.random.default_rng(4)
-    examples = rng.normal(0, 0.05, (50, 2))
-    often = rng.normal([2.0, 0.0], 0.05, (300, 2))
-    seldom = rng.normal([0.0, 2.0], 0.05, (20, 2))
+    e = engine_with(knn_outputs(1), rng.normal(0, 0.05, (50, 2)), np.zeros((50, 1)))
     near = rng.normal(0, 0.05, (300, 2))
-    found = suggest(np.vstack((near, seldom, often)), examples)
+    long_away = rng.normal([2.0, 0.0], 0.05, (300, 2))  # 6 s, never taught
+    held_still = np.tile([0.0, 2.0], (40, 1))  # 0.8 s, exactly still (a MIDI control)
+    visited(e, near, held_still, long_away)
+    found = e.suggest()
     assert found is not None
     assert found.point == pytest.approx((2.0, 0.0), abs=0.1)
-    assert found.novelty > 1 and 0 < found.share < 1
-    assert suggest(near, examples) is None  # every visit near an example: nothing to add
-    assert suggest(near[:1], examples) is None
-    alone = suggest(often, np.empty((0, 2)))  # nothing recorded: where the performer is
-    assert alone is not None and alone.point == pytest.approx((2.0, 0.0), abs=0.1)
+    assert found.novelty > 1
+    assert 0.1 < found.share < 300 / 640  # the visits close around it: part of the 47% there
+
+
+def test_nothing_is_suggested_near_the_examples_nor_before_training():
+    rng = np.random.default_rng(5)
+    e = engine_with(knn_outputs(1), rng.normal(0, 0.05, (50, 2)), np.zeros((50, 1)))
+    visited(e, rng.normal(0, 0.05, (300, 2)))
+    assert e.suggest() is None  # every visit near an example: nothing to add
+    fresh = Engine(["a", "b"], knn_outputs(1))
+    visited(fresh, rng.normal(3, 0.05, (300, 2)))
+    assert fresh.suggest() is None  # nothing trained: no novelty to go by
+
+
+def test_suggest_counts_only_the_inputs_the_outputs_use():
+    rng = np.random.default_rng(6)
+    outputs = knn_outputs(1)
+    outputs[0].inputs = [0]  # input 2 feeds nothing
+    X = np.column_stack((rng.uniform(0, 1, 50), np.zeros(50)))
+    e = engine_with(outputs, X, X[:, :1])
+    visited(e, np.column_stack((rng.uniform(0, 1, 300), np.full(300, 9.0))))
+    assert e.suggest() is None  # input 2 rests far away, but no output listens to it
+    visited(e, np.column_stack((rng.normal(3.0, 0.01, 300), np.zeros(300))))
+    found = e.suggest()
+    assert found is not None and found.point[0] == pytest.approx(3.0, abs=0.05)
 
 
 def test_explore_goes_where_nothing_was_heard():
     outputs = make_outputs(2)
     heard = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
-    point = far_point(outputs, heard, random.Random(5))
+    point = far_point(outputs, heard, rng=random.Random(5))
     assert min(math.dist(point, h) for h in heard) > 0.6  # the corner (1, 1) or near it
-    chosen = [far_point(outputs, heard, random.Random(s)) for s in range(20)]
+    chosen = [far_point(outputs, heard, rng=random.Random(s)) for s in range(20)]
     randoms = [[random.Random(s).uniform(0, 1) for _ in range(2)] for s in range(20)]
 
     def nearest(points: list[list[float]]) -> float:
@@ -189,10 +220,21 @@ def test_explore_goes_where_nothing_was_heard():
 
 
 def test_explore_remembers_what_it_proposed():
+    random.seed(7)
     e = Engine(["x"], make_outputs(1))
-    points = [e.explore()[0] for _ in range(6)]
-    gaps = np.diff(sorted(points))
-    assert gaps.min() > 0.03  # spread out, not piled on one another
+    points = [e.explore()[0] for _ in range(8)]
+    gaps = np.diff(sorted([0.0, *points, 1.0]))
+    assert gaps.max() < 0.25  # spread over the range, none left far from the rest
+    assert gaps[1:-1].min() > 0.03  # not piled on one another
+
+
+def test_explore_heeds_examples_that_carry_only_some_outputs():
+    outputs = make_outputs(2)
+    # every example carries output 1 only, spread over 0..0.8: explore goes to 1.0 on it
+    heard = np.column_stack((np.linspace(0, 0.8, 9), np.full(9, np.nan)))
+    carried = np.column_stack((np.ones(9, dtype=bool), np.zeros(9, dtype=bool)))
+    points = [far_point(outputs, heard, carried, random.Random(s))[0] for s in range(10)]
+    assert min(points) > 0.85
 
 
 def test_bookmarks_name_replace_find_and_delete():

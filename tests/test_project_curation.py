@@ -1,6 +1,6 @@
-"""Bookmarks and novelty settings in project folders: project.json schema 4, saved within a
-fraction of a second while a project is open, and hostile files named in one line or, for one
-bad bookmark, a warning and that bookmark skipped."""
+"""Bookmarks and novelty settings in project folders: project.json schema 4, saved soon after
+each change while a project is open, and hostile files named in one line or, for one bad
+bookmark (or bookmarks past the values all may hold), a warning and that bookmark skipped."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mapper.core.bookmarks import MAX_BOOKMARKS, Bookmark
+from mapper.core.bookmarks import MAX_BOOKMARKS, MAX_VALUES, Bookmark
 from mapper.core.engine import Engine
 from mapper.core.gestures import GestureSet
 from mapper.core.outputs import Output
@@ -26,6 +26,7 @@ from mapper.project import (
     project_from_engine,
     save_project,
 )
+from mapper.project.change_watch import POLL, QUIET, changes
 from mapper.project.curation import SAID
 from mapper.project.saver import ProjectSaver
 from mapper.project.wekinator_import import read_wekinator
@@ -68,11 +69,12 @@ def on_disk(folder: Path) -> dict:
     return json.loads((folder / "project.json").read_text())
 
 
-def wait_for(check, timeout: float = 3.0) -> float:
+def wait_for(check, timeout: float = 10.0) -> None:
+    """Until `check()` holds: a bound on a loaded machine, not a timing to meet."""
     began = time.monotonic()
     while time.monotonic() - began < timeout:
         if check():
-            return time.monotonic() - began
+            return
         time.sleep(0.005)
     pytest.fail(f"not done within {timeout} s")
 
@@ -316,6 +318,33 @@ def test_a_thousand_bad_bookmarks_are_said_in_a_few_lines(tmp_path):
     )
 
 
+def test_bookmarks_past_the_values_all_may_hold_are_skipped_and_said(tmp_path):
+    wide = [Output(f"o{j}") for j in range(128)]
+    fit = MAX_VALUES // len(wide)  # 781 bookmarks of 128 outputs
+    assert fit == 781 and fit < MAX_BOOKMARKS  # the values' bound, not the bookmarks'
+    saved(tmp_path, Engine(["x"], wide))
+    marks = [{"name": f"b{k}", "values": [k / 1000] * len(wide)} for k in range(fit + 19)]
+    marks[3] = {"name": "bad", "values": [1.0]}  # a skipped bookmark holds no values
+    edit_json(tmp_path, lambda d: d.update(bookmarks=marks))
+    project, rows = load_project(tmp_path)
+    path = tmp_path / "project.json"
+    kept = [m["name"] for m in marks[:3] + marks[4 : fit + 1]]
+    assert [b.name for b in project.bookmarks] == kept and len(kept) == fit
+    assert project.bookmarks[-1].values == (fit / 1000,) * len(wide)
+    assert len(project.warnings) == 2
+    assert project.warnings[0].startswith(f"{path}: bookmarks[3] ('bad'): values: must list")
+    assert project.warnings[1] == (
+        f"{path}: bookmarks: 18 from bookmarks[{fit + 1}] on skipped: 781 bookmarks of 128 "
+        "outputs hold as many values as bookmarks may (100,000 in all); the next save leaves "
+        "them out"
+    )
+    engine = engine_from_project(project, rows)  # the project opens
+    assert [b.name for b in engine.bookmarks.items] == kept
+    save_project(tmp_path, project_from_engine(engine, project), rows)
+    again, _ = load_project(tmp_path)
+    assert [b.name for b in again.bookmarks] == kept and again.warnings == []
+
+
 def test_a_bookmark_in_a_project_without_outputs_is_skipped(tmp_path):
     engine = Engine(["x", "y"], [], [GestureSet("hands", 2)])
     saved(tmp_path, engine)
@@ -336,14 +365,14 @@ def open_saver(folder: Path) -> tuple[Engine, ProjectSaver]:
     return engine, saver
 
 
-def test_a_kept_bookmark_and_novelty_settings_reach_project_json_within_a_second(tmp_path):
+def test_a_kept_bookmark_and_novelty_settings_reach_project_json_while_open(tmp_path):
     folder = tmp_path / "live"
     engine, saver = open_saver(folder)
     try:
         engine.set_values([880.0, 3.0], send=False)
         engine.keep_bookmark("bright ✨")
         names = lambda: [b["name"] for b in on_disk(folder)["bookmarks"]]  # noqa: E731
-        assert wait_for(lambda: names() == ["bright ✨"]) < 1.0
+        wait_for(lambda: names() == ["bright ✨"])
         assert on_disk(folder)["bookmarks"][0]["values"] == [880.0, 3.0]
         engine.keep_bookmark()
         wait_for(lambda: names() == ["bright ✨", "sound 1"])
@@ -371,10 +400,31 @@ def test_stopping_the_saver_saves_a_bookmark_not_yet_on_disk(tmp_path):
 
 
 def test_an_unchanged_project_is_not_saved_again(tmp_path):
-    _, saver = open_saver(tmp_path)
+    engine, saver = open_saver(tmp_path)
+    asked: list[float] = []  # when the watch asked for a save
+    save = saver.watch.save
+
+    def counted() -> object:
+        asked.append(time.monotonic())
+        return save()
+
+    saver.watch.save = counted
+    path = tmp_path / "project.json"
+
+    def file() -> tuple[int, int]:  # a save replaces the file: a new inode
+        return path.stat().st_ino, path.stat().st_mtime_ns
+
+    settle = QUIET + 6 * POLL  # six looks of the watch after changes would pause
     try:
-        before = (tmp_path / "project.json").stat().st_mtime_ns
-        time.sleep(0.3)  # six looks of the watch: nothing to save
-        assert (tmp_path / "project.json").stat().st_mtime_ns == before
+        before = file()
+        time.sleep(settle)
+        assert asked == [] and file() == before  # nothing to save
+        engine.keep_bookmark("alive")  # the watch is alive: it saves a change...
+        wait_for(lambda: [b["name"] for b in on_disk(tmp_path)["bookmarks"]] == ["alive"])
+        wait_for(lambda: saver.changes_saved == changes(engine))
+        saves, after = len(asked), file()
+        assert saves >= 1 and after != before
+        time.sleep(settle)  # ... and, that change on disk, asks for no other save
+        assert len(asked) == saves and file() == after
     finally:
         saver.stop()

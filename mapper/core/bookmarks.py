@@ -38,6 +38,11 @@ def bookmark_problem(name: str, values: Sequence[float], n_outputs: int) -> str 
     return None
 
 
+def free_name(taken: set[str]) -> str:
+    """The first of "sound 1", "sound 2", ... not in `taken`."""
+    return next(f"sound {n}" for n in range(1, len(taken) + 2) if f"sound {n}" not in taken)
+
+
 class Bookmarks:
     """The project's bookmarks, in the order they were kept; safe from any thread."""
 
@@ -58,9 +63,7 @@ class Bookmarks:
         with self._lock:
             items = list(self.items)
             if name is None:
-                taken = {b.name for b in items}
-                free = (f"sound {n}" for n in range(1, len(items) + 2))
-                name = next(n for n in free if n not in taken)
+                name = free_name({b.name for b in items})
             name = name.strip()
             problem = bookmark_problem(name, values, self.n_outputs)
             if problem is not None:

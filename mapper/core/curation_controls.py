@@ -5,7 +5,7 @@ explore.py."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -35,11 +35,14 @@ class CurationControls:
         last = self.last_outputs
         return [float(v) for v in (last[:n] if len(last) >= n else self.values)]
 
-    def keep_bookmark(self, name: str | None = None) -> Bookmark:
-        """Keep the output point sounding now under `name` (default "sound N")."""
+    def keep_bookmark(
+        self, name: str | None = None, values: Sequence[float] | None = None
+    ) -> Bookmark:
+        """Keep the output point sounding now (or `values`: the one sounding when the user
+        asked, say) under `name` (default "sound N")."""
         if not self.outputs:
             raise EngineError("this project has no outputs to bookmark")
-        return self.bookmarks.keep(self.playing_point, name)
+        return self.bookmarks.keep(self.playing_point if values is None else values, name)
 
     def recall_bookmark(self, key: str | int) -> Bookmark:
         """Set the outputs to a bookmark's point and send it (as hand-set values: recording
@@ -54,15 +57,17 @@ class CurationControls:
 
     def explore(self) -> list[float]:
         """Set and send an output point far from every recorded and recently explored one
-        (mapper.core.explore); returns it."""
+        (mapper.core.explore); returns it. Bounded work, a fraction of a second: call it off
+        the receive thread."""
         if not self.outputs:
             raise EngineError("this project has no outputs to explore")
         rows = self.examples.snapshot()
-        heard = rows.outputs[rows.mask.all(axis=1)] if len(rows) else rows.outputs
         with self._lock:
             earlier = np.array(self._explored).reshape(-1, len(self.outputs))
-        point = far_point(self.outputs, np.vstack((heard, earlier)))
+        heard = np.vstack((rows.outputs, earlier))
+        carried = np.vstack((rows.mask, np.ones(earlier.shape, dtype=bool)))
+        point = far_point(self.outputs, heard, carried)
         self.set_values(point)
         with self._lock:
-            self._explored = [*self._explored[-(REMEMBERED - 1) :], list(self.values)]
+            self._explored = [*self._explored, list(self.values)][-REMEMBERED:]
         return list(self.values)

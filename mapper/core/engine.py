@@ -28,7 +28,7 @@ from mapper.core.gestures import Gestures, GestureSet
 from mapper.core.neighbours import nearest_examples
 from mapper.core.novelty_controls import NoveltyControls
 from mapper.core.output_settings import OutputSettings, refuse
-from mapper.core.outputs import Output
+from mapper.core.outputs import FLOAT32_LARGEST, Output
 from mapper.core.state import Counters, Mode, ModelState, Neighbour, Trained, TrainingStatus
 from mapper.core.take_controls import TakeControls
 from mapper.core.takes import Take
@@ -36,7 +36,7 @@ from mapper.core.training import EventSink, Trainer
 from mapper.core.transport import Smoother, Transport
 from mapper.errors import EngineError
 
-PLAYABLE = 3.4e38  # the largest output OSC's float32 carries (a little under its maximum)
+PLAYABLE = FLOAT32_LARGEST  # the largest output OSC's float32 carries
 
 __all__ = [
     "Counters",
@@ -239,7 +239,7 @@ class Engine(OutputSettings, TakeControls, GestureControls, NoveltyControls, Cur
                 self.stop_gesture_recording()
             self._smoother.reset()
             self.gestures.reset()
-            self._rewatch()
+            self._hold.reset(self.last_outputs)
             self.mode = Mode.RUNNING
 
     def stop_running(self) -> None:

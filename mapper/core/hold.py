@@ -21,9 +21,13 @@ class NoveltyHold:
 
     def __init__(self, outputs: Sequence[Output], last: Sequence[float]) -> None:
         self.outputs = list(outputs)
-        self.sent = [float(v) for v in last[: len(self.outputs)]]
+        self.reset(last)
+
+    def reset(self, last: Sequence[float]) -> None:
+        """Nothing held, no glide; `last` the values sent last (held from, if need be)."""
         n = len(self.outputs)
-        self.sent += [0.0] * (n - len(self.sent))
+        sent = [float(v) for v in last[:n]]
+        self.sent = sent + [0.0] * (n - len(sent))
         self.held = [False] * n
         self._glide: list[tuple[float, float] | None] = [None] * n  # (from value, start time)
 

@@ -23,6 +23,8 @@ from mapper.core.state import Trained
 from mapper.models.knn import SearchIndex, shared_index
 
 ABSURD = 1e140  # an input beyond this is no sensor's: as new as can be (inf)
+MOST_EXAMPLES = 50_000  # examples measure_many compares with, per group (bounded work)
+CHUNK = 4096  # examples compared at once (bounded memory)
 
 
 def known(X: np.ndarray) -> SearchIndex:
@@ -111,6 +113,39 @@ class NoveltyPlan:
                 by_output[j] = value
             most = value if value > most else most
         return most
+
+    def measure_many(self, frames: np.ndarray) -> np.ndarray:
+        """Many frames' novelty (m, n_inputs) -> (m,), from any thread, with bounded work:
+        against at most MOST_EXAMPLES of each group's examples (evenly spaced: a little above
+        the true novelty where there are more), CHUNK of them at a time."""
+        most = np.zeros(len(frames))
+        for group in self.groups:
+            index = group.index
+            x = frames if group.columns is None else frames[:, group.columns]
+            xs = (x - index.mean) * index.inv_scale
+            query = np.hstack((x if index.folded else x - index.mean, np.ones((len(x), 1))))
+            step = max(1, -(-index.ranker.shape[0] // MOST_EXAMPLES))
+            nearest = np.full(len(x), np.inf)
+            for at in range(0, index.ranker.shape[0], CHUNK * step):
+                part = index.ranker[at : at + CHUNK * step : step]
+                np.minimum(nearest, (part @ query.T).min(axis=0), out=nearest)
+            squared = np.einsum("ij,ij->i", xs, xs) + 2.0 * nearest
+            value = np.sqrt(np.maximum(squared, 0.0) / x.shape[1])
+            np.maximum(most, np.where(np.isnan(value), np.inf, value), out=most)
+        return most
+
+    def scales(self) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """The inputs the running outputs use, and the mean and 1/standard deviation novelty
+        measures each in (the first group's that uses it)."""
+        mean: dict[int, float] = {}
+        inv: dict[int, float] = {}
+        for group in self.groups:
+            columns = range(len(group.index.mean)) if group.columns is None else group.columns
+            for k, c in enumerate(columns):
+                mean.setdefault(int(c), float(group.index.mean[k]))
+                inv.setdefault(int(c), float(group.index.inv_scale[k]))
+        used = sorted(mean)
+        return used, np.array([mean[c] for c in used]), np.array([inv[c] for c in used])
 
     def measure(self, frame: Sequence[float]) -> tuple[float | None, list[float]]:
         """The same as calling the plan, from any thread (fresh arrays): (frame's, outputs')."""

@@ -13,14 +13,12 @@ import numpy as np
 from mapper.core.examples import ExampleStore
 from mapper.core.hold import MAX_HOLD, NoveltyHold
 from mapper.core.novelty import NoveltyPlan
-from mapper.core.outputs import Output
-from mapper.core.state import Trained
+from mapper.core.outputs import FLOAT32_LARGEST, Output
+from mapper.core.state import Mode, Trained
 from mapper.core.suggestion import Suggestion, suggest
 from mapper.core.training import Trainer
 from mapper.core.visits import Visits
 from mapper.errors import EngineError
-
-SENDABLE = 3.4e38  # novelty beyond float32 (an absurd input) is sent as this
 
 
 class NoveltyControls:
@@ -29,6 +27,7 @@ class NoveltyControls:
     examples: ExampleStore
     last_inputs: tuple[float, ...]
     last_outputs: list[float]
+    mode: Mode
     _lock: threading.RLock
     send_message: Callable[[str, list[float]], None]
     _trainer: Trainer
@@ -49,14 +48,17 @@ class NoveltyControls:
     # ---- the hot path ------------------------------------------------------------------
     def _measure(self, frame: Sequence[float]) -> float | None:
         novelty = self._novelty(frame)
-        self.last_novelty = None if novelty is None else min(novelty, SENDABLE)
+        self.last_novelty = None if novelty is None else min(novelty, FLOAT32_LARGEST)
         return novelty
 
     def _hold_novel(self, frame: Sequence[float], out: list[float], now: float) -> list[float]:
         """Measure the frame's novelty, and hold the outputs it is too high for."""
-        if self._measure(frame) is None:
+        plan, threshold = self._novelty, self.novelty_hold  # one plan and threshold a frame
+        novelty = plan(frame)
+        self.last_novelty = None if novelty is None else min(novelty, FLOAT32_LARGEST)
+        if novelty is None or threshold <= 0.0:
             return out
-        return self._hold(out, self._novelty.by_output, self.novelty_hold, now)
+        return self._hold(out, plan.by_output, threshold, now)
 
     def _tell_novelty(self, frame: Sequence[float], measured: bool) -> None:
         """Send /mapper/novelty (measured now unless the hold measured it already)."""
@@ -72,7 +74,8 @@ class NoveltyControls:
         self._rewatch()
 
     def _rewatch(self) -> None:
-        self._hold = NoveltyHold(self.outputs, self.last_outputs)
+        """After a change of plan or settings: what the hot path does (the hold's state,
+        a glide under way included, goes on: start_running resets it)."""
         measuring = bool(self._novelty)
         self._holding = measuring and self.novelty_hold > 0.0
         self._telling = measuring and self.novelty_send
@@ -98,8 +101,10 @@ class NoveltyControls:
 
     @property
     def held(self) -> list[bool]:
-        """Which outputs are held now (their input too new), in order."""
-        return list(self._hold.held) if self._holding else [False] * len(self.outputs)
+        """Which outputs are held now (running, their input too new), in order."""
+        if self._holding and self.mode is Mode.RUNNING:
+            return list(self._hold.held)
+        return [False] * len(self.outputs)
 
     # ---- queries (any thread; not the hot path) ----------------------------------------
     def novelty(self, frame: Sequence[float] | None = None) -> tuple[float | None, list[float]]:
@@ -129,13 +134,26 @@ class NoveltyControls:
             out.append(None if value is None or not math.isfinite(value) else float(value))
         return out
 
+    def learning_uncertainty(self) -> list[bool]:
+        """Per output: whether its uncertainty is still being learned (an MLP's ensemble,
+        fitted in the background after training), so it will come soon."""
+        return [
+            t is not None and bool(getattr(t.model, "learning", False))
+            for t in self._trainer.trained
+        ]
+
+    def stop_uncertainty(self) -> None:
+        """Drop the ensembles' fits waiting or under way (the instrument is closing)."""
+        self._trainer.ensembles.close()
+
     def wait_for_uncertainty(self, timeout: float | None = None) -> bool:
         """Block until the MLPs' ensembles are fitted (tests, scripts); True if they are."""
         return self._trainer.ensembles.wait(timeout)
 
     def suggest(self) -> Suggestion | None:
         """Where to record next: the input place often visited while running, far from every
-        example (mapper.core.suggestion); None when there is none. Seconds at most."""
-        s = suggest(self.visits.rows(), self.examples.snapshot().inputs)
+        example the running models learned (mapper.core.suggestion); None when there is none.
+        Bounded work, a fraction of a second: call it off the receive thread."""
+        s = suggest(self.visits.rows(), self._novelty)
         self.last_suggestion = s
         return s

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 OutputKind = Literal["continuous", "classifier"]
 KINDS: tuple[OutputKind, ...] = ("continuous", "classifier")
+FLOAT32_LARGEST = 3.4e38  # the largest value OSC's float32 carries (a little under its maximum)
 MAX_CLASSES = 10_000  # its class probabilities (classes + 1 floats) still fit one datagram
 MAX_NAME = 100  # characters in an input's or an output's name
 # control characters, line and paragraph separators, format characters (bidi overrides,

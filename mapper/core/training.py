@@ -161,7 +161,10 @@ class Trainer:
             self._swapped()
             # the MLPs' ensembles (their uncertainty) learn while the new models play
             self.ensembles.submit(
-                {j: (t.model, *data[j]) for j, t in fitted.items() if needs_ensemble(t.model)}
+                {
+                    j: (t.model, *t.model.subsample(*data[j])) if needs_ensemble(t.model) else None
+                    for j, t in fitted.items()
+                }
             )
             error = "; ".join(errors)
             self.status = TrainingStatus(done=len(fitted), total=len(plan), error=error)

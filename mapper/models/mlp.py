@@ -290,24 +290,38 @@ class MLPRegressor(_Network, Model):
         self, X: np.ndarray, y: np.ndarray, stop: Callable[[], bool] | None = None
     ) -> None:
         """Fit the `ensemble` networks on the examples this model learned (at most
-        ENSEMBLE_EXAMPLES of them, drawn at random): after the fit, while the model plays."""
+        ENSEMBLE_EXAMPLES of them, drawn at random: `subsample`): after the fit, while the
+        model plays. A fit that fails leaves no ensemble (not `learning` any more)."""
         if not self.ensemble:
             return
         X, y = check_examples(X, y)
-        if len(X) > ENSEMBLE_EXAMPLES:
-            keep = np.random.default_rng(self.seed).choice(len(X), ENSEMBLE_EXAMPLES, False)
-            X, y = X[keep], y[keep]
+        X, y = self.subsample(X, y)
         y_mean, y_std = self._y_scale_
         self._stop = stop
         try:
             layers = self._train(X, ((y - y_mean) / y_std)[:, None], 1, False, self.ensemble)
+        except Exception:
+            self._ensemble_ = []  # a fit that fails leaves none: no longer learning
+            raise
         finally:
             self._stop = None
         if stop is not None and stop():
-            return  # cut short: no uncertainty rather than a wrong one
+            return  # cut short (a newer model replaces this one): not fitted
         W, b = layers[-1]
         layers[-1] = (W * y_std, b * y_std + y_mean)
         self._ensemble_ = layers  # one assignment: a reader sees none or all of it
+
+    def subsample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The examples the ensemble learns: at most ENSEMBLE_EXAMPLES, drawn at random."""
+        if len(X) <= ENSEMBLE_EXAMPLES:
+            return X, y
+        keep = np.random.default_rng(self.seed).choice(len(X), ENSEMBLE_EXAMPLES, False)
+        return X[keep], y[keep]
+
+    @property
+    def learning(self) -> bool:
+        """True while the ensemble is still to be fitted (its uncertainty comes soon)."""
+        return bool(self.ensemble) and getattr(self, "_ensemble_", []) is None
 
     def uncertainty(self, x: np.ndarray) -> float | None:
         """How much the ensemble's networks and the playing one disagree for frame x: the

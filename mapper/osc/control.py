@@ -10,7 +10,7 @@ counted, never a thread per message.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,30 @@ def _model_settings(args: Sequence[Any]) -> dict[str, Any]:
     for name, value in zip(args[1::2], args[2::2]):
         settings[str(name)] = as_typed(value) if type(value) is float else value
     return settings
+
+
+def run_later(
+    engine: Engine,
+    jobs: JobRunner,
+    kind: str,
+    what: str,
+    work: Callable[[], object],
+    key: Hashable | None = None,
+) -> None:
+    """Run `work` on `kind`'s worker, off the receive thread; a failure there (an
+    EngineError: a request that cannot be met) is logged and counted as a control error,
+    `what` naming it. The instrument plays on meanwhile."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as e:
+            error = f"{what}: {printable(e, 200)}"
+            engine.counters.control_errors += 1
+            engine.counters.last_control_error = error
+            jobs.warn(kind, error)
+
+    jobs.submit(kind, run, key=key)
 
 
 def make_controls(engine: Engine, jobs: JobRunner) -> dict[str, Handler]:
@@ -245,16 +269,7 @@ def make_project_controls(
     error of `engine` (the project still playing)."""
 
     def later(kind: str, what: str, folder: Path, work: Callable[[], object]) -> None:
-        def run() -> None:
-            try:
-                work()
-            except Exception as e:  # the instrument plays on with the project it had
-                error = f"{what} {printable(folder)}: {printable(e, 200)}"
-                engine.counters.control_errors += 1
-                engine.counters.last_control_error = error
-                jobs.warn(kind, error)
-
-        jobs.submit(kind, run, key=(what, folder))
+        run_later(engine, jobs, kind, f"{what} {printable(folder)}", work, key=(what, folder))
 
     def do_save(args: Sequence[Any]) -> None:
         if not args:

@@ -13,10 +13,17 @@ from typing import Any
 
 from mapper.core.bookmarks import Bookmark
 from mapper.core.engine import Engine, EngineError
-from mapper.osc.control import OURS, Handler, index_arg, number_arg
+from mapper.core.outputs import FLOAT32_LARGEST
+from mapper.osc.control import OURS, Handler, index_arg, number_arg, run_later
+from mapper.osc.jobs import JobRunner
 from mapper.osc.sender import OSCSender
 
 NO_MEASURE = -1.0  # /mapper/uncertainty's value for an output whose model gives none
+
+
+def sendable(value: float) -> float:
+    """`value` within OSC's float32 (a double input, say, beyond it: its largest)."""
+    return max(-FLOAT32_LARGEST, min(FLOAT32_LARGEST, value))
 
 
 def bookmark_key(value: Any, engine: Engine) -> str | int:
@@ -29,15 +36,21 @@ def bookmark_key(value: Any, engine: Engine) -> str | int:
     return index_arg(value, "bookmark")
 
 
-def curation_controls(engine: Engine, sender: OSCSender) -> dict[str, Handler]:
-    """The address -> handler table; `sender` carries the replies that hold names."""
+def curation_controls(engine: Engine, sender: OSCSender, jobs: JobRunner) -> dict[str, Handler]:
+    """The address -> handler table; `sender` carries the replies that hold names. What
+    takes more than a moment (a suggestion, explore, the list of bookmarks) runs on `jobs`'
+    workers, one request of each kind waiting at most: the receive thread never waits."""
 
     def no_args(name: str, args: Sequence[Any]) -> None:
         if args:
             raise EngineError(f"{name} takes no arguments")
 
     def novelty(on: bool) -> Handler:
-        return lambda args: engine.set_novelty(on)
+        def handler(args: Sequence[Any]) -> None:
+            no_args("enableNovelty" if on else "disableNovelty", args)
+            engine.set_novelty(on)
+
+        return handler
 
     def hold(args: Sequence[Any]) -> None:
         if len(args) != 1:
@@ -46,24 +59,32 @@ def curation_controls(engine: Engine, sender: OSCSender) -> dict[str, Handler]:
 
     def ask_novelty(args: Sequence[Any]) -> None:
         no_args("novelty", args)
+        if not engine.last_inputs:
+            raise EngineError("no novelty yet: no input frame has arrived")
         value, _ = engine.novelty()
         if value is None:
-            raise EngineError("no novelty yet: train an output first")
-        engine.send_message("/mapper/novelty", [min(value, 3.4e38)])
+            raise EngineError("no novelty: no output has a trained model that runs")
+        engine.send_message("/mapper/novelty", [sendable(value)])
 
     def uncertainty(args: Sequence[Any]) -> None:
         no_args("uncertainty", args)
         values = engine.uncertainty()
-        engine.send_message("/mapper/uncertainty", [NO_MEASURE if v is None else v for v in values])
+        reply = [NO_MEASURE if v is None else sendable(v) for v in values]
+        engine.send_message("/mapper/uncertainty", reply)
 
     def suggest(args: Sequence[Any]) -> None:
         no_args("suggest", args)
-        found = engine.suggest()  # bounded: at most a thousand visits against the examples
-        engine.send_message("/mapper/suggestion", [] if found is None else list(found.point))
+
+        def work() -> None:
+            found = engine.suggest()
+            point = [] if found is None else [sendable(p) for p in found.point]
+            engine.send_message("/mapper/suggestion", point)
+
+        run_later(engine, jobs, "suggest", "suggest", work, key="suggest")
 
     def explore(args: Sequence[Any]) -> None:
         no_args("explore", args)
-        engine.explore()
+        run_later(engine, jobs, "explore", "explore", engine.explore, key="explore")
 
     def say(mark: Bookmark) -> None:
         place = engine.bookmarks.items.index(mark) + 1 if mark in engine.bookmarks.items else 0
@@ -92,10 +113,14 @@ def curation_controls(engine: Engine, sender: OSCSender) -> dict[str, Handler]:
 
     def listing(args: Sequence[Any]) -> None:
         no_args("listBookmarks", args)
-        marks = engine.bookmarks.items
-        sender.send_message("/mapper/bookmarks", [len(marks)], "i")
-        for mark in marks:
-            say(mark)
+
+        def work() -> None:
+            marks = engine.bookmarks.items
+            sender.send_message("/mapper/bookmarks", [len(marks)], "i")
+            for mark in marks:
+                say(mark)
+
+        run_later(engine, jobs, "bookmarks", "listBookmarks", work, key="list")
 
     return {
         OURS + "enableNovelty": novelty(True),

@@ -124,7 +124,7 @@ class OSCServer:
         self.controls = {
             **make_controls(engine, self.jobs),
             **gesture_controls(engine),
-            **curation_controls(engine, self.sender),
+            **curation_controls(engine, self.sender, self.jobs),
         }
         self._input_address = settings.input_address
         self.router: Router | None = None  # what hears the rest: set_router

@@ -12,7 +12,9 @@ it only moved a counter.
 
 A save that fails (a full disk: counted and logged by the saver) is asked again RETRY_FIRST
 seconds later, then twice as long after each failure, up to RETRY_MAX; the changes stay in
-memory meanwhile, and the saver's stop() tries once more.
+memory meanwhile, and the saver's stop() tries once more. Changes that come in a stream (the
+hold slider held down, a patch sending settings) are saved once they pause for QUIET seconds,
+or every MAX_WAIT seconds while they go on: each save writes every file, examples.csv too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from collections.abc import Callable
 from mapper.core.engine import Engine
 
 POLL = 0.05  # seconds between looks at the counters
+QUIET = 0.15  # seconds without a change before saving (a slider held down saves once)
+MAX_WAIT = 2.0  # ... but changes never wait longer than this for the disk
 RETRY_FIRST = 1.0  # seconds from a save asked for and not written to asking again
 RETRY_MAX = 10.0
 log = logging.getLogger("mapper.project.changes")
@@ -62,18 +66,25 @@ class ChangeWatch:
     def _loop(self) -> None:
         asked: int | None = None  # the number a save was last asked for
         wait, retry_at = RETRY_FIRST, 0.0
+        seen, moved, waiting = -1, 0.0, 0.0  # the last number seen, when it moved, since when
         while not self._stop.wait(POLL):
             try:
                 version = changes(self.engine)
                 if version == self.saved():
-                    asked, wait = None, RETRY_FIRST
+                    asked, wait, seen = None, RETRY_FIRST, version
                     continue
                 now = time.monotonic()
+                if version != seen:  # still changing (a slider held down): wait for a pause
+                    if seen == self.saved() or seen < 0:
+                        waiting = now  # the first change not on disk (nor asked for)
+                    seen, moved = version, now
+                if now - moved < QUIET and now - waiting < MAX_WAIT:
+                    continue
                 if version == asked and now < retry_at:
                     continue  # asked already: the save worker is at it
                 if version == asked:
                     wait = min(wait * 2, RETRY_MAX)
-                asked, retry_at = version, now + wait
+                asked, retry_at, waiting = version, now + wait, now
                 self.save()
             except Exception as e:  # never the end of the thread (nor of saving the changes)
                 log.warning("could not ask for the latest changes to be saved: %s", e)

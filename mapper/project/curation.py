@@ -12,6 +12,8 @@ the file and the field, as is `bookmarks` that is not a list or holds more than 
 `bookmarks`: the kept output points in order, one a line: a unique `name` (one line of visible
 text) and `values`, one finite number per output. A bookmark that breaks a rule costs only
 itself: it is skipped (a name is repaired instead) and `warnings` says so; the project opens.
+Bookmarks that would pass MAX_VALUES numbers in all (bookmarks x outputs: the engine's own
+bound) are skipped too, the first ones kept, with one warning saying how many.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from mapper.core.bookmarks import MAX_BOOKMARKS, Bookmark, bookmark_problem
+from mapper.core.bookmarks import MAX_BOOKMARKS, MAX_VALUES, Bookmark, bookmark_problem, free_name
 from mapper.core.hold import MAX_HOLD
 from mapper.core.outputs import clean_name, name_problem
 from mapper.errors import ProjectError, shown
@@ -96,8 +98,16 @@ def read_bookmarks(doc: Any, n_outputs: int, path: Path, warnings: list[str]) ->
     }
     marks: list[Bookmark] = []
     skipped: list[str] = []
+    beyond = ""  # the bookmarks past MAX_VALUES, said once
     for k, entry in enumerate(doc):
         at = f"{path}: bookmarks[{k}]"
+        if (len(marks) + 1) * n_outputs > MAX_VALUES:
+            beyond = (
+                f"{path}: bookmarks: {len(doc) - k:,} from bookmarks[{k}] on skipped: "
+                f"{len(marks):,} bookmarks of {n_outputs} outputs hold as many values as "
+                f"bookmarks may ({MAX_VALUES:,} in all); the next save leaves them out"
+            )
+            break
         try:
             taken = {b.name for b in marks}
             marks.append(_bookmark(entry, n_outputs, (taken, named), at, warnings))
@@ -111,6 +121,8 @@ def read_bookmarks(doc: Any, n_outputs: int, path: Path, warnings: list[str]) ->
             f"{path}: bookmarks: {len(skipped) - SAID} more skipped, the last: "
             f"{skipped[-1].removeprefix(f'{path}: ')}"
         )
+    if beyond:
+        warnings.append(beyond)
     return marks
 
 
@@ -146,7 +158,7 @@ def _bookmark(
     problem = name_problem(name, "name")
     if problem is not None:
         new, used = clean_name(name, ""), named | taken  # taken: names given by repairs too
-        name = new if new and new not in used else _free_name(used)
+        name = new if new and new not in used else free_name(used)
         notes.append(f"{at}.{problem}: renamed {name!r}")
     if name in taken:
         raise _Skip(f"{shown(name)} names an earlier bookmark too")
@@ -161,10 +173,6 @@ def _bookmark(
     if problem is not None:
         raise _Skip(problem)
     return Bookmark(name, point)
-
-
-def _free_name(used: set[str]) -> str:
-    return next(f"sound {n}" for n in range(1, len(used) + 2) if f"sound {n}" not in used)
 
 
 def _number(value: Any) -> float | None:

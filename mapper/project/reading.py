@@ -26,7 +26,8 @@ from mapper.errors import ProjectError, shown
 from mapper.file_kinds import MiB, kind_of, size_text
 
 # project.json: settings (about 50 KB for 63 inputs, 64 outputs) and bookmarks, one a line:
-# 1,000 (MAX_BOOKMARKS) of 64 outputs take about 1.5 MB, of 128 outputs about 3 MB
+# 1,000 (MAX_BOOKMARKS) of 64 outputs take about 1.8 MB; at most 100,000 numbers in all
+# (MAX_VALUES: 781 bookmarks of 128 outputs) about 2.7 MB, names and numbers at their longest
 PROJECT_LIMIT = 4 * MiB
 # examples.csv: 50,000 examples of 63 inputs are about 70 MB. The core's own bound: recording
 # stops before the examples' text (each number counted at its longest) could pass it

@@ -334,6 +334,7 @@ class Session:
                 self.routing.close()
                 self.sources.close_live()
             self.engine.cancel_training()
+            self.engine.stop_uncertainty()
             self.engine.wait_for_training(timeout=5.0)
             self.server.close()
             self.engine.stop_gesture_recording()  # a take under way is kept (2 frames or more)
