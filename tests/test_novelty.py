@@ -153,8 +153,10 @@ def test_the_ensemble_learns_after_the_models_play_and_training_is_as_before():
         e0.trained_model(0).model.predict_one(np.array(probe))
     )
     assert e3.wait_for_uncertainty(30)
-    value = e3.uncertainty(probe)[0]
-    assert value is not None and value >= 0
+    assert e3.learning_uncertainty() == [False]
+    inside, outside = e3.uncertainty(probe)[0], e3.uncertainty([4.0, -3.0])[0]
+    assert inside is not None and outside is not None
+    assert 0 < inside < 0.05 < outside  # the networks agree where they learned, not beyond
     assert e0.uncertainty(probe) == [None]
 
 

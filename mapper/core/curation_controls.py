@@ -30,7 +30,8 @@ class CurationControls:
 
     @property
     def playing_point(self) -> list[float]:
-        """The output values sounding now: the models' last while running, else the set ones."""
+        """The output values sounding now: the last sent (the models' while running, or the
+        set ones), else the set ones."""
         n = len(self.outputs)
         last = self.last_outputs
         return [float(v) for v in (last[:n] if len(last) >= n else self.values)]
