@@ -71,6 +71,7 @@ from benchmarks.dtw_data import (
 )
 from benchmarks.dtw_report import goals, print_section
 from benchmarks.dtw_thresholds import KINDS, NOISE_STREAMS, OWN_TAKES, non_gestures, thresholds
+from benchmarks.report import finish_section
 
 __all__ = [
     "KINDS",
@@ -168,16 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     r = run(quick=args.quick, log=log, rate=args.rate)
     r["goals"] = goals(r)
     print_section(r)
-    if r["goals"]:
-        print("\n  goals")
-        for goal in r["goals"]:
-            print(
-                f"    {'met    ' if goal['met'] else 'NOT MET'}  {goal['goal']}: {goal['measured']}"
-            )
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(r, indent=2) + "\n")
-        print(f"\nfigures written to {args.json}")
+    finish_section(r, args.json)
     return 0
 
 

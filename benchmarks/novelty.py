@@ -37,7 +37,6 @@ rays), novelty_cost.py (in-process), novelty_wire.py (the round trip), novelty_r
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -54,6 +53,7 @@ from benchmarks.novelty_data import REAL, TAKE_FRAMES, motions, synthetic, teach
 from benchmarks.novelty_quality import rays, separation, taught_engine
 from benchmarks.novelty_report import goals, print_section
 from benchmarks.novelty_wire import RATE, round_trip
+from benchmarks.report import finish_section
 from mapper.core.outputs import Output
 
 __all__ = ["goals", "main", "print_section", "run"]
@@ -134,13 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     r = run(quick=args.quick, log=log)
     r["goals"] = goals(r)
     print_section(r)
-    print("\n  goals")
-    for goal in r["goals"]:
-        print(f"    {'met    ' if goal['met'] else 'NOT MET'}  {goal['goal']}: {goal['measured']}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(r, indent=2) + "\n")
-        print(f"\nfigures written to {args.json}")
+    finish_section(r, args.json)
     return 0
 
 

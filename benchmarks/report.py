@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 GOAL_MEDIAN_US = 50.0
@@ -19,6 +21,19 @@ GOAL_OSC_RATIO = 2.0
 OSC_HOT_FRAMES = ("/wek/inputs 8 ints", "/wek/inputs 8 doubles")
 DECODE = "numpy decode -> pattern (what plays)"
 LATENESS = "lateness at the sequencer"
+
+
+def finish_section(r: dict[str, Any], json_path: Path | None) -> None:
+    """A section run on its own: its goals, met or not, then its figures as JSON (if asked)."""
+    if r["goals"]:
+        print("\n  goals")
+        for goal in r["goals"]:
+            mark = "met    " if goal["met"] else "NOT MET"
+            print(f"    {mark}  {goal['goal']}: {goal['measured']}")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(r, indent=2) + "\n")
+        print(f"\nfigures written to {json_path}")
 
 
 def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
