@@ -46,17 +46,15 @@ class NoveltyControls:
         self._telling = False  # whether it sends /mapper/novelty (after the outputs)
 
     # ---- the hot path ------------------------------------------------------------------
-    def _measure(self, frame: Sequence[float]) -> float | None:
-        novelty = self._novelty(frame)
+    def _measure(self, frame: Sequence[float], plan: NoveltyPlan | None = None) -> float | None:
+        novelty = (self._novelty if plan is None else plan)(frame)
         self.last_novelty = None if novelty is None else min(novelty, FLOAT32_LARGEST)
         return novelty
 
     def _hold_novel(self, frame: Sequence[float], out: list[float], now: float) -> list[float]:
         """Measure the frame's novelty, and hold the outputs it is too high for."""
         plan, threshold = self._novelty, self.novelty_hold  # one plan and threshold a frame
-        novelty = plan(frame)
-        self.last_novelty = None if novelty is None else min(novelty, FLOAT32_LARGEST)
-        if novelty is None or threshold <= 0.0:
+        if self._measure(frame, plan) is None or threshold <= 0.0:
             return out
         return self._hold(out, plan.by_output, threshold, now)
 
