@@ -28,7 +28,7 @@ from mapper.core.hold import MAX_HOLD
 from mapper.core.outputs import clean_name, name_problem
 from mapper.errors import ProjectError, shown
 
-from .reading import field_name
+from .reading import field_name, refuse_unknown
 
 NOVELTY_FIELDS = ("send", "hold")
 BOOKMARK_FIELDS = ("name", "values")
@@ -60,12 +60,7 @@ def read_novelty(doc: Any, path: Path) -> tuple[bool, float]:
         return False, 0.0
     if not isinstance(doc, dict):
         raise ProjectError(f"{path}: 'novelty' must be an object with 'send' and 'hold'")
-    for key in doc:
-        if key not in NOVELTY_FIELDS:
-            raise ProjectError(
-                f"{path}: novelty.{field_name(key)}: unknown field; the fields are: "
-                f"{', '.join(NOVELTY_FIELDS)}"
-            )
+    refuse_unknown(doc, NOVELTY_FIELDS, f"{path}: novelty")
     send = doc.get("send")
     if send is not None and not isinstance(send, bool):
         raise ProjectError(f"{path}: novelty.send: must be true or false, not {shown(send)}")

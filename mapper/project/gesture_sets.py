@@ -18,7 +18,7 @@ from mapper.core.gestures import DEFAULT_THRESHOLD, MAX_GESTURES, GestureSet, th
 from mapper.core.outputs import name_problem
 from mapper.errors import ProjectError, shown
 
-from .reading import field_name
+from .reading import refuse_unknown
 
 MAX_SETS = 64  # gesture sets in a project: each is matched on every frame
 FIELDS = ("name", "gestures", "threshold", "inputs")
@@ -65,11 +65,7 @@ def _set(doc: Any, k: int, n_inputs: int, path: Path) -> GestureSet:
     at = f"{path}: gesture_sets[{k}]"
     if not isinstance(doc, dict):
         raise ProjectError(f"{at}: each gesture set must be a JSON object")
-    for key in doc:
-        if key not in FIELDS:
-            raise ProjectError(
-                f"{at}.{field_name(key)}: unknown field; the fields are: {', '.join(FIELDS)}"
-            )
+    refuse_unknown(doc, FIELDS, at)
     for key in ("name", "gestures"):
         if key not in doc:
             raise ProjectError(f"{at}: missing field {key!r}")

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from mapper.core.examples import TEXT_LIMIT
 from mapper.errors import ProjectError, shown
@@ -158,3 +158,14 @@ def json_problem(doc: object) -> str | None:
 def field_name(key: str) -> str:
     """A JSON key as a message names it: as it is when it is a plain name, else quoted."""
     return key if key.isidentifier() else shown(key)
+
+
+def refuse_unknown(doc: dict[str, Any], known: Iterable[str], at: str, noun: str = "field") -> None:
+    """ProjectError for the first key of `doc` not in `known`: `{at}.{key}: unknown field;
+    the fields are: ...` (`noun` names what they are)."""
+    names = list(known)
+    for key in doc:
+        if key not in names:
+            raise ProjectError(
+                f"{at}.{field_name(key)}: unknown {noun}; the {noun}s are: {', '.join(names)}"
+            )

@@ -32,7 +32,7 @@ from mapper.sources.spec import SourceSpec
 from .curation import bookmarks_doc, bookmarks_text, novelty_doc, read_bookmarks, read_novelty
 from .gesture_sets import read_progress, read_sets, sets_doc
 from .model import Project
-from .reading import field_name, json_problem
+from .reading import field_name, json_problem, refuse_unknown
 
 SCHEMA_VERSION = 4
 
@@ -259,12 +259,7 @@ def _input_names(names: Any, path: Path, warnings: list[str]) -> list[str]:
 def _osc(osc: Any, path: Path) -> OSCSettings:
     if not isinstance(osc, dict):
         raise ProjectError(f"{path}: 'osc' must be an object")
-    fields = OSCSettings.field_names()
-    for key in osc:
-        if key not in fields:
-            raise ProjectError(
-                f"{path}: osc.{field_name(key)}: unknown field; the fields are: {', '.join(fields)}"
-            )
+    refuse_unknown(osc, OSCSettings.field_names(), f"{path}: osc")
     try:
         return OSCSettings(**osc)
     except ValueError as e:  # each message starts with the field's name
@@ -274,12 +269,7 @@ def _osc(osc: Any, path: Path) -> OSCSettings:
 def _transport(transport: Any, path: Path) -> dict[str, float]:
     if not isinstance(transport, dict):
         raise ProjectError(f"{path}: 'transport' must map names to numbers of seconds")
-    for key in transport:
-        if key not in LIMITS:
-            raise ProjectError(
-                f"{path}: transport.{field_name(key)}: unknown setting; the settings are: "
-                f"{', '.join(LIMITS)}"
-            )
+    refuse_unknown(transport, LIMITS, f"{path}: transport", "setting")
     given = {k: v for k, v in transport.items() if v is not None}
     try:
         checked = Transport().updated(**given).to_dict()
