@@ -20,6 +20,24 @@ RECEIVE_BUFFER = 4 * 1024 * 1024
 _TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
 
 
+class Pace:
+    """A steady rate, as a sensor sends: `next()` sleeps until the next frame is due and
+    returns the time it goes (a late frame goes at once, and the next one a period after it:
+    never a burst to catch up)."""
+
+    def __init__(self, rate: float) -> None:
+        self.period = 1.0 / rate
+        self.due = time.perf_counter()
+
+    def next(self) -> float:
+        wait = self.due - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        now = time.perf_counter()
+        self.due = max(self.due + self.period, now)
+        return now
+
+
 class Client:
     """Two loopback UDP sockets: `tx` sends to the peer, `rx` (port `port`) hears it."""
 

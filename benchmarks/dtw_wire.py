@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.client import Client
+from benchmarks.client import Client, Pace
 from benchmarks.peers import Peer, mapper_command, stop
 from mapper.osc.codec import OSCDecodeError, encode_message, parse_packet
 
@@ -79,8 +79,7 @@ class Paced:
     def __init__(self, client: Client, rate: float, expect: str | None = OUTPUTS) -> None:
         self.client = client
         self.expect = expect
-        self.period = 1.0 / rate
-        self.due = time.perf_counter()
+        self.pace = Pace(rate)
         self.times: list[float] = []
         self.lost = 0
         self.lost_in_a_row = 0
@@ -89,11 +88,7 @@ class Paced:
     def send(self, datagram: bytes) -> tuple[Any, ...] | None:
         """Send at the due time, then the /wek/outputs values (None: none in time)."""
         c, clock = self.client, time.perf_counter
-        wait = self.due - clock()
-        if wait > 0:
-            time.sleep(wait)
-        t0 = clock()
-        self.due = max(self.due + self.period, t0)  # late: the next one at once, never a burst
+        t0 = self.pace.next()
         c.tx.sendto(datagram, c.dest)
         deadline = t0 + ANSWER_TIMEOUT
         while (left := deadline - clock()) > 0:

@@ -16,7 +16,7 @@ import pstats
 import time
 
 from benchmarks.roundtrip import SCENARIOS
-from benchmarks.tasks import TEST_SEED, examples
+from benchmarks.tasks import TEST_SEED, examples, taught_engine
 from mapper.core.engine import Engine
 from mapper.core.outputs import make_outputs
 from mapper.models.registry import make_model
@@ -34,15 +34,7 @@ def build(kind: str, model: tuple[object, ...], task: str) -> Engine:
     outputs = make_outputs(OUTPUTS, "classifier" if kind == "classifier" else "continuous", 3)
     for o in outputs:
         o.model = dict(settings)
-    engine = Engine([f"in{i}" for i in range(INPUTS)], outputs)
-    X, y = examples(task, EXAMPLES, INPUTS)
-    engine.start_recording()
-    for x, target in zip(X.tolist(), y.tolist()):
-        engine.set_values([target] * OUTPUTS, send=False)
-        engine.process_frame(x)
-    engine.stop_recording()
-    engine.train()
-    engine.wait_for_training(60)
+    engine = taught_engine(outputs, task, EXAMPLES, INPUTS)
     engine.start_running()
     return engine
 

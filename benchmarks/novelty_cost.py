@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.client import summary
-from benchmarks.tasks import TEST_SEED, examples
+from benchmarks.tasks import TEST_SEED, examples, taught_engine
 from mapper.core.engine import Engine
 from mapper.core.outputs import Output
 from mapper.osc.sender import OSCSender
@@ -36,16 +36,9 @@ PACED_RATE = 200.0  # frames a second, as the round trip
 def engine_for(model: dict[str, Any], n_examples: int, wait: float = 120.0) -> Engine:
     """8 inputs x 3 outputs of `model`, n_examples recorded in one round, trained, running, its
     MLPs' ensembles fitted (or `wait` seconds passed)."""
-    X, y = examples("regression", n_examples, INPUTS)
     outputs = [Output(f"out{j + 1}", model=dict(model)) for j in range(OUTPUTS)]
-    engine = Engine([f"in{k + 1}" for k in range(INPUTS)], outputs)
-    engine.start_recording()
-    for x, target in zip(X.tolist(), y.tolist()):
-        engine.set_values([target] * OUTPUTS, send=False)
-        engine.process_frame(x)
-    engine.stop_recording()
-    engine.train()
-    if not engine.wait_for_training(300) or engine.training.error:
+    engine = taught_engine(outputs, "regression", n_examples, INPUTS)
+    if engine.is_training or engine.training.error:
         raise RuntimeError(f"training failed: {engine.training.error or 'timed out'}")
     engine.wait_for_uncertainty(wait)  # the MLPs' ensembles: background work would skew it
     engine.start_running()
@@ -82,29 +75,30 @@ def _back_to_back(engine: Engine, rows: list[list[float]], frames: int, warmup: 
     engine.add_output_sink(ignore)
     engine.add_message_sink(heard)
     clock = time.perf_counter_ns
+
+    def once(x: list[float], on: bool) -> tuple[float, int]:
+        """One frame with novelty sent or not: its µs and the novelty messages it sent."""
+        engine.set_novelty(on)
+        before = len(sent)
+        t0 = clock()
+        engine.process_frame(x)
+        return (clock() - t0) / 1e3, len(sent) - before
+
     off: list[float] = []
     on: list[float] = []
     query: list[float] = []
     sent_off = sent_on = 0
     for k in range(warmup + frames):
         x = rows[k % len(rows)]
-        engine.set_novelty(False)
-        before = len(sent)
-        t0 = clock()
-        engine.process_frame(x)
-        t1 = clock()
-        sent_off += len(sent) - before
-        engine.set_novelty(True)
-        before = len(sent)
-        t2 = clock()
-        engine.process_frame(x)
+        us_off, n_off = once(x, False)
+        us_on, n_on = once(x, True)
+        sent_off, sent_on = sent_off + n_off, sent_on + n_on
         t3 = clock()
-        sent_on += len(sent) - before
         engine.novelty(x)
         t4 = clock()
         if k >= warmup:
-            off.append((t1 - t0) / 1e3)
-            on.append((t3 - t2) / 1e3)
+            off.append(us_off)
+            on.append(us_on)
             query.append((t4 - t3) / 1e3)
     engine.set_novelty(False)
     engine.remove_sink(ignore)

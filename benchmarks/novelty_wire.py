@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.client import Client, summary
+from benchmarks.client import Client, Pace, summary
 from benchmarks.floor import ECHO
 from benchmarks.instrument_under_test import proc_status
 from benchmarks.novelty_cost import INPUTS, NOVELTY, OUTPUTS
@@ -55,8 +55,7 @@ class Stream:
     """Frames at a steady rate, one at a time, each awaiting its whole answer."""
 
     def __init__(self, client: Client, rate: float) -> None:
-        self.client, self.period = client, 1.0 / rate
-        self.due = time.perf_counter()
+        self.client, self.pace = client, Pace(rate)
         self.lost_in_a_row = 0
 
     def frame(self, datagram: bytes, expect: Sequence[str]) -> dict[str, tuple]:
@@ -65,11 +64,7 @@ class Stream:
         "echo 1", "echo 2" (whatever they hold). Between datagrams only the address is read
         (the bytes before the first NUL); the arguments are decoded once all are in."""
         c, clock = self.client, time.perf_counter
-        wait = self.due - clock()
-        if wait > 0:
-            time.sleep(wait)
-        t0 = clock()
-        self.due = max(self.due + self.period, t0)  # late: the next one at once, never a burst
+        t0 = self.pace.next()
         c.tx.sendto(datagram, c.dest)
         arrived: dict[str, tuple[float, bytes]] = {}
         echo = expect[0].startswith("echo")

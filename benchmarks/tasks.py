@@ -7,7 +7,14 @@ it with 1,000 examples). Classification: which of the first three inputs is larg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from mapper.core.engine import Engine
+    from mapper.core.outputs import Output
 
 CLASSES = 3
 TEST_SEED = 12345  # the frames played to the peers, never seen in training
@@ -28,3 +35,20 @@ def quality(task: str, predicted: np.ndarray, truth: np.ndarray) -> tuple[str, f
     if task == "regression":
         return "MAE", float(np.abs(predicted - truth).mean())
     return "accuracy", float((predicted == truth).mean())
+
+
+def taught_engine(outputs: Sequence[Output], task: str, n: int, n_inputs: int) -> Engine:
+    """An engine of `n_inputs` inputs whose outputs learned `n` of the task's examples, in one
+    recorded round, each output taking the task's target; trained (not running)."""
+    from mapper.core.engine import Engine
+
+    X, y = examples(task, n, n_inputs)
+    engine = Engine([f"in{k + 1}" for k in range(n_inputs)], outputs)
+    engine.start_recording()
+    for x, target in zip(X.tolist(), y.tolist()):
+        engine.set_values([target] * len(outputs), send=False)
+        engine.process_frame(x)
+    engine.stop_recording()
+    engine.train()
+    engine.wait_for_training(300)
+    return engine
