@@ -20,15 +20,9 @@ from mapper.core.outputs import Output
 from mapper.core.state import ModelState, Trained, TrainingStatus
 from mapper.errors import EngineError
 from mapper.models import make_model
+from mapper.models.mlp import MLPRegressor
 
 EventSink = Callable[[str, str], None]
-
-
-def needs_ensemble(model: object) -> bool:
-    """Whether a fitted model has an ensemble still to fit (an MLP with `ensemble` > 0)."""
-    return hasattr(model, "fit_ensemble") and bool(getattr(model, "ensemble", 0))
-
-
 # what one training fits: (output index, a copy of the output's settings, its input columns)
 Plan = list[tuple[int, Output, list[int]]]
 
@@ -161,10 +155,7 @@ class Trainer:
             self._swapped()
             # the MLPs' ensembles (their uncertainty) learn while the new models play
             self.ensembles.submit(
-                {
-                    j: (t.model, *t.model.subsample(*data[j])) if needs_ensemble(t.model) else None
-                    for j, t in fitted.items()
-                }
+                {j: (t.model, *data[j]) if j in data else None for j, t in fitted.items()}
             )
             error = "; ".join(errors)
             self.status = TrainingStatus(done=len(fitted), total=len(plan), error=error)
@@ -174,7 +165,7 @@ class Trainer:
         self, plan: Plan, snapshot: ExampleRows, cancel: threading.Event
     ) -> tuple[dict[int, Trained], list[str], dict[int, tuple[np.ndarray, np.ndarray]]]:
         """Fit a fresh model per planned output (stopping early if cancelled); the errors,
-        and each fitted output's examples (inputs, targets)."""
+        and, per output whose ensemble is still to fit, the examples it will learn."""
         fitted: dict[int, Trained] = {}
         errors: list[str] = []
         data: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -194,7 +185,8 @@ class Trainer:
                 continue
             all_inputs = idx == list(range(self.n_inputs))
             fitted[j] = Trained(model, None if all_inputs else np.asarray(idx), ids, known(X))
-            data[j] = X, y
+            if isinstance(model, MLPRegressor) and model.ensemble:  # what its ensemble learns
+                data[j] = model.subsample(X, y)
         return fitted, errors, data
 
     def _state_without_training(self, j: int) -> ModelState:
