@@ -23,6 +23,7 @@ from tui.widgets.hold_slider import hold_text
 
 HOLDS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 NO_VISITS = "nothing played yet: run (p) and play a while; then w says where to record next"
+UNTRAINED = "train first (t): suggestions compare your playing with what the models learned"
 ALL_NEAR = "every place you visited is near an example"
 
 
@@ -31,12 +32,14 @@ def next_hold(current: float) -> float:
     return next((h for h in HOLDS if h > current + 1e-9), HOLDS[0])
 
 
-def suggestion_text(found: Suggestion | None, names: Sequence[str], visited: int) -> str:
+def suggestion_text(
+    found: Suggestion | None, names: Sequence[str], visited: int, trained: bool
+) -> str:
     """The notification `w` shows."""
     if found is None:
-        return NO_VISITS if visited < 2 else ALL_NEAR
+        return NO_VISITS if visited < 2 else ALL_NEAR if trained else UNTRAINED
     where = ", ".join(f"{n} {short(v)}" for n, v in zip(names, found.point))
-    new = f"novelty {found.novelty:.1f}" if math.isfinite(found.novelty) else "nothing recorded"
+    new = f"novelty {found.novelty:.1f}" if math.isfinite(found.novelty) else "beyond any sensor"
     return f"record here next: {where} ({new}; {found.share:.0%} of your recent playing)"
 
 
@@ -91,7 +94,8 @@ class CurationActions(Actions):
         """engine.suggest() takes up to seconds with many examples: off the UI's thread."""
         e = self.engine
         found = e.suggest()
-        text = suggestion_text(found, e.input_names, len(e.visits))
+        trained = any(e.trained_model(j) for j in range(e.n_outputs))
+        text = suggestion_text(found, e.input_names, len(e.visits), trained)
         with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
             self.app.call_from_thread(self.notify, text, timeout=8)
 
