@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from mapper.models.mlp import Objective
+from mapper.models.network_fit import Objective
 
 
 @pytest.mark.parametrize(

@@ -460,11 +460,13 @@ def test_a_model_too_big_for_its_inputs_fails_to_train_saying_why(settings, n_in
 
 
 def test_training_that_would_not_fit_in_memory_is_refused():
-    X = np.zeros((40_000, 2))
-    X[:, 0] = np.arange(40_000)
-    y = X[:, 0].copy()
-    with pytest.raises(ModelError, match=r"on 40,000 examples would need .* GB to train"):
-        make_model({"type": "mlp", "hidden": [1200]}, False).fit(X, y)
+    from mapper.models.network_fit import check_size
+
+    # a large fit holds its examples, but the hidden layers' arrays only for a block of rows
+    # per core: 40,000 examples with 1,200 hidden units need about 2 MB of those
+    check_size([2, 1200, 1], 40_000)
+    with pytest.raises(ModelError, match=r"on 50,000,000 examples would need .* GB to train"):
+        check_size([2, 1200, 1], 50_000_000)
 
 
 def test_an_engine_reports_such_a_training_failure():

@@ -24,7 +24,7 @@ class StatusLine:
         rate_out = (c.outputs_sent - self._last_out) / dt
         self._last_time, self._last_in, self._last_out = now, c.frames_in, c.outputs_sent
         if e.training.active:
-            state = f"training {e.training.done}/{e.training.total} ({e.training.output})"
+            state = f"training {e.training.done}/{e.training.total} ({e.training.fitting})"
         else:
             state = e.mode.value
             if e.mode.value == "recording":

@@ -78,5 +78,12 @@ class TrainingStatus:
     active: bool = False
     done: int = 0
     total: int = 0
-    output: str = ""
+    output: str = ""  # the output being fitted (the first of those fitted together)
+    together: int = 1  # how many outputs are fitted together now
     error: str = ""
+
+    @property
+    def fitting(self) -> str:
+        """What is being fitted, as a musician reads it: 'pitch', or 'pitch and 15 more'."""
+        more = self.together - 1
+        return self.output + (f" and {more} more" if more > 0 else "")

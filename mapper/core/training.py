@@ -20,7 +20,7 @@ from mapper.core.outputs import Output
 from mapper.core.state import ModelState, Trained, TrainingStatus
 from mapper.errors import EngineError
 from mapper.models import make_model
-from mapper.models.mlp import MLPRegressor
+from mapper.models.mlp import MLPRegressor, fit_together
 
 EventSink = Callable[[str, str], None]
 # what one training fits: (output index, a copy of the output's settings, its input columns)
@@ -164,30 +164,63 @@ class Trainer:
     def _fit_outputs(
         self, plan: Plan, snapshot: ExampleRows, cancel: threading.Event
     ) -> tuple[dict[int, Trained], list[str], dict[int, tuple[np.ndarray, np.ndarray]]]:
-        """Fit a fresh model per planned output (stopping early if cancelled); the errors,
-        and, per output whose ensemble is still to fit, the examples it will learn."""
+        """Fit fresh models for the planned outputs (stopping early if cancelled): continuous
+        MLPs with the same settings, inputs and examples together (`batches`), each other
+        output alone. Returns them, the errors, and, per output whose ensemble is still to
+        fit, the examples it will learn."""
         fitted: dict[int, Trained] = {}
         errors: list[str] = []
         data: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for done, (j, spec, idx) in enumerate(plan):
+        done = 0
+        for batch in batches(plan, snapshot):
             if cancel.is_set():
                 break
-            self.status = TrainingStatus(True, done, len(plan), spec.name)
+            self.status = TrainingStatus(True, done, len(plan), batch[0][1].name, len(batch))
+            done += len(batch)
+            (j, spec, idx), names = batch[0], ", ".join(spec.name for _, spec, _ in batch)
             X, y = snapshot.for_output(j, idx)
             ids = snapshot.ids[snapshot.mask[:, j]]
             if spec.is_classifier:  # class 0 is "no class": nothing to learn from
                 keep = y != 0
                 X, y, ids = X[keep], y[keep], ids[keep]
+            models = [make_model(spec.model, spec.is_classifier) for _, spec, _ in batch]
             try:
-                model = make_model(spec.model, spec.is_classifier).fit(X, y, cancel.is_set)
+                if len(batch) == 1:
+                    models[0].fit(X, y, cancel.is_set)
+                else:
+                    Y = np.stack([snapshot.for_output(k, idx)[1] for k, _, _ in batch], axis=1)
+                    fit_together(models, X, Y, cancel.is_set)  # type: ignore[arg-type]
             except Exception as e:  # a training failure is reported, never fatal
-                errors.append(f"{spec.name}: {e}")
+                errors.append(f"{names}: {e}")
                 continue
             all_inputs = idx == list(range(self.n_inputs))
-            fitted[j] = Trained(model, None if all_inputs else np.asarray(idx), ids, known(X))
-            if isinstance(model, MLPRegressor) and model.ensemble:  # what its ensemble learns
-                data[j] = model.subsample(X, y)
+            index = known(X)
+            for (k, _, _), model in zip(batch, models):
+                y = snapshot.for_output(k, idx)[1]
+                fitted[k] = Trained(model, None if all_inputs else np.asarray(idx), ids, index)
+                if isinstance(model, MLPRegressor) and model.ensemble:  # what it will learn
+                    data[k] = model.subsample(X, y)
         return fitted, errors, data
 
     def _state_without_training(self, j: int) -> ModelState:
         return ModelState.UNTRAINED if self.trained[j] is None else ModelState.STALE
+
+
+def batches(plan: Plan, snapshot: ExampleRows) -> list[Plan]:
+    """The plan as fits: continuous MLP outputs with the same settings, the same inputs and
+    the same examples in one fit (fit_together), every other output in a fit of its own."""
+    out: list[Plan] = []
+    together: dict[tuple[str, tuple[int, ...], bytes], Plan] = {}
+    for item in plan:
+        j, spec, idx = item
+        model = None if spec.is_classifier else make_model(spec.model, False)
+        if not isinstance(model, MLPRegressor):
+            out.append([item])
+            continue
+        key = (repr(model), tuple(idx), snapshot.mask[:, j].tobytes())
+        if key in together:
+            together[key].append(item)
+        else:
+            together[key] = [item]
+            out.append(together[key])
+    return out

@@ -21,8 +21,9 @@ from mapper.errors import shown
 from .base import Model, ModelError
 from .knn import KNNClassifier, KNNRegressor
 from .linear import LinearRegressor, PolynomialRegressor
-from .mlp import MAX_LAYERS, MAX_PARAMETERS, MAX_UNITS, MLPClassifier, MLPRegressor
+from .mlp import MAX_LAYERS, MAX_UNITS, MLPClassifier, MLPRegressor
 from .naive_bayes import NaiveBayesClassifier
+from .network_fit import MAX_PARAMETERS
 from .svm import SVMClassifier
 from .tree import AdaBoostClassifier, DecisionTreeClassifier
 

@@ -106,7 +106,7 @@ class StatusBar(TextPanel):
                 ),
                 "",
             )
-            parts.append((f"  training {training.output} ({model}) ", "bold cyan"))
+            parts.append((f"  training {training.fitting} ({model}) ", "bold cyan"))
             parts.append((bar(share, 0.0, 1.0, 10), "cyan"))
             parts.append((f" {training.done}/{training.total}", ""))
         parts.append((f"  in {rates.inputs:.0f}/s out {rates.outputs:.0f}/s  ", ""))
