@@ -240,7 +240,7 @@ def test_a_file_bigger_than_the_limit_is_refused_before_it_is_read(saved):
     with open(saved / "examples.csv", "r+b") as f:
         f.truncate(EXAMPLES_LIMIT + 1)  # sparse: no disk, no time
     out = load_in_child(saved, timeout=30)
-    assert "examples.csv: 256 MB is more than the 256 MB this file may hold" in out
+    assert "examples.csv: 384 MB is more than the 384 MB this file may hold" in out
 
 
 def test_a_line_that_never_ends_is_refused_in_bounded_memory(saved):

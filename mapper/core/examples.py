@@ -8,7 +8,9 @@ while another thread reads a snapshot for training or the UI.
 How many examples a project may hold is bounded by what its files may hold and still open
 again: `max_examples` is the most rows whose CSV text (examples.csv, or a journal holding every
 example) surely stays within TEXT_LIMIT bytes, the size mapper.project.reading reads back.
-Recording stops there (the engine says so); loading never drops a row.
+Recording stops there (the engine says so); loading never drops a row, and refuses a file of
+more than `max_rows` (which no save writes), so what reading holds is bounded by the rows a
+project may have, however short a hand-made file's numbers are.
 """
 
 from __future__ import annotations
@@ -23,9 +25,13 @@ from mapper.core.outputs import MAX_NAME
 
 MiB = 1024 * 1024
 # the most bytes of CSV text a project's examples may take: mapper.project.reading refuses a
-# bigger examples.csv or journal.csv. 50,000 examples of 63 inputs and 8 outputs take about
-# 70 MB; at most 145,933 such examples are recorded (each counted at its longest, 1,839 bytes)
-TEXT_LIMIT = 256 * MiB
+# bigger examples.csv or journal.csv. Sized for a tracked body: 100,000 examples (17 minutes at
+# 100 frames/s) of 132 inputs (MediaPipe pose: 33 landmarks x 4) and 16 outputs take 275 MiB
+# (2,888 bytes a row), and at most 106,941 are recorded (each number counted at its longest:
+# 3,764 bytes a row); 218,918 of 63 inputs and 8 outputs. Reading 100,000 back takes about
+# 12 s and at most 250 MiB (their numbers twice, as float64); reading a file never holds more
+# rows than max_rows, however short its numbers are (benchmarks/memory.py measures it all)
+TEXT_LIMIT = 384 * MiB
 ROW_TEXT = 64  # a row's round (int64: at most 20 characters), ISO time (32), 2 commas, newline
 CELL_TEXT = 25  # a number at its longest (-1.2345678901234567e-308: 24 characters) and a comma
 NAME_TEXT = 8 * MAX_NAME + 3  # a header cell: a name in UTF-8 (4 bytes a character), quotes
@@ -47,6 +53,14 @@ def max_examples(n_inputs: int, n_outputs: int) -> int:
     head = text_bound(0, n_inputs, n_outputs)
     row = text_bound(1, n_inputs, n_outputs) - head
     return max(0, (TEXT_LIMIT - head) // row - 1)
+
+
+def max_rows(n_inputs: int, n_outputs: int) -> int:
+    """The most example rows a project's examples.csv or journal.csv of this shape holds: the
+    examples it records and the one kept in hand. Reading refuses more (a hand-made file of
+    short numbers could otherwise hold millions of rows in TEXT_LIMIT bytes, and save again
+    bigger than it)."""
+    return max_examples(n_inputs, n_outputs) + 1
 
 
 def full_message(what: str, held: int, n_inputs: int, n_outputs: int, capacity: int) -> str:

@@ -41,7 +41,7 @@ from typing import IO
 import numpy as np
 
 from mapper.core.engine import Engine
-from mapper.core.examples import ExampleRows, ExampleStore
+from mapper.core.examples import ExampleRows, ExampleStore, max_rows
 from mapper.errors import ProjectError
 
 from . import reading, table
@@ -307,6 +307,7 @@ def _read_journal_lines(
             "to open the project without it"
         )
     n_in, n_out = len(project.input_names), len(project.outputs)
+    most = max_rows(n_in, n_out)
     columns = table.Columns()
     problem: ProjectError | None = None
     torn = 0
@@ -333,6 +334,8 @@ def _read_journal_lines(
                 "to open the project without it"
             )
         columns.extend(row)
+        if len(columns) > most:  # no save writes more: refused, as examples.csv is
+            raise ProjectError(table.too_many(f"{path}: line {number}", n_in, n_out))
     base = match.group("base") or None
     full = match.group("mode") == "full"
     return JournalContents(base, full, columns.rows(n_in, n_out), torn, columns.lines())

@@ -6,10 +6,11 @@ file is checked before it is read (os.stat: a regular file, not too big), opened
 blocking, checked again on the open descriptor, and read in bounded lines; anything else is a
 one-line ProjectError naming the file.
 
-The limits are generous: 50,000 examples of 63 inputs and 8 outputs make an examples.csv of
-about 70 MB (one line is about 1.4 KB), a fourth of EXAMPLES_LIMIT. They are what a project may
-hold: recording stops before the examples' text could outgrow them (mapper.core.examples), so a
-project that saves always opens again.
+The limits are generous: 100,000 examples of 132 inputs and 16 outputs (a tracked body) make
+an examples.csv of 275 MiB (one line is about 2.9 KB), 72% of EXAMPLES_LIMIT. They are what a
+project may hold: recording stops before the examples' text could outgrow them
+(mapper.core.examples), so a project that saves always opens again; a file of more rows than a
+project of its shape records (max_rows) is refused, so reading one holds at most that many.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from mapper.file_kinds import MiB, kind_of, size_text
 # 1,000 (MAX_BOOKMARKS) of 64 outputs take about 1.8 MB; at most 100,000 numbers in all
 # (MAX_VALUES: 781 bookmarks of 128 outputs) about 2.7 MB, names and numbers at their longest
 PROJECT_LIMIT = 4 * MiB
-# examples.csv: 50,000 examples of 63 inputs are about 70 MB. The core's own bound: recording
-# stops before the examples' text (each number counted at its longest) could pass it
+# examples.csv: 100,000 examples of 132 inputs and 16 outputs are 275 MiB, 50,000 of 63 inputs
+# about 70 MB. The core's own bound: recording stops before the examples' text (each
+# number counted at its longest) could pass it
 EXAMPLES_LIMIT = TEXT_LIMIT
 JOURNAL_LIMIT = TEXT_LIMIT  # journal.csv: after a deletion it holds every example (the same
 # bound counts its first line)

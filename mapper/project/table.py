@@ -13,9 +13,11 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from mapper.core.examples import ExampleRows
+from mapper.core import examples
+from mapper.core.examples import ExampleRows, max_rows
 from mapper.core.outputs import MAX_CLASSES, Output
 from mapper.errors import ProjectError, shown
+from mapper.file_kinds import size_text
 
 
 def header(input_names: Iterable[str], output_names: Iterable[str]) -> list[str]:
@@ -175,13 +177,17 @@ def read_rows(
     first_line: int,
 ) -> Columns:
     """Parse CSV rows (header already read): the right number of columns, a round, a time,
-    finite numbers. The outputs' own rules (classes, hard limits) are `repair`'s."""
+    finite numbers, at most `max_rows` of them. The outputs' own rules (classes, hard limits)
+    are `repair`'s."""
     width = 2 + len(input_names) + len(outputs)
+    most = max_rows(len(input_names), len(outputs))
     columns = Columns()
     for line, cells in enumerate(lines, start=first_line):
         if not cells:
             continue
         at = f"{where}: line {line}"
+        if len(columns) >= most:
+            raise ProjectError(too_many(at, len(input_names), len(outputs)))
         if len(cells) != width:
             raise ProjectError(
                 f"{at}: {len(cells)} columns, expected {width} (round, time, "
@@ -189,6 +195,16 @@ def read_rows(
             )
         parse_row(cells, input_names, outputs, at, columns, line)
     return columns
+
+
+def too_many(where: str, n_inputs: int, n_outputs: int) -> str:
+    """The one line that refuses a file of more example rows than a project may hold."""
+    most = max_rows(n_inputs, n_outputs)
+    return (
+        f"{where}: more than {most:,} examples, the most a project of {n_inputs} inputs and "
+        f"{n_outputs} outputs holds (its files must open again within "
+        f"{size_text(examples.TEXT_LIMIT)}); delete rows or split them into two projects"
+    )
 
 
 MAX_ROUND = 1_000_000_000  # recording rounds: far more than any rehearsal makes

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mapper.core.examples import ExampleRows, ExampleStore
+from mapper.core.examples import ExampleRows, ExampleStore, max_rows
 from mapper.core.outputs import Output
 from mapper.osc.settings import OSCSettings
 from mapper.project import Project, ProjectError, table
@@ -168,10 +168,13 @@ def _read_arff(path: Path, project: Project) -> tuple[ExampleRows, list[str]]:
     clamped = 0
     dropped_class_0 = 0
     reader = csv.reader(lines[data_at:], quotechar="'", skipinitialspace=True)
+    most = max_rows(n_in, n_out)
     for line_no, cells in enumerate(reader, start=data_at + 1):
         if not cells or cells[0].lstrip().startswith("%"):
             continue
         where = f"{path}: line {line_no}"
+        if len(columns) >= most:  # the project it makes would not open again
+            raise ProjectError(table.too_many(where, n_in, n_out))
         if len(cells) != width:
             raise ProjectError(f"{where}: {len(cells)} values, expected {width}")
         try:
