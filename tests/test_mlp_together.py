@@ -70,6 +70,22 @@ def test_blocks_on_threads_in_float32_give_the_whole_batch_gradient():
     np.testing.assert_allclose(grad, expect_grad, rtol=1e-3, atol=1e-6)
 
 
+def test_networks_side_by_side_get_the_gradient_of_their_own_weights_only():
+    rng = np.random.default_rng(2)
+    members, sizes = 3, [4, 5, 1]
+    wide = [4, 15, 3]
+    X = rng.standard_normal((50, 4))
+    target = rng.standard_normal((50, 3))
+    own = np.kron(np.eye(members), np.ones((5, 1)))  # each output unit reads its own 5 units
+    mask = np.concatenate([np.ones(5 * 15), own.reshape(-1), np.ones(3)])
+    p = rng.uniform(-0.5, 0.5, len(mask)) * mask
+    dense_loss, dense_grad = Objective(X, target, wide, False, 1e-3)(p)
+    loss, grad = Objective(X, target, wide, False, 1e-3, members=members)(p)
+    assert loss == pytest.approx(dense_loss, rel=1e-12)
+    np.testing.assert_allclose(grad, dense_grad * mask, rtol=1e-10, atol=1e-14)
+    assert sizes[1] * members == wide[1]
+
+
 def two_targets(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     X = np.random.default_rng(seed).random((n, 4))
     Y = np.stack([X.mean(axis=1), np.sin(3 * X[:, 0]) * X[:, 1]], axis=1)

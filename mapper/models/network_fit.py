@@ -1,10 +1,12 @@
 """Fitting tanh networks: the loss and its gradient, and the L-BFGS fit, small and large.
 
 A fit of at most LARGE_EXAMPLES examples runs as it always has: every example at every
-iteration, in float64. A larger one learns coarse to fine: a random LARGE_EXAMPLES of the
-examples first (a third of max_iter iterations), then four times as many, and so on, and last
-all of them (a tenth of max_iter each), in float32, its rows shared among the cores. The early
-passes do most of the learning for a fraction of the work; the last one fits every example.
+iteration. A larger one learns coarse to fine: a random LARGE_EXAMPLES of the examples first (a
+third of max_iter iterations), then four times as many, and so on, and last all of them (a
+tenth of max_iter each). The early passes do most of the learning for a fraction of the work;
+the last one fits every example. A fit whose every iteration is heavy (HEAVY_WORK products, as
+many outputs' networks together make) runs in float32, its rows shared among the cores; a light
+one (a few outputs, a thousand examples) in float64 on one core, as it always has.
 On 10,000 examples of 63 inputs, 16 outputs' networks fitted together this way take under a
 second on two cores (the mean-of-inputs task: MAE under 0.002); one full-data pass of 300
 iterations per output took 34 s.
@@ -26,6 +28,7 @@ Layers = list[tuple[np.ndarray, np.ndarray]]
 MAX_PARAMETERS = 2**22  # weights and biases in all (4,194,304): L-BFGS keeps 20 times as many
 LARGE_EXAMPLES = 2048  # above this many examples a fit learns coarse to fine (module docstring)
 BLOCK_FLOATS = 2**17  # a block of rows' hidden activations, about L2-sized in float32
+HEAVY_WORK = 2**22  # multiply-adds of the first layer in one pass over the rows: ~1 ms or more
 MAX_WORKERS = 8
 
 
@@ -96,18 +99,23 @@ def train_network(
         target = np.repeat(target, members, axis=1)  # every network learns the same target
     mask = np.concatenate(masks) if members > 1 else None
     order = rng.permutation(n) if n > LARGE_EXAMPLES else None
+    heavy = heavy_fit(wide, n)
     with ThreadPoolExecutor(workers(), thread_name_prefix="mapper-fit") as pool:
         for rows, iterations in stages(n, max_iter):
             pick = slice(None) if order is None or rows == n else np.sort(order[:rows])
-            large = n > LARGE_EXAMPLES
             objective = Objective(
                 X[pick], target[pick], wide, softmax, alpha / rows,
-                np.float32 if large else np.float64, pool if large else None,
+                np.float32 if heavy else np.float64, pool if heavy else None, members,
             )  # fmt: skip
             p = lbfgs.minimize(_masked(objective, mask), p, iterations, stop)
             if stop is not None and stop():
                 break
     return [(W.copy(), b.copy()) for W, b in unpack(p, wide)]
+
+
+def heavy_fit(sizes: list[int], n: int) -> bool:
+    """Whether a fit of these layer sizes on n examples runs in float32 on every core."""
+    return n > LARGE_EXAMPLES or n * (sizes[0] + 1) * sizes[1] >= HEAVY_WORK
 
 
 def _masked(
@@ -156,8 +164,11 @@ class Objective:
         decay: float,
         dtype: type = np.float64,
         pool: ThreadPoolExecutor | None = None,
+        members: int = 1,
     ) -> None:
         n = X.shape[0]
+        self.members = members
+        self.own = np.empty((0, 0))  # with members: their output weights, set for each call
         self.sizes, self.softmax, self.decay, self.n, self.dtype = sizes, softmax, decay, n, dtype
         self.X1: np.ndarray = np.hstack([X, np.ones((n, 1))]).astype(dtype, copy=False)
         self.target = target if softmax else target.astype(dtype, copy=False)
@@ -173,6 +184,11 @@ class Objective:
 
     def __call__(self, p: np.ndarray) -> tuple[float, np.ndarray]:
         q: np.ndarray = p.astype(self.dtype, copy=False)
+        if self.members > 1:  # the output layer's own weights: (members, last hidden)
+            W = unpack(q, self.sizes)[-1][0]
+            h = W.shape[0] // self.members
+            at = np.arange(self.members)
+            self.own = W.reshape(self.members, h, self.members)[at, :, at]
         if self.pool is None or len(self.shares) == 1:
             losses = [self._share(0, q)]
         else:
@@ -220,8 +236,11 @@ class Objective:
                 a += b
             np.tanh(a, out=a)
         W, b = layers[-1]
-        out = deltas[-1]
-        np.matmul(acts[-1], W, out=out)
+        out, m = deltas[-1], self.members
+        if m > 1:  # block-diagonal: each output unit reads only its own network's units
+            np.einsum("rkh,kh->rk", acts[-1].reshape(rows, m, -1), self.own, out=out)
+        else:
+            np.matmul(acts[-1], W, out=out)
         out += b
         if self.softmax:
             target, picks = self.target[block], np.arange(rows)
@@ -246,10 +265,18 @@ class Objective:
                 g = grad[: (sizes[0] + 1) * sizes[1]].reshape(sizes[0] + 1, sizes[1])
                 np.matmul(X1.T, delta, out=g)
                 continue
-            np.matmul(acts[i].T, delta, out=gW)
+            last = i == len(layers) - 1 and m > 1
+            if last:  # only the block-diagonal weights have a gradient
+                gW.fill(0.0)
+                own = np.einsum("rk,rkh->kh", delta, acts[i].reshape(rows, m, -1))
+                gW.reshape(m, -1, m)[np.arange(m), :, np.arange(m)] = own
+            else:
+                np.matmul(acts[i].T, delta, out=gW)
             np.sum(delta, axis=0, out=gb)
             back, slope, a = deltas[i - 1], buf.slope[i - 1][:rows], acts[i]
-            if W.shape[1] == 1:  # one output: an outer product, cheaper as a broadcast
+            if last:
+                np.multiply(delta[:, :, None], self.own, out=back.reshape(rows, m, -1))
+            elif W.shape[1] == 1:  # one output: an outer product, cheaper as a broadcast
                 np.multiply(delta, W[:, 0], out=back)
             else:
                 np.matmul(delta, W.T, out=back)
