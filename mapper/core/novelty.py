@@ -37,33 +37,28 @@ def novelty_of(index: SearchIndex, x: np.ndarray) -> float:
     if not np.all(np.abs(x) < ABSURD):
         return math.inf
     xs = index.standardized(x)
-    query = np.ones(len(xs) + 1)
-    query[:-1] = x if index.folded else np.asarray(x, dtype=np.float64) - index.mean
-    squared = float(xs @ xs) + 2.0 * float((index.ranker @ query).min())
+    squared = float(xs @ xs) + 2.0 * index.nearest_rank(np.asarray(x, dtype=np.float64))
     return math.sqrt(max(squared, 0.0) / len(xs))
 
 
 class _Group:
     """Outputs that learned from the same examples in the same inputs: one search a frame
-    with the kNN's own ranking of those examples (SearchIndex.ranker: |t|^2/2 - t.x, no
-    second copy of them), in buffers made once (one caller at a time: the receive thread)."""
+    with the kNN's own ranking of those examples (SearchIndex.nearest_rank: |t|^2/2 - t.x,
+    no second copy of them), in buffers made once (one caller at a time: the receive
+    thread)."""
 
     def __init__(self, index: SearchIndex, columns: np.ndarray | None, outputs: list[int]):
         self.index, self.columns, self.outputs = index, columns, outputs
         d = index.mean.shape[0]
         self.inputs = float(d)
-        self.query = np.ones(d + 1)  # [x, 1], or [x - mean, 1] where the mean is not folded
-        self.head = self.query[:d]
-        self.rank = np.empty(index.ranker.shape[0])
+        self.head = np.empty(d)
         self.centred = np.empty(d)
 
     def __call__(self, x: Sequence[float] | np.ndarray) -> float:
         index, head, centred = self.index, self.head, self.centred
         head[:] = x
+        nearest = index.nearest_rank(head)
         np.subtract(head, index.mean, out=centred)
-        if not index.folded:
-            head[:] = centred
-        nearest = float(np.dot(index.ranker, self.query, out=self.rank).min())
         np.multiply(centred, index.inv_scale, out=centred)
         squared = float(np.dot(centred, centred)) + 2.0 * nearest
         if squared > 0.0:
@@ -123,12 +118,13 @@ class NoveltyPlan:
             index = group.index
             x = frames if group.columns is None else frames[:, group.columns]
             xs = (x - index.mean) * index.inv_scale
-            query = np.hstack((x if index.folded else x - index.mean, np.ones((len(x), 1))))
-            step = max(1, -(-index.ranker.shape[0] // MOST_EXAMPLES))
+            n = index.train.shape[0]
+            step = max(1, -(-n // MOST_EXAMPLES))
             nearest = np.full(len(x), np.inf)
-            for at in range(0, index.ranker.shape[0], CHUNK * step):
-                part = index.ranker[at : at + CHUNK * step : step]
-                np.minimum(nearest, (part @ query.T).min(axis=0), out=nearest)
+            for at in range(0, n, CHUNK * step):
+                rows = slice(at, at + CHUNK * step, step)  # |t|^2/2 - t.x, as nearest_rank
+                ranks = index.half_sq[rows][:, None] - index.train[rows] @ xs.T
+                np.minimum(nearest, ranks.min(axis=0), out=nearest)
             squared = np.einsum("ij,ij->i", xs, xs) + 2.0 * nearest
             value = np.sqrt(np.maximum(squared, 0.0) / x.shape[1])
             np.maximum(most, np.where(np.isnan(value), np.inf, value), out=most)

@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 
 from .base import Classifier, Model, input_scaling
+from .large_search import Float32Ranker
 
 _FEW = 8
+LARGE = 250_000  # n * (d + 1) from which an index ranks in float32 (LargeSearchIndex)
 _FLOAT = np.dtype(np.float64)
 
 # the nearest examples' indices, and a getter of their values from a list, in the same order
@@ -36,23 +38,32 @@ class SearchIndex:
         self.inv_scale = 1.0 / std
         self.train = np.ascontiguousarray((X - mean) * self.inv_scale)
         self.half_sq = 0.5 * np.einsum("ij,ij->i", self.train, self.train)
-        n, d = self.train.shape
-        # the rank in one product: [-train/std | half_sq] @ [x - mean, 1]; column-major, the
-        # faster layout for a tall, thin matrix. Where the inputs' means are within 1000
-        # standard deviations of 0 (nearly always), the mean is folded into the last column,
-        # [-train/std | half_sq + train/std . mean] @ [x, 1], which saves a subtraction per
-        # frame and loses at most 3 of float64's 16 digits. The query and rank live in buffers
-        # made once, used by one search at a time (another thread meanwhile gets fresh arrays).
+        # where the inputs' means are within 1000 standard deviations of 0 (nearly always),
+        # the mean is folded into the ranker (below)
         self.folded = bool(np.max(np.abs(mean * self.inv_scale), initial=0.0) <= 1e3)
-        last = self.half_sq + (self.train * self.inv_scale) @ mean if self.folded else self.half_sq
-        self.ranker = np.asfortranarray(np.hstack((self.train * -self.inv_scale, last[:, None])))
-        self._query = np.ones(d + 1)
-        self._centred = self._query[:d]
-        self._rank = np.empty(n)
         self._buffers = threading.Lock()
         # (frame bytes, {k: (nearest indices, getter of their targets)}); a new frame replaces
         # the pair, never edits it, so a reader on another thread always sees a consistent one
         self._last: tuple[bytes, dict[int, Found]] = (b"", {})
+        self._prepare()
+
+    def _prepare(self) -> None:
+        n, d = self.train.shape
+        self.ranker = self._float64_ranker()
+        # the query and rank live in buffers made once, used by one search at a time (another
+        # thread meanwhile gets fresh arrays)
+        self._query = np.ones(d + 1)
+        self._centred = self._query[:d]
+        self._rank = np.empty(n)
+
+    def _float64_ranker(self) -> np.ndarray:
+        """The rank in one product: [-train/std | half_sq] @ [x - mean, 1]; column-major, the
+        faster layout for a tall, thin matrix. Folded, [-train/std | half_sq + train/std . mean]
+        @ [x, 1], which saves a subtraction per frame and loses at most 3 of float64's 16
+        digits."""
+        mean = self.mean
+        last = self.half_sq + (self.train * self.inv_scale) @ mean if self.folded else self.half_sq
+        return np.asfortranarray(np.hstack((self.train * -self.inv_scale, last[:, None])))
 
     def standardized(self, x: np.ndarray) -> np.ndarray:
         """The frame in the training inputs' standardized units."""
@@ -101,6 +112,23 @@ class SearchIndex:
                 self._buffers.release()
         return self.search(x, k)
 
+    def nearest_rank(self, x: np.ndarray) -> float:
+        """The lowest rank |t|^2/2 - t.x over the examples for the frame x (raw inputs): the
+        squared standardized distance to the nearest example is |x|^2 + 2 * this, x
+        standardized (what novelty measures)."""
+        if self._buffers.acquire(blocking=False):
+            try:
+                if self.folded:
+                    self._centred[:] = x
+                else:
+                    np.subtract(x, self.mean, out=self._centred)
+                return float(np.dot(self.ranker, self._query, out=self._rank).min())
+            finally:
+                self._buffers.release()
+        query = np.ones(self._query.shape[0])
+        query[:-1] = x if self.folded else np.asarray(x, dtype=np.float64) - self.mean
+        return float((self.ranker @ query).min())
+
     @staticmethod
     def _pick(rank: np.ndarray, k: int) -> list[int]:
         """The k lowest ranks' indices (rank is overwritten)."""
@@ -119,6 +147,31 @@ class SearchIndex:
         return np.argpartition(rank, k - 1)[:k].tolist()
 
 
+class LargeSearchIndex(SearchIndex):
+    """A SearchIndex of many examples (n * (d + 1) >= LARGE): ranked in float32, the few best
+    re-ranked exactly in float64 (large_search.py); the same neighbours, nearest first for any
+    k. It has no float64 ranker (`ranker`): novelty asks nearest_rank."""
+
+    def _prepare(self) -> None:
+        self.float32 = Float32Ranker(self.train, self.half_sq)
+
+    def search(self, x: np.ndarray, k: int) -> list[int]:
+        return self.float32.search((x - self.mean) * self.inv_scale, k)
+
+    def search_frame(self, x1: np.ndarray, x: np.ndarray, k: int) -> list[int]:
+        return self.float32.search((x - self.mean) * self.inv_scale, k)
+
+    def nearest_rank(self, x: np.ndarray) -> float:
+        return self.float32.nearest_rank(self.standardized(x))
+
+
+def make_index(X: np.ndarray) -> SearchIndex:
+    """The index for these training inputs (n, d): a LargeSearchIndex where n * (d + 1) is at
+    least LARGE, else a SearchIndex."""
+    n, d = X.shape
+    return LargeSearchIndex(X) if n * (d + 1) >= LARGE else SearchIndex(X)
+
+
 _SHARED: weakref.WeakValueDictionary[tuple[object, ...], SearchIndex] = (
     weakref.WeakValueDictionary()
 )
@@ -133,7 +186,7 @@ def shared_index(X: np.ndarray) -> SearchIndex:
     with _SHARED_LOCK:
         index = _SHARED.get(key)
         if index is None:
-            index = SearchIndex(X)
+            index = make_index(X)
             _SHARED[key] = index
         return index
 
