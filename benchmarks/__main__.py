@@ -11,7 +11,9 @@ model trained on two minutes of recorded instruments: its quality and speed), dt
 gestures on recorded gesture datasets against 1-NN DTW, the match threshold, the cost of a
 frame: benchmarks/dtw.py), novelty (issue 18: how well novelty tells frames near the examples
 from shifted ones, on synthetic poses and a recorded smartwatch, whether it grows with the
-distance, and its cost in-process and on the round trip: benchmarks/novelty.py). Prints tables
+distance, and its cost in-process and on the round trip: benchmarks/novelty.py), growth
+(issue 19: round trip above the floor, training time and memory of `mapper headless` as inputs,
+outputs and examples grow, MLP and kNN: benchmarks/growth.py). Prints tables
 and writes the same figures, with the machine and its load, as JSON (benchmarks/results.json
 unless --json says otherwise). Timings depend on what else the machine is doing: the load is
 printed with every section.
@@ -31,6 +33,7 @@ from typing import Any
 from benchmarks import (
     dtw,
     floor,
+    growth,
     machine,
     novelty,
     osc_decode,
@@ -43,11 +46,13 @@ from benchmarks.report import goals, print_report
 
 # the sections, in the order they run (roundtrip includes the floor)
 SECTIONS = (
-    "startup", "roundtrip", "osc", "training", "rhythm", "gpu", "sound", "dtw", "novelty"
+    "startup", "roundtrip", "osc", "training", "rhythm", "gpu", "sound", "dtw", "novelty",
+    "growth",
 )  # fmt: skip
 QUICK = roundtrip.Settings(
-    examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True
-)
+    examples=100, frames=200, warmup=50, rates=(1000, 20_000), seconds=0.2, while_training=True,
+    paced_frames=100, paced_warmup=10,
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             results["dtw"] = dtw.run(quick=args.quick, log=log)
         elif section == "novelty":
             results["novelty"] = novelty.run(quick=args.quick, log=log)
+        elif section == "growth":
+            plan = growth.QUICK if args.quick else growth.Plan()
+            results["growth"] = growth.run(plan, quick=args.quick, log=log)
     results["load"]["after"] = machine.load()
     results["seconds"] = time.perf_counter() - started
     results["goals"] = (
@@ -109,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         + sound.goals(results.get("sound", {}))
         + dtw.goals(results.get("dtw", {}))
         + (novelty.goals(results["novelty"]) if "novelty" in results else [])
+        + (growth.goals(results["growth"]) if "growth" in results else [])
     )
     print_report(results)
     if "sound" in results:
@@ -117,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         dtw.print_section(results["dtw"])
     if "novelty" in results:
         novelty.print_section(results["novelty"])
+    if "growth" in results:
+        growth.print_section(results["growth"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {args.json}")

@@ -87,9 +87,18 @@ class Client:
         return n
 
     def latency(
-        self, frames: Sequence[bytes], count: int, warmup: int, timeout: float = 1.0
+        self,
+        frames: Sequence[bytes],
+        count: int,
+        warmup: int,
+        timeout: float = 1.0,
+        pace: Pace | None = None,
     ) -> tuple[list[float], list[tuple[int, str, tuple[Any, ...]]], int]:
         """Send frames one at a time, each after the previous answer; time each answer.
+
+        Back to back (no `pace`): each frame goes as soon as the last answer is in. With a
+        `pace`, each also waits until it is due, as a sensor's frames come (a frame answered
+        later than its period makes the next one go at once, never a burst).
 
         Returns the round-trip times in microseconds (after `warmup` untimed frames), the
         answers as (frame index, address, arguments), and how many frames got no answer
@@ -97,13 +106,14 @@ class Client:
         """
         rx, tx, dest = self.rx, self.tx, self.dest
         kernel_timeout = _kernel_timeout(rx, timeout)
-        clock = time.perf_counter
+        now = time.perf_counter
+        start = pace.next if pace is not None else now
         times: list[float] = []
         answers: list[tuple[int, str, tuple[Any, ...]]] = []
         lost = 0
         for k in range(warmup + count):
             i = k % len(frames)
-            t0 = clock()
+            t0 = start()
             tx.sendto(frames[i], dest)
             try:
                 data = rx.recv(65536)
@@ -112,7 +122,7 @@ class Client:
                 self.drain()
                 kernel_timeout = _kernel_timeout(rx, timeout)
                 continue
-            t1 = clock()
+            t1 = now()
             if k >= warmup:
                 times.append((t1 - t0) * 1e6)
                 address, _, args = _messages(data)[0]

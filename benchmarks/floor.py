@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.client import Client, summary
+from benchmarks.client import Client, Pace, summary
 from mapper.osc.codec import encode_message
 
 ECHO = """
@@ -34,9 +34,12 @@ def can_share_one_cpu() -> bool:
     return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1
 
 
-def run(frames: int, warmup: int, inputs: int = 8, one_cpu: bool = False) -> dict[str, Any]:
+def run(
+    frames: int, warmup: int, inputs: int = 8, one_cpu: bool = False, rate: float = 0.0
+) -> dict[str, Any]:
     """Median, p99, max and lost of `frames` round trips through the echo server (`one_cpu`:
-    the client and the echo both held on the client's first allowed CPU)."""
+    the client and the echo both held on the client's first allowed CPU), back to back, or
+    paced at `rate` frames a second when it is above 0."""
     rng = np.random.default_rng(1)
     messages = [
         encode_message("/wek/inputs", x.tolist(), "f" * inputs) for x in rng.random((256, inputs))
@@ -55,11 +58,12 @@ def run(frames: int, warmup: int, inputs: int = 8, one_cpu: bool = False) -> dic
             os.sched_setaffinity(0, pin)
         assert echo.stdout is not None
         client.dest = ("127.0.0.1", int(echo.stdout.readline()))
-        times, _, lost = client.latency(messages, frames, warmup)
+        pace = Pace(rate) if rate > 0 else None
+        times, _, lost = client.latency(messages, frames, warmup, pace=pace)
     finally:
         if one_cpu:
             os.sched_setaffinity(0, allowed)
         echo.kill()
         echo.wait(10)
         client.close()
-    return {**summary(times), "lost": lost, "frames": frames}
+    return {**summary(times), "lost": lost, "frames": frames, **({"rate": rate} if rate else {})}

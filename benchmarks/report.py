@@ -9,6 +9,11 @@ from typing import Any
 GOAL_MEDIAN_US = 50.0
 GOAL_P99_US = 250.0
 GOAL_RATIO = 6.0
+# issue 19: what mapper adds above the bare echo (same client, same minute), and the naive
+# peer's overhead over mapper's, at 8 inputs x 3 outputs x 1,000 examples
+GOAL_OVERHEAD_US = 15.0
+GOAL_OVERHEAD_RATIO = 10.0
+WAYS = ("back to back", "paced")  # a round trip's figures, and those of its "paced" variant
 GOAL_RATE = 20_000
 GOAL_TRAIN_1000_S = 0.5
 GOAL_MLP_10000_S = 2.0
@@ -53,6 +58,15 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"{name}: >= {GOAL_RATIO:g}x faster than the naive peer (median)",
             f"{row['ratio']:.1f}x", row["ratio"] >= GOAL_RATIO)  # fmt: skip
         add(f"{name}: nothing lost", str(m["lost"]), m["lost"] == 0)
+        if "overhead_ratio" not in row:
+            continue
+        for way in WAYS:
+            mine = _pick(m, way)["overhead_us"]
+            add(f"{name}: overhead above the floor <= {GOAL_OVERHEAD_US:g} µs (median, {way})",
+                _over(mine), mine <= GOAL_OVERHEAD_US)  # fmt: skip
+            ratio = row["overhead_ratio" if way == "back to back" else "paced_overhead_ratio"]
+            add(f"{name}: the naive peer's overhead >= {GOAL_OVERHEAD_RATIO:g}x mapper's ({way})",
+                _ratio(ratio), ratio is None or ratio >= GOAL_OVERHEAD_RATIO)  # fmt: skip
     for name, peers in r.get("sustained", {}).items():
         best = peers["mapper"]["highest_lossless"]
         add(f"{name}: no loss at {GOAL_RATE:,} msg/s", f"{best:,.0f} msg/s", best >= GOAL_RATE)
@@ -159,20 +173,38 @@ def _roundtrip(r: dict[str, Any]) -> None:
               "process on another CPU)")  # fmt: skip
     s = r.get("roundtrip_settings", {})
     print(f"\nround trip: {s.get('inputs')} inputs, {s.get('outputs')} outputs, "
-          f"{s.get('examples')} examples; {s.get('frames')} frames one at a time over loopback "
-          "UDP, after a warm-up")  # fmt: skip
-    print(f"  {'scenario':26} {'peer':11} {'median':>8} {'p99':>8} {'max':>8} {'lost':>5} "
-          f"{'quality':>16} {'ratio':>6}")  # fmt: skip
-    for name, row in r["roundtrip"].items():
-        for peer in ("mapper", "naive peer"):
-            if peer not in row:
-                continue
-            x = row[peer]
-            q = f"{x['quality']} {x['quality_value']:.4f}" if "quality" in x else ""
-            ratio = f"{row['ratio']:.1f}x" if peer == "naive peer" else ""
-            print(f"  {name if peer == 'mapper' else '':26} {peer:11} {_us(x['median_us']):>8} "
-                  f"{_us(x['p99_us']):>8} {_us(x['max_us']):>8} {x['lost']:>5} {q:>16} "
-                  f"{ratio:>6}")  # fmt: skip
+          f"{s.get('examples')} examples over loopback UDP, one frame at a time after a warm-up: "
+          f"{s.get('frames')} back to back (each as soon as the last answer is in) and "
+          f"{s.get('paced_frames')} paced at {s.get('paced_rate', 0):g} frames/s, as a sensor "
+          "sends. Above the floor: the median less the bare echo's, timed the same way just "
+          "before the scenario")  # fmt: skip
+    for way in WAYS:
+        print(f"\n**{way}**\n")
+        print("| scenario | peer | median | above the floor | p99 | max | lost | quality | "
+              "naive / mapper | above the floor: naive / mapper |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for name, row in r["roundtrip"].items():
+            first = name
+            if "floor" in row:
+                f = row["floor"]["back_to_back" if way == "back to back" else "paced"]
+                print(f"| {name} | floor (bare echo) | {_us(f['median_us'])} | | "
+                      f"{_us(f['p99_us'])} | {_ms(f['max_us'])} | {f['lost']} | | | |")  # fmt: skip
+                first = ""
+            for peer in ("mapper", "naive peer"):
+                if peer not in row or (way == "paced" and "paced" not in row[peer]):
+                    continue
+                x = _pick(row[peer], way)
+                q = f"{x['quality']} {x['quality_value']:.4f}" if "quality" in x else ""
+                ratio = over = ""
+                if peer == "naive peer":
+                    ratio = f"{x['median_us'] / _pick(row['mapper'], way)['median_us']:.1f}x"
+                    key = "overhead_ratio" if way == "back to back" else "paced_overhead_ratio"
+                    over = _ratio(row.get(key))
+                above = _over(x["overhead_us"]) if "overhead_us" in x else ""
+                print(f"| {first} | {peer} | {_us(x['median_us'])} | {above} | "
+                      f"{_us(x['p99_us'])} | {_ms(x['max_us'])} | {x['lost']} | {q} | {ratio} | "
+                      f"{over} |")  # fmt: skip
+                first = ""
 
 
 def _sustained(r: dict[str, Any]) -> None:
@@ -212,3 +244,20 @@ def _quality(c: dict[str, Any]) -> str:
 
 def _us(x: float) -> str:
     return f"{x:.0f} µs"
+
+
+def _pick(x: dict[str, Any], way: str) -> dict[str, Any]:
+    """A peer's back-to-back figures, or its paced ones."""
+    return dict(x["paced"]) if way == "paced" else x
+
+
+def _ms(x: float) -> str:
+    return f"{x / 1000:.2f} ms"
+
+
+def _over(x: float) -> str:
+    return f"+{x:.0f} µs" if x >= 0 else f"-{-x:.0f} µs"
+
+
+def _ratio(x: float | None) -> str:
+    return "mapper at the floor" if x is None else f"{x:.1f}x"

@@ -2,10 +2,15 @@
 
 For each scenario (8 inputs, 3 outputs, 1,000 examples by default) both peers learn the same
 examples; then the same client sends them the same frames, first one at a time (round trip:
-one `/wek/inputs` in, one `/wek/outputs` back, timed), then as paced streams of rising rate
-(sustained rate: the highest rate at which every frame is answered). The answers are checked
-against the truth, so quality sits next to speed. A last mapper-only row times the MLP while a
-long training runs in the background.
+one `/wek/inputs` in, one `/wek/outputs` back, timed), back to back (each frame as soon as the
+last answer is in) and paced as a sensor sends (200 frames a second), then as paced streams of
+rising rate (sustained rate: the highest rate at which every frame is answered). The answers
+are checked against the truth, so quality sits next to speed. A last mapper-only row times the
+MLP while a long training runs in the background.
+
+Before each scenario the floor (benchmarks/floor.py: a bare Python UDP echo, the same client)
+is measured both ways, so every peer's overhead above the floor (its median less the echo's)
+and the naive peer's overhead over mapper's come from the same minute of the same run.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.client import Client, summary
+from benchmarks import floor
+from benchmarks.client import Client, Pace, summary
 from benchmarks.peers import MapperPeer, NaivePeer, Peer
 from benchmarks.tasks import TEST_SEED, examples, quality
 from mapper.osc.codec import encode_message
@@ -50,6 +56,9 @@ class Settings:
     rates: Sequence[float] = (1000, 2000, 5000, 10_000, 20_000)
     seconds: float = 2.0  # per rate
     while_training: bool = True
+    paced_rate: float = 200.0  # frames a second, as a sensor sends them
+    paced_frames: int = 1000  # timed paced round trips per peer and scenario (5 s at 200/s)
+    paced_warmup: int = 50
 
 
 def run(settings: Settings, log: Any = print) -> dict[str, Any]:
@@ -59,7 +68,8 @@ def run(settings: Settings, log: Any = print) -> dict[str, Any]:
     for sc in SCENARIOS:
         X_test, y_test = examples(sc.task, TEST_FRAMES, settings.inputs, seed=TEST_SEED)
         frames = [encode_message("/wek/inputs", x) for x in X_test.tolist()]
-        row: dict[str, Any] = {}
+        log(f"  {sc.name}: floor")
+        row: dict[str, Any] = {"floor": floors(settings)}
         rates: dict[str, Any] = {}
         for peer_name in ("mapper", "naive peer"):
             log(f"  {sc.name}: {peer_name}")
@@ -71,6 +81,7 @@ def run(settings: Settings, log: Any = print) -> dict[str, Any]:
             finally:
                 client.close()
         row["ratio"] = row["naive peer"]["median_us"] / row["mapper"]["median_us"]
+        add_overheads(row)
         roundtrip[sc.name] = row
         sustained[sc.name] = rates
     if settings.while_training:
@@ -86,7 +97,10 @@ def run(settings: Settings, log: Any = print) -> dict[str, Any]:
                 client.send("/wekinator/control/train")
                 result = _round_trip(peer, settings, sc.task, y_test, frames)
                 client.send("/wekinator/control/cancelTrain")
-            roundtrip["mlp while training"] = {"mapper": result}
+            # the floor measured before the MLP scenario, a minute ago
+            row = {"floor": roundtrip[sc.name]["floor"], "mapper": result}
+            add_overheads(row)
+            roundtrip["mlp while training"] = row
         finally:
             client.close()
     return {"roundtrip": roundtrip, "sustained": sustained}
@@ -107,13 +121,65 @@ def _start(peer_name: str, sc: Scenario, client: Client, settings: Settings) -> 
     return peer
 
 
+def floors(settings: Settings) -> dict[str, Any]:
+    """The bare echo's round trips now, back to back and paced, as the peers are timed."""
+    s = settings
+    return {
+        "back_to_back": floor.run(s.frames, s.warmup, s.inputs),
+        "paced": floor.run(s.paced_frames, s.paced_warmup, s.inputs, rate=s.paced_rate),
+    }
+
+
+def overhead_ratio(naive_us: float, mapper_us: float) -> float | None:
+    """The naive peer's overhead above the floor over mapper's; None where mapper's is not
+    above the floor (no ratio to tell)."""
+    return naive_us / mapper_us if mapper_us > 0 else None
+
+
+def add_overheads(row: dict[str, Any]) -> None:
+    """Each peer's overhead above the row's floor (median less the echo's median, and p99
+    less the echo's p99), back to back and paced, and the naive/mapper ratio of each."""
+    for peer in ("mapper", "naive peer"):
+        if peer not in row:
+            continue
+        for result, way in ((row[peer], "back_to_back"), (row[peer].get("paced"), "paced")):
+            if result is not None:
+                f = row["floor"][way]
+                result["overhead_us"] = result["median_us"] - f["median_us"]
+                result["overhead_p99_us"] = result["p99_us"] - f["p99_us"]
+    if "naive peer" in row:
+        m, n = row["mapper"], row["naive peer"]
+        row["overhead_ratio"] = overhead_ratio(n["overhead_us"], m["overhead_us"])
+        row["paced_overhead_ratio"] = overhead_ratio(
+            n["paced"]["overhead_us"], m["paced"]["overhead_us"]
+        )
+
+
 def _round_trip(
     peer: Peer, settings: Settings, task: str, truth: np.ndarray, frames: Sequence[bytes]
 ) -> dict[str, Any]:
-    times, answers, lost = peer.client.latency(frames, settings.frames, settings.warmup)
+    """Back to back (the figures at the top level), then paced (under "paced")."""
+    result = _timed(peer.client, frames, settings.frames, settings.warmup, None, task, truth)
+    pace = Pace(settings.paced_rate)
+    paced = _timed(peer.client, frames, settings.paced_frames, settings.paced_warmup, pace, task,
+                   truth)  # fmt: skip
+    result["paced"] = {**paced, "rate": settings.paced_rate}
+    return result
+
+
+def _timed(
+    client: Client,
+    frames: Sequence[bytes],
+    count: int,
+    warmup: int,
+    pace: Pace | None,
+    task: str,
+    truth: np.ndarray,
+) -> dict[str, Any]:
+    times, answers, lost = client.latency(frames, count, warmup, pace=pace)
     got = [(i, args) for i, address, args in answers if address == "/wek/outputs"]
     result: dict[str, Any] = summary(times)
-    result["frames"] = settings.frames
+    result["frames"] = count
     result["lost"] = lost
     result["wrong_address"] = len(answers) - len(got)
     if got:

@@ -38,6 +38,18 @@ def test_quick_suite_writes_every_section(tmp_path):
             else:
                 assert row[peer]["quality_value"] > 0.5  # accuracy (3 classes)
         assert row["ratio"] > 0
+        # issue 19: each peer's overhead above the floor timed just before, back to back and
+        # paced (a sensor's 200 frames/s), and the naive peer's overhead over mapper's
+        for way in ("back_to_back", "paced"):
+            assert row["floor"][way]["median_us"] > 0 and row["floor"][way]["lost"] == 0
+        for peer in ("mapper", "naive peer"):
+            x = row[peer]
+            assert x["overhead_us"] == x["median_us"] - row["floor"]["back_to_back"]["median_us"]
+            assert x["paced"]["lost"] == 0 and x["paced"]["median_us"] > 0
+            assert x["paced"]["overhead_us"] == (
+                x["paced"]["median_us"] - row["floor"]["paced"]["median_us"]
+            )
+        assert {"overhead_ratio", "paced_overhead_ratio"} <= set(row)
         for peer in ("mapper", "naive peer"):
             assert r["sustained"][name][peer]["tried"]
     trained = r["training"]
@@ -54,7 +66,8 @@ def test_quick_suite_writes_every_section(tmp_path):
     assert rhythm["sequencer"]["lateness at the sequencer"]["n"] > 10  # 3 s at 120 BPM
     assert rhythm["quality"]["passes"]["onset_f1"]
     assert r["goals"] and all({"goal", "measured", "met"} <= set(g) for g in r["goals"])
-    tables = ("floor", "round trip", "sustained rate", "OSC decoding", "training time")
+    assert r["growth"]["cells"]  # its own test, tests/test_bench_growth.py, reads them
+    tables = ("floor", "round trip", "sustained rate", "OSC decoding", "training time", "Growth")
     for table in (*tables, "drum model", "goals"):
         assert table in done.stdout
 
