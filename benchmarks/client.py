@@ -34,7 +34,7 @@ class Pace:
         if wait > 0:
             time.sleep(wait)
         now = time.perf_counter()
-        self.due = max(self.due + self.period, now)
+        self.due = max(self.due, now) + self.period
         return now
 
 

@@ -230,6 +230,9 @@ def _measure(plan: Plan, peer: Peer, model: str, inputs: int, outputs: int) -> d
     if trained is None:
         return {**out, "skipped": f"headless exited after training: {_last_line(peer.stderr())}"}
     out["rss_mb"] = trained["rss_mb"]
+    # the MLPs' uncertainty ensembles learn in the background after training: played only
+    # once they are done, as a musician would after the first seconds
+    out["ensembles_s"] = _settled(c, inputs, plan.train_limit_s)
     c.send("/wekinator/control/startRunning")
     c.drain()
     X, y = examples("regression", plan.test_frames, inputs, seed=TEST_SEED)
@@ -246,6 +249,25 @@ def _measure(plan: Plan, peer: Peer, model: str, inputs: int, outputs: int) -> d
         m["overhead_p99_us"] = m["p99_us"] - f["p99_us"]
     out["mae"] = out["back_to_back"].get("mae")
     return out
+
+
+def _settled(c: Client, inputs: int, limit: float) -> float | None:
+    """Seconds until every output's uncertainty is known at a frame (/mapper/uncertainty
+    without -1: the MLPs' ensembles fitted), asked every 0.2 s; None past `limit`."""
+    t0 = time.perf_counter()
+    c.send("/wek/inputs", [0.5] * inputs)  # not running: a frame to measure it at
+    for _ in range(int(limit / 0.2) + 1):
+        c.drain()
+        c.send("/mapper/control/uncertainty")
+        try:
+            if -1.0 not in c.wait_for("/mapper/uncertainty", 10.0):
+                return time.perf_counter() - t0
+        except TimeoutError:
+            return None
+        if time.perf_counter() - t0 > limit:
+            break
+        time.sleep(0.2)
+    return None
 
 
 def _timed(

@@ -253,3 +253,17 @@ def test_a_wekinator_project_of_more_examples_than_a_project_holds_is_refused(mo
         monkeypatch.setattr(module, "max_rows", lambda n_in, n_out: held - 1)
     with pytest.raises(ProjectError, match=f"more than {held - 1:,} examples"):
         wekinator_import.read_wekinator(theremin)
+
+
+def test_a_save_and_a_journal_after_it_of_more_rows_than_a_project_records_are_refused(
+    small_limit, tmp_path
+):
+    project = pose_project()
+    save_project(tmp_path, project, pose_rows(SMALL_ROWS, sensor_inputs(SMALL_ROWS)))
+    assert project.saved is not None
+    head = table.header(project.input_names, (o.name for o in project.outputs))
+    journal = tmp_path / JOURNAL_FILE
+    journal.write_text(first_line(project.saved, full=False) + table.rows_text(
+        pose_rows(1, sensor_inputs(1, seed=5)), head))  # fmt: skip
+    said = one_line_error(tmp_path)
+    assert said.startswith(f"{journal}: more than {SMALL_ROWS} examples")

@@ -160,3 +160,23 @@ def test_an_engine_trains_its_mlp_outputs_together_and_each_plays_its_own():
         assert model.predict_one(x) == pytest.approx(x.mean(), abs=within)
     assert TrainingStatus(True, 0, 3, "a", 2).fitting == "a and 1 more"
     assert TrainingStatus(True, 2, 3, "c").fitting == "c"
+
+
+def test_an_output_with_refused_settings_fails_alone_and_the_others_train():
+    from benchmarks.tasks import taught_engine
+
+    bad = Output("bad", model={"type": "mlp", "hidden": 16, "bogus": 1})
+    engine = taught_engine([Output("a"), bad, Output("b")], "regression", 200, 3)
+    assert "bad" in engine.training.error and "bogus" in engine.training.error
+    assert engine.trained_model(1) is None
+    for j in (0, 2):
+        assert isinstance(engine.trained_model(j).model, MLPRegressor)  # type: ignore[union-attr]
+
+
+def test_fit_together_refuses_models_of_other_settings():
+    models = [MLPRegressor(), MLPRegressor(hidden=8)]
+    X, Y = two_targets(50)
+    with pytest.raises(ValueError, match="settings differ"):
+        fit_together(models, X, Y)
+    fitted = MLPRegressor().fit(X, Y[:, 0])  # a model fitted before keeps its settings
+    fit_together([fitted, MLPRegressor()], X, Y)

@@ -19,7 +19,7 @@ from mapper.core.novelty import known
 from mapper.core.outputs import Output
 from mapper.core.state import ModelState, Trained, TrainingStatus
 from mapper.errors import EngineError
-from mapper.models import make_model
+from mapper.models import ModelError, make_model
 from mapper.models.mlp import MLPRegressor, fit_together
 
 EventSink = Callable[[str, str], None]
@@ -183,23 +183,25 @@ class Trainer:
             if spec.is_classifier:  # class 0 is "no class": nothing to learn from
                 keep = y != 0
                 X, y, ids = X[keep], y[keep], ids[keep]
-            models = [make_model(spec.model, spec.is_classifier) for _, spec, _ in batch]
+            # the outputs fitted together were recorded in the same rows: their targets side
+            # by side (no copy of the inputs per output)
+            rows = snapshot.mask[:, j]
+            Y = snapshot.outputs[rows][:, [k for k, _, _ in batch]]
             try:
+                models = [make_model(spec.model, spec.is_classifier) for _, spec, _ in batch]
                 if len(batch) == 1:
                     models[0].fit(X, y, cancel.is_set)
                 else:
-                    Y = np.stack([snapshot.for_output(k, idx)[1] for k, _, _ in batch], axis=1)
                     fit_together(models, X, Y, cancel.is_set)  # type: ignore[arg-type]
             except Exception as e:  # a training failure is reported, never fatal
                 errors.append(f"{names}: {e}")
                 continue
             all_inputs = idx == list(range(self.n_inputs))
             index = known(X)
-            for (k, _, _), model in zip(batch, models):
-                y = snapshot.for_output(k, idx)[1]
+            for column, ((k, _, _), model) in enumerate(zip(batch, models)):
                 fitted[k] = Trained(model, None if all_inputs else np.asarray(idx), ids, index)
                 if isinstance(model, MLPRegressor) and model.ensemble:  # what it will learn
-                    data[k] = model.subsample(X, y)
+                    data[k] = model.subsample(X, Y[:, column])
         return fitted, errors, data
 
     def _state_without_training(self, j: int) -> ModelState:
@@ -213,7 +215,10 @@ def batches(plan: Plan, snapshot: ExampleRows) -> list[Plan]:
     together: dict[tuple[str, tuple[int, ...], bytes], Plan] = {}
     for item in plan:
         j, spec, idx = item
-        model = None if spec.is_classifier else make_model(spec.model, False)
+        try:
+            model = None if spec.is_classifier else make_model(spec.model, False)
+        except ModelError:  # refused settings: its own fit says so
+            model = None
         if not isinstance(model, MLPRegressor):
             out.append([item])
             continue

@@ -42,7 +42,7 @@ def minimize(
             slope = float(grad @ direction)
             if not slope < 0.0:
                 break  # the gradient is 0: nowhere lower to go
-        found = _line_search(loss_and_grad, x, loss, direction, slope)
+        found = _line_search(loss_and_grad, x, loss, direction, slope, stop)
         if found is None:
             break
         new_x, new_loss, new_grad = found
@@ -72,12 +72,17 @@ def _direction(grad: np.ndarray, pairs: deque[tuple[np.ndarray, np.ndarray, floa
 
 
 def _line_search(
-    loss_and_grad: LossAndGrad, x: np.ndarray, loss: float, direction: np.ndarray, slope: float
+    loss_and_grad: LossAndGrad,
+    x: np.ndarray,
+    loss: float,
+    direction: np.ndarray,
+    slope: float,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[np.ndarray, float, np.ndarray] | None:
     """A step along `direction` that lowers the loss enough (Armijo) and leaves the slope
     flatter (weak Wolfe): the full step first, then halving a step too long or doubling one
     too short. The last step that lowered the loss enough when no step does both; None when
-    none lowered it."""
+    none lowered it (or `stop()` says so between tries)."""
     t, shorter, longer = 1.0, 0.0, np.inf
     good: tuple[np.ndarray, float, np.ndarray] | None = None
     for _ in range(MAX_TRIES):
@@ -90,4 +95,6 @@ def _line_search(
         else:
             return new_x, new_loss, new_grad
         t = 2.0 * shorter if longer == np.inf else 0.5 * (shorter + longer)
+        if stop is not None and stop():
+            break
     return good

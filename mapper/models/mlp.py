@@ -1,4 +1,4 @@
-"""Neural network: tanh hidden layer(s), trained full-batch with L-BFGS, run in plain numpy."""
+"""Neural network: tanh hidden layer(s), trained with L-BFGS (network_fit), run in plain numpy."""
 
 from __future__ import annotations
 
@@ -46,17 +46,19 @@ class _Network:
         softmax: bool,
         members: int = 1,
         seed: int | None = None,
+        cores: bool = True,
     ) -> Layers:
         """The layers fitted on raw inputs X (train_network's, the input scaling folded in);
-        `seed` None: the model's own."""
+        `seed` None: the model's own; `cores` False: on this thread alone."""
         sizes = [X.shape[1], *hidden_sizes(self.hidden), n_out]
         check_size([X.shape[1], *(h * members for h in sizes[1:])], X.shape[0])
         mean, std = input_scaling(X)
         Xs = (X - mean) / std
         seed = self.seed if seed is None else seed
         layers = train_network(
-            Xs, target, sizes, softmax, self.max_iter, self.alpha, seed, self._stop, members
-        )
+            Xs, target, sizes, softmax, self.max_iter, self.alpha, seed, self._stop, members,
+            cores,
+        )  # fmt: skip
         W, b = layers[0]
         # an input that never changed in training taught nothing: ignore it (it kept its random
         # starting weights, which would otherwise make the output jump when it moves)
@@ -130,7 +132,9 @@ class MLPRegressor(_Network, Model):
         try:
             # the ensemble starts from other random weights than the network it sits beside
             scaled = ((y - y_mean) / y_std)[:, None]
-            layers = self._train(X, scaled, 1, False, self.ensemble, (self.seed + 1) % 2**63)
+            # background work beside the playing instrument: on this thread alone
+            seed = (self.seed + 1) % 2**63
+            layers = self._train(X, scaled, 1, False, self.ensemble, seed, cores=False)
         except Exception:
             self._ensemble_ = []  # a fit that fails leaves none: no longer learning
             raise
@@ -176,6 +180,11 @@ class MLPRegressor(_Network, Model):
         return self._hidden(self._check_inputs(X)) @ self._out_w_ + self._out_c_
 
 
+def settings_of(model: MLPRegressor) -> dict[str, object]:
+    """A model's settings (its public attributes), as make_model takes them."""
+    return {k: v for k, v in vars(model).items() if not k.startswith("_") and not k.endswith("_")}
+
+
 def target_scale(y: np.ndarray) -> tuple[float, float]:
     """The target's mean and standard deviation (1 for a constant target)."""
     y_mean = float(y.mean())
@@ -196,7 +205,8 @@ def fit_together(
     cost about what one costs, and the fit uses every core. Each model then plays its own
     network, as if it had been fitted alone."""
     first = models[0]
-    assert all(repr(m) == repr(first) for m in models), "fit_together: settings differ"
+    if any(settings_of(m) != settings_of(first) for m in models):
+        raise ValueError("fit_together: the models' settings differ")
     X, _ = check_examples(X, Y[:, 0])
     Y = np.stack([check_examples(X, Y[:, k])[1] for k in range(len(models))], axis=1)
     scales = [target_scale(Y[:, k]) for k in range(len(models))]

@@ -75,6 +75,7 @@ def train_network(
     seed: int,
     stop: Callable[[], bool] | None = None,
     members: int = 1,
+    cores: bool = True,
 ) -> Layers:
     """Fit weights on standardized X: squared error on target (n, members), or cross-entropy
     on class positions target (n,) when softmax. Returns [(W, b), ...] per layer.
@@ -83,7 +84,8 @@ def train_network(
     from its own random start, as one network whose hidden layers lie side by side and whose
     layers after the first connect each network only to itself (block-diagonal, the other
     weights held at 0): network k learns target[:, k] on its own, in one fit. `sizes` are one
-    network's; the layers returned are the joint network's, one output per member."""
+    network's; the layers returned are the joint network's, one output per member. `cores`
+    False keeps a heavy fit on this thread (in float64), for work in the background."""
     n = X.shape[0]
     rng = np.random.default_rng(seed)
     wide = [sizes[0]] + [h * members for h in sizes[1:]]
@@ -99,7 +101,7 @@ def train_network(
         target = np.repeat(target, members, axis=1)  # every network learns the same target
     mask = np.concatenate(masks) if members > 1 else None
     order = rng.permutation(n) if n > LARGE_EXAMPLES else None
-    heavy = heavy_fit(wide, n)
+    heavy = cores and heavy_fit(wide, n)
     with ThreadPoolExecutor(workers(), thread_name_prefix="mapper-fit") as pool:
         for rows, iterations in stages(n, max_iter):
             pick = slice(None) if order is None or rows == n else np.sort(order[:rows])
@@ -305,5 +307,7 @@ def check_size(sizes: list[int], n: int) -> None:
     # activation, a slope and a gradient per row held at once (every row in a small fit, a
     # block per core in a large one)
     held = n if n <= LARGE_EXAMPLES else workers() * max(64, BLOCK_FLOATS // max(sum(hidden), 1))
+    # and per core a gradient and a block's gradient
     floats = n * (sizes[0] + 1 + sizes[-1]) + min(held, n) * 3 * sum(hidden)
+    floats += 2 * workers() * weights
     check_training_size(floats, f"{what} on {n:,} examples", "choose smaller layers")

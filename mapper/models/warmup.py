@@ -1,6 +1,6 @@
 """Import the fitting libraries a project's models need, before the instrument is played.
 
-Importing scipy or scikit-learn takes 0.5-2 s and holds the interpreter lock in long stretches,
+Importing scikit-learn takes 0.5-2 s and holds the interpreter lock in long stretches,
 so doing it while frames arrive would stall them: load them at start-up instead.
 """
 
@@ -9,9 +9,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-# model type -> the modules its fit imports (scipy for the MLP, scikit-learn for the others)
+# model type -> the modules its fit imports (scikit-learn; the MLP fits with numpy alone)
 FIT_MODULES = {
-    "mlp": ("scipy.optimize",),
     "svm": ("sklearn.svm",),
     "tree": ("sklearn.tree",),
     "adaboost": ("sklearn.ensemble",),

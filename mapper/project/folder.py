@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mapper.core.examples import ExampleRows
+from mapper.core.examples import ExampleRows, max_rows
 from mapper.errors import MapperError, ProjectError, shown
 
 from . import table
@@ -213,6 +213,12 @@ def _read_project(folder: Path, mine: bool) -> tuple[Project, ExampleRows]:
         project.recovered = len(journal.rows)
         # after deletions since the save, the journal holds every example
         rows = journal.rows if journal.full else table.concat(rows, journal.rows)
+        if len(rows) > max_rows(len(project.input_names), len(project.outputs)):
+            # the save and the journal after it hold more than a project records: a save of
+            # them would not open again
+            raise ProjectError(
+                table.too_many(where, len(project.input_names), len(project.outputs))
+            )
     warnings += repair_values(project, path)
     return project, rows
 
