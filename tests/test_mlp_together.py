@@ -12,7 +12,7 @@ from mapper.core.outputs import Output
 from mapper.core.training import batches
 from mapper.models import lbfgs, make_model
 from mapper.models.mlp import MLPRegressor, fit_together
-from mapper.models.network_fit import LARGE_EXAMPLES, Objective, stages
+from mapper.models.network_fit import LARGE_EXAMPLES, Objective, heavy_fit, stages
 
 
 def rosenbrock(p: np.ndarray) -> tuple[float, np.ndarray]:
@@ -146,7 +146,7 @@ def test_outputs_with_the_same_settings_inputs_and_examples_are_fitted_together(
     ]  # fmt: skip
 
 
-def test_an_engine_trains_its_mlp_outputs_together_and_each_plays_its_own():
+def test_an_engine_trains_its_mlp_outputs_and_each_plays_its_own():
     from benchmarks.tasks import taught_engine
     from mapper.core.state import TrainingStatus
 
@@ -180,3 +180,17 @@ def test_fit_together_refuses_models_of_other_settings():
         fit_together(models, X, Y)
     fitted = MLPRegressor().fit(X, Y[:, 0])  # a model fitted before keeps its settings
     fit_together([fitted, MLPRegressor()], X, Y)
+
+
+def test_a_heavy_fit_of_many_outputs_is_one_fit_and_each_output_plays_its_own():
+    from benchmarks.tasks import examples
+
+    X, y = examples("regression", 400, 63)
+    X_test, y_test = examples("regression", 200, 63, seed=3)
+    models = [MLPRegressor() for _ in range(16)]
+    assert heavy_fit([63, 16 * 16, 16], 400)
+    fit_together(models, X, np.stack([y * (1 + k / 16) for k in range(16)], axis=1))
+    for k in (0, 15):  # each learned its own target (a different scale of the mean)
+        error = np.abs(models[k].predict(X_test) - y_test * (1 + k / 16)).mean()
+        assert error < 0.02, (k, error)
+    assert models[0]._out_w_ is not models[1]._out_w_

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .base import Classifier, Model, check_examples, input_scaling
-from .network_fit import Layers, check_size, train_network
+from .network_fit import Layers, check_size, heavy_fit, train_network
 
 MAX_LAYERS = 8  # hidden layers
 MAX_UNITS = 4096  # units in one hidden layer
@@ -201,12 +201,18 @@ def fit_together(
     stop: Callable[[], bool] | None = None,
 ) -> None:
     """Fit continuous MLPs of the same settings on the same examples X, model k on Y[:, k],
-    in one fit of their networks side by side (train_network's members): as many outputs
-    cost about what one costs, and the fit uses every core. Each model then plays its own
-    network, as if it had been fitted alone."""
+    in one fit of their networks side by side (train_network's members) where that fit is
+    heavy (network_fit.heavy_fit): as many outputs cost about what one costs, on every core.
+    Each model then plays its own network, as if it had been fitted alone. A light fit (a
+    few outputs, a thousand examples) fits each model alone, exactly as it always has."""
     first = models[0]
     if any(settings_of(m) != settings_of(first) for m in models):
         raise ValueError("fit_together: the models' settings differ")
+    sizes = [X.shape[1], *(h * len(models) for h in hidden_sizes(first.hidden)), len(models)]
+    if not heavy_fit(sizes, X.shape[0]):
+        for k, model in enumerate(models):
+            model.fit(X, Y[:, k], stop)
+        return
     X, _ = check_examples(X, Y[:, 0])
     Y = np.stack([check_examples(X, Y[:, k])[1] for k in range(len(models))], axis=1)
     scales = [target_scale(Y[:, k]) for k in range(len(models))]
