@@ -173,6 +173,7 @@ class _Buffers:
         self.slope: list[np.ndarray] = [np.empty((rows, h), dtype) for h in sizes[1:-1]]
         self.grad: np.ndarray = np.empty(n_params, dtype)  # this worker's sum over its blocks
         self.block_grad: np.ndarray = np.empty(n_params, dtype)
+        self.ones: np.ndarray = np.ones(rows, dtype)  # sums a layer's gradients over rows
 
 
 class Objective:
@@ -229,7 +230,8 @@ class Objective:
             grad += b.grad
         loss = sum(losses) / self.n
         decay = self.decay
-        for (W, _), (gW, _) in zip(unpack(p, self.sizes), unpack(grad, self.sizes)):
+        layers = zip(unpack(p, self.sizes), unpack(grad, self.sizes))
+        for (W, _), (gW, _) in reversed(list(layers)):  # the last layer's first, as ever
             w = W.reshape(-1)
             loss += 0.5 * decay * float(w @ w)
             gW += decay * W
@@ -302,7 +304,7 @@ class Objective:
                 gW.reshape(m, -1, m)[np.arange(m), :, np.arange(m)] = own
             else:
                 np.matmul(acts[i].T, delta, out=gW)
-            np.sum(delta, axis=0, out=gb)
+            np.matmul(buf.ones[:rows], delta, out=gb)
             back, slope, a = deltas[i - 1], buf.slope[i - 1][:rows], acts[i]
             if last:
                 np.multiply(delta[:, :, None], self.own, out=back.reshape(rows, m, -1))

@@ -1,6 +1,6 @@
 """Import the fitting libraries a project's models need, before the instrument is played.
 
-Importing scikit-learn takes 0.5-2 s and holds the interpreter lock in long stretches,
+Importing scipy or scikit-learn takes 0.5-2 s and holds the interpreter lock in long stretches,
 so doing it while frames arrive would stall them: load them at start-up instead.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-# model type -> the modules its fit imports (scikit-learn; the MLP fits with numpy alone)
+# model type -> the modules its fit imports (scipy for a light MLP fit, scikit-learn for others)
 FIT_MODULES = {
+    "mlp": ("scipy.optimize",),
     "svm": ("sklearn.svm",),
     "tree": ("sklearn.tree",),
     "adaboost": ("sklearn.ensemble",),
