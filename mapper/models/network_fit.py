@@ -165,15 +165,35 @@ def _masked(
 
 class _Buffers:
     """One worker's arrays for a block of rows: activations, slopes, the loss's gradients at
-    each layer's output, and the gradient of the block (made once per fit, reused)."""
+    each layer's output, and the gradient of the block (made once per fit, reused), with
+    their per-layer views."""
 
     def __init__(self, rows: int, sizes: list[int], n_params: int, dtype: type) -> None:
         self.acts: list[np.ndarray] = [np.empty((rows, h), dtype) for h in sizes[1:-1]]
         self.delta: list[np.ndarray] = [np.empty((rows, h), dtype) for h in sizes[1:]]
         self.slope: list[np.ndarray] = [np.empty((rows, h), dtype) for h in sizes[1:-1]]
+        self.ones: np.ndarray = np.ones(rows, dtype)  # sums a layer's gradients over rows
         self.grad: np.ndarray = np.empty(n_params, dtype)  # this worker's sum over its blocks
         self.block_grad: np.ndarray = np.empty(n_params, dtype)
-        self.ones: np.ndarray = np.ones(rows, dtype)  # sums a layer's gradients over rows
+        # per layer (gW, gb), and the first layer's [gW; gb] as one block, of each gradient
+        first = (sizes[0] + 1) * sizes[1]
+        self.into = [
+            (unpack(g, sizes), g[:first].reshape(sizes[0] + 1, sizes[1]))
+            for g in (self.grad, self.block_grad)
+        ]
+
+
+class _Rows:
+    """A block of rows and the views of its worker's buffers that hold its work."""
+
+    def __init__(self, at: slice, X1: np.ndarray, target: np.ndarray, buf: _Buffers) -> None:
+        rows = at.stop - at.start
+        self.rows, self.X1, self.target = rows, X1[at], target[at]
+        self.acts = [self.X1[:, :-1]] + [a[:rows] for a in buf.acts]
+        self.deltas = [d[:rows] for d in buf.delta]
+        self.slopes = [a[:rows] for a in buf.slope]
+        self.ones = buf.ones[:rows]
+        self.picks = np.arange(rows)
 
 
 class Objective:
@@ -201,64 +221,64 @@ class Objective:
         self.members = members
         self.own = np.empty((0, 0))  # with members: their output weights, set for each call
         self.sizes, self.softmax, self.decay, self.n, self.dtype = sizes, softmax, decay, n, dtype
-        self.X1: np.ndarray = np.hstack([X, np.ones((n, 1))]).astype(dtype, copy=False)
-        self.target = target if softmax else target.astype(dtype, copy=False)
-        self.n_params = sum((a + 1) * b for a, b in pairwise(sizes))
+        self.scale = dtype(1.0 / n)
+        X1: np.ndarray = np.hstack([X, np.ones((n, 1))]).astype(dtype, copy=False)
+        target = target if softmax else target.astype(dtype, copy=False)
+        n_params = sum((a + 1) * b for a, b in pairwise(sizes))
         self.pool = pool
-        count = workers() if pool is not None else 1
         rows = n if pool is None else max(64, BLOCK_FLOATS // max(sum(sizes[1:-1]), 1))
-        self.blocks = [slice(at, min(at + rows, n)) for at in range(0, n, rows)]
-        count = min(count, len(self.blocks))
-        self.shares = [self.blocks[w::count] for w in range(count)]
-        rows = min(rows, n)
-        self.buffers = [_Buffers(rows, sizes, self.n_params, dtype) for _ in range(count)]
+        blocks = [slice(at, min(at + rows, n)) for at in range(0, n, rows)]
+        count = min(workers() if pool is not None else 1, len(blocks))
+        self.buffers = [_Buffers(min(rows, n), sizes, n_params, dtype) for _ in range(count)]
+        self.shares = [
+            [_Rows(at, X1, target, self.buffers[w]) for at in blocks[w::count]]
+            for w in range(count)
+        ]
 
     def __call__(self, p: np.ndarray) -> tuple[float, np.ndarray]:
         q: np.ndarray = p.astype(self.dtype, copy=False)
+        sizes = self.sizes
+        layers = unpack(q, sizes)
+        first = q[: (sizes[0] + 1) * sizes[1]].reshape(sizes[0] + 1, sizes[1])  # [W; b]
         if self.members > 1:  # the output layer's own weights: (members, last hidden)
-            W = unpack(q, self.sizes)[-1][0]
-            h = W.shape[0] // self.members
+            W = layers[-1][0]
             at = np.arange(self.members)
-            self.own = W.reshape(self.members, h, self.members)[at, :, at]
-        if self.pool is None or len(self.shares) == 1:
-            losses = [self._share(0, q)]
+            self.own = W.reshape(self.members, -1, self.members)[at, :, at]
+        count = len(self.shares)
+        if count == 1:
+            losses = [self._share(0, layers, first)]
         else:
-            count = len(self.shares)
-            losses = list(self.pool.map(self._share, range(count), [q] * count))
+            assert self.pool is not None
+            losses = list(self.pool.map(self._share, range(count), [layers] * count,
+                                        [first] * count))  # fmt: skip
         grad = self.buffers[0].grad.astype(np.float64)  # a fresh array: L-BFGS keeps it
-        for b in self.buffers[1 : len(self.shares)]:
+        for b in self.buffers[1:count]:
             grad += b.grad
         loss = sum(losses) / self.n
         decay = self.decay
-        layers = zip(unpack(p, self.sizes), unpack(grad, self.sizes))
-        for (W, _), (gW, _) in reversed(list(layers)):  # the last layer's first, as ever
-            w = W.reshape(-1)
+        for (W, _), (gW, _) in zip(reversed(unpack(p, sizes)), reversed(unpack(grad, sizes))):
+            w = W.reshape(-1)  # the last layer's first, as ever
             loss += 0.5 * decay * float(w @ w)
             gW += decay * W
         return loss, grad
 
-    def _share(self, worker: int, q: np.ndarray) -> float:
+    def _share(self, worker: int, layers: Layers, first: np.ndarray) -> float:
         """One worker's blocks: their summed loss (not yet divided by n); their gradient in
         the worker's buffers."""
-        buffers = self.buffers[worker]
+        buf = self.buffers[worker]
         loss = 0.0
         for k, block in enumerate(self.shares[worker]):
-            into = buffers.grad if k == 0 else buffers.block_grad
-            loss += self._block(block, q, buffers, into)
+            loss += self._block(block, layers, first, *buf.into[k > 0])
             if k:
-                buffers.grad += into
+                buf.grad += buf.block_grad
         return loss
 
-    def _block(self, block: slice, q: np.ndarray, buf: _Buffers, grad: np.ndarray) -> float:
+    def _block(
+        self, block: _Rows, layers: Layers, first: np.ndarray, glayers: Layers, gfirst: np.ndarray
+    ) -> float:
         """Forward and backward through one block of rows: its loss (summed), its gradient
-        (divided by n, without the weight decay) written into `grad`."""
-        sizes = self.sizes
-        rows = block.stop - block.start
-        X1 = self.X1[block]
-        acts = [X1[:, :-1]] + [a[:rows] for a in buf.acts]
-        deltas = [d[:rows] for d in buf.delta]
-        layers = unpack(q, sizes)
-        first = q[: (sizes[0] + 1) * sizes[1]].reshape(sizes[0] + 1, sizes[1])  # [W; b]
+        (divided by n, without the weight decay) written into glayers and gfirst."""
+        rows, X1, acts, deltas = block.rows, block.X1, block.acts, block.deltas
         for i, (W, b) in enumerate(layers[:-1]):
             a = acts[i + 1]
             if i == 0:
@@ -275,7 +295,7 @@ class Objective:
             np.matmul(acts[-1], W, out=out)
         out += b
         if self.softmax:
-            target, picks = self.target[block], np.arange(rows)
+            target, picks = block.target, block.picks
             out -= out.max(axis=1, keepdims=True)
             picked = float(out[picks, target].sum())
             np.exp(out, out=out)
@@ -284,19 +304,14 @@ class Objective:
             out /= total
             out[picks, target] -= 1.0
         else:
-            out -= self.target[block]
+            out -= block.target
             flat = out.reshape(-1)
             loss = 0.5 * float(flat @ flat)
-        out *= self.dtype(1.0 / self.n)
-        glayers = unpack(grad, sizes)
-        for i in range(len(layers) - 1, -1, -1):
+        out *= self.scale
+        for i in range(len(layers) - 1, 0, -1):
             W, _ = layers[i]
             gW, gb = glayers[i]
             delta = deltas[i]
-            if i == 0:  # weights and bias at once, from the inputs with their ones column
-                g = grad[: (sizes[0] + 1) * sizes[1]].reshape(sizes[0] + 1, sizes[1])
-                np.matmul(X1.T, delta, out=g)
-                continue
             last = i == len(layers) - 1 and m > 1
             if last:  # only the block-diagonal weights have a gradient
                 gW.fill(0.0)
@@ -304,8 +319,8 @@ class Objective:
                 gW.reshape(m, -1, m)[np.arange(m), :, np.arange(m)] = own
             else:
                 np.matmul(acts[i].T, delta, out=gW)
-            np.matmul(buf.ones[:rows], delta, out=gb)
-            back, slope, a = deltas[i - 1], buf.slope[i - 1][:rows], acts[i]
+            np.matmul(block.ones, delta, out=gb)
+            back, slope, a = deltas[i - 1], block.slopes[i - 1], acts[i]
             if last:
                 np.multiply(delta[:, :, None], self.own, out=back.reshape(rows, m, -1))
             elif W.shape[1] == 1:  # one output: an outer product, cheaper as a broadcast
@@ -315,6 +330,8 @@ class Objective:
             np.multiply(a, a, out=slope)
             np.subtract(1.0, slope, out=slope)
             back *= slope
+        # the first layer: weights and bias at once, from the inputs with their ones column
+        np.matmul(X1.T, deltas[0], out=gfirst)
         return loss
 
 
