@@ -89,18 +89,23 @@ class SearchIndex:
 
     def search(self, x: np.ndarray, k: int) -> list[int]:
         """nearest()'s indices, searched now (not remembered): for one caller per frame."""
+        return self._ranked(x, lambda rank: self._pick(rank, k))
+
+    def _ranked(self, x: np.ndarray, use: Callable[[np.ndarray], Any]) -> Any:
+        """`use(rank)`, rank being every example's |t|^2/2 - t.x for the frame x (raw inputs):
+        in the buffers made once, or in fresh arrays while another thread holds them."""
         if self._buffers.acquire(blocking=False):
             try:
                 if self.folded:
                     self._centred[:] = x
                 else:
                     np.subtract(x, self.mean, out=self._centred)
-                return self._pick(np.dot(self.ranker, self._query, out=self._rank), k)
+                return use(np.dot(self.ranker, self._query, out=self._rank))
             finally:
                 self._buffers.release()
         query = np.ones(self._query.shape[0])
-        query[:-1] = x if self.folded else x - self.mean
-        return self._pick(self.ranker @ query, k)
+        query[:-1] = x if self.folded else np.asarray(x, dtype=np.float64) - self.mean
+        return use(self.ranker @ query)
 
     def search_frame(self, x1: np.ndarray, x: np.ndarray, k: int) -> list[int]:
         """search() given the frame both followed by a 1 (`x1`) and alone (`x`): with the mean
@@ -116,18 +121,7 @@ class SearchIndex:
         """The lowest rank |t|^2/2 - t.x over the examples for the frame x (raw inputs): the
         squared standardized distance to the nearest example is |x|^2 + 2 * this, x
         standardized (what novelty measures)."""
-        if self._buffers.acquire(blocking=False):
-            try:
-                if self.folded:
-                    self._centred[:] = x
-                else:
-                    np.subtract(x, self.mean, out=self._centred)
-                return float(np.dot(self.ranker, self._query, out=self._rank).min())
-            finally:
-                self._buffers.release()
-        query = np.ones(self._query.shape[0])
-        query[:-1] = x if self.folded else np.asarray(x, dtype=np.float64) - self.mean
-        return float((self.ranker @ query).min())
+        return float(self._ranked(x, np.min))
 
     @staticmethod
     def _pick(rank: np.ndarray, k: int) -> list[int]:
