@@ -172,20 +172,24 @@ class Trainer:
         errors: list[str] = []
         data: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         done = 0
+        inputs: dict[tuple[tuple[int, ...], bytes], np.ndarray] = {}  # one copy per selection
         for batch in batches(plan, snapshot):
             if cancel.is_set():
                 break
             self.status = TrainingStatus(True, done, len(plan), batch[0][1].name, len(batch))
             done += len(batch)
             (j, spec, idx), names = batch[0], ", ".join(spec.name for _, spec, _ in batch)
-            X, y = snapshot.for_output(j, idx)
-            ids = snapshot.ids[snapshot.mask[:, j]]
+            rows = snapshot.mask[:, j]
+            key = (tuple(idx), rows.tobytes())
+            if key not in inputs:  # outputs recorded in the same rows share their inputs
+                inputs[key] = snapshot.inputs[rows][:, list(idx)]
+            X, y = inputs[key], snapshot.outputs[rows, j]
+            ids = snapshot.ids[rows]
             if spec.is_classifier:  # class 0 is "no class": nothing to learn from
                 keep = y != 0
                 X, y, ids = X[keep], y[keep], ids[keep]
             # the outputs fitted together were recorded in the same rows: their targets side
-            # by side (no copy of the inputs per output)
-            rows = snapshot.mask[:, j]
+            # by side
             Y = snapshot.outputs[rows][:, [k for k, _, _ in batch]]
             try:
                 models = [make_model(spec.model, spec.is_classifier) for _, spec, _ in batch]

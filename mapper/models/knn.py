@@ -176,7 +176,7 @@ def shared_index(X: np.ndarray) -> SearchIndex:
     """The index of these exact training inputs: one already made for equal inputs (while a
     model still uses it), or a new one."""
     X = np.ascontiguousarray(X, dtype=np.float64)
-    key = (X.shape, hashlib.blake2b(X.tobytes(), digest_size=16).digest())
+    key = (X.shape, hashlib.blake2b(X.data.cast("B"), digest_size=16).digest())
     with _SHARED_LOCK:
         index = _SHARED.get(key)
         if index is None:
