@@ -42,7 +42,7 @@ from benchmarks import (
     startup,
     training,
 )
-from benchmarks.report import goals, print_report
+from benchmarks.report import goals, print_report, progress
 
 # the sections, in the order they run (roundtrip includes the floor)
 SECTIONS = (
@@ -67,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = args.only or list(SECTIONS)
     settings = QUICK if args.quick else roundtrip.Settings()
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress
 
     results: dict[str, Any] = {
         "machine": machine.describe(),

@@ -71,7 +71,7 @@ from benchmarks.dtw_data import (
 )
 from benchmarks.dtw_report import goals, print_section
 from benchmarks.dtw_thresholds import KINDS, NOISE_STREAMS, OWN_TAKES, non_gestures, thresholds
-from benchmarks.report import finish_section
+from benchmarks.report import end_section, progress
 
 __all__ = [
     "KINDS",
@@ -153,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress
 
     if args.setup:
         why = setup(log)
@@ -167,10 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference written to {DATA} ({meta['library']})")
         return 0
     r = run(quick=args.quick, log=log, rate=args.rate)
-    r["goals"] = goals(r)
-    print_section(r)
-    finish_section(r, args.json)
-    return 0
+    return end_section(r, goals, print_section, args.json)
 
 
 if __name__ == "__main__":

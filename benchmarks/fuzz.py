@@ -53,6 +53,7 @@ from benchmarks.instrument_under_test import (
     teach,
     tree_state,
 )
+from benchmarks.report import progress
 from mapper.osc.codec import (
     encode_message,
 )
@@ -524,8 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=Path("benchmarks/fuzz.json"))
     args = parser.parse_args(argv)
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # so the instrument is still stopped and the figures written

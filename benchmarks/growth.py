@@ -46,7 +46,7 @@ from benchmarks.client import Client, Pace, summary
 from benchmarks.growth_report import cell_key, goals, print_section
 from benchmarks.instrument_under_test import proc_status, tree_state
 from benchmarks.peers import Peer, mapper_command
-from benchmarks.report import finish_section
+from benchmarks.report import end_section, progress
 from benchmarks.tasks import TEST_SEED, examples
 from mapper.core.examples import ExampleRows, max_examples
 from mapper.core.outputs import Output
@@ -307,15 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.train_limit:
         plan = replace(plan, train_limit_s=args.train_limit)
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress
 
     r = run(plan, quick=args.quick, only=args.cells, log=log)
     r["machine"] = machine.describe()
-    r["goals"] = goals(r)
-    print_section(r)
-    finish_section(r, args.json)
-    return 0
+    return end_section(r, goals, print_section, args.json)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import machine
+from benchmarks.report import progress
 from mapper.core.examples import TEXT_LIMIT, ExampleRows, max_examples, text_bound
 from mapper.core.outputs import Output
 from mapper.core.state import ModelState
@@ -321,8 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress
 
     log(f"memory (load {machine.load()})")
     r = run(quick=args.quick, log=log)

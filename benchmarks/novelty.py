@@ -53,7 +53,7 @@ from benchmarks.novelty_data import REAL, TAKE_FRAMES, motions, synthetic, teach
 from benchmarks.novelty_quality import rays, separation, taught_engine
 from benchmarks.novelty_report import goals, print_section
 from benchmarks.novelty_wire import RATE, round_trip
-from benchmarks.report import finish_section
+from benchmarks.report import end_section, progress
 from mapper.core.outputs import Output
 
 __all__ = ["goals", "main", "print_section", "run"]
@@ -128,14 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress
 
     r = run(quick=args.quick, log=log)
-    r["goals"] = goals(r)
-    print_section(r)
-    finish_section(r, args.json)
-    return 0
+    return end_section(r, goals, print_section, args.json)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,25 @@ GOAL_OSC_RATIO = 2.0
 OSC_HOT_FRAMES = ("/wek/inputs 8 ints", "/wek/inputs 8 doubles")
 DECODE = "numpy decode -> pattern (what plays)"
 LATENESS = "lateness at the sequencer"
+
+
+def progress(line: str) -> None:
+    """A progress line, on stderr (the tables go to stdout)."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def end_section(
+    r: dict[str, Any],
+    goals: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    print_section: Callable[[dict[str, Any]], None],
+    json_path: Path | None,
+) -> int:
+    """A section run on its own (`python -m benchmarks.X`): its goals checked, its tables
+    printed, then finish_section; returns the exit status."""
+    r["goals"] = goals(r)
+    print_section(r)
+    finish_section(r, json_path)
+    return 0
 
 
 def finish_section(r: dict[str, Any], json_path: Path | None) -> None:

@@ -48,6 +48,7 @@ from benchmarks.instrument_under_test import (
     tree_state,
     udp_socket,
 )
+from benchmarks.report import progress
 from mapper.osc.codec import encode_message, message_prefix
 
 IDS = 100_000  # distinct sequence numbers carried by input 1 (float32 resolves far finer)
@@ -435,8 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.inputs < 1 or args.outputs < 2 or args.rate <= 0 or args.minutes <= 0:
         parser.error("needs --inputs >= 1, --outputs >= 2, --rate > 0 and --minutes > 0")
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress
 
     try:
         results = run(args, log)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import machine
+from benchmarks.report import progress as progress_line
 
 SAMPLES = Path("/usr/share/sonic-pi/samples")
 CHOSEN = (  # 117 s of real recorded instruments (seconds in the comments), no synthesiser
@@ -208,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=smoke)
     args = parser.parse_args(argv)
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    log = progress_line
 
     r = run(args.data, args.model, args.minutes, args.latent, log, quick=args.quick)
     r["goals"] = goals(r)
