@@ -189,8 +189,9 @@ class Trainer:
                 keep = y != 0
                 X, y, ids = X[keep], y[keep], ids[keep]
             # the outputs fitted together were recorded in the same rows: their targets side
-            # by side
-            Y = snapshot.outputs[rows][:, [k for k, _, _ in batch]]
+            # by side (an output alone: its own)
+            columns = [k for k, _, _ in batch]
+            Y = snapshot.outputs[rows][:, columns] if len(batch) > 1 else y[:, None]
             try:
                 models = [make_model(spec.model, spec.is_classifier) for _, spec, _ in batch]
                 if len(batch) == 1:

@@ -153,7 +153,7 @@ class LargeSearchIndex(SearchIndex):
         return self.float32.search((x - self.mean) * self.inv_scale, k)
 
     def search_frame(self, x1: np.ndarray, x: np.ndarray, k: int) -> list[int]:
-        return self.float32.search((x - self.mean) * self.inv_scale, k)
+        return self.search(x, k)
 
     def nearest_rank(self, x: np.ndarray) -> float:
         return self.float32.nearest_rank(self.standardized(x))

@@ -111,9 +111,8 @@ def train_network(
         for rows, iterations in stages(n, max_iter):
             pick = slice(None) if order is None or rows == n else np.sort(order[:rows])
             objective = Objective(
-                X[pick], target[pick], wide, softmax, alpha / rows,
-                np.float32 if heavy else np.float64, pool if heavy else None, members,
-            )  # fmt: skip
+                X[pick], target[pick], wide, softmax, alpha / rows, np.float32, pool, members
+            )
             p = lbfgs.minimize(_masked(objective, mask), p, iterations, stop)
             if stop is not None and stop():
                 break
@@ -123,6 +122,11 @@ def train_network(
 def heavy_fit(sizes: list[int], n: int) -> bool:
     """Whether a fit of these layer sizes on n examples runs in float32 on every core."""
     return n > LARGE_EXAMPLES or n * (sizes[0] + 1) * sizes[1] >= HEAVY_WORK
+
+
+def block_rows(sizes: list[int]) -> int:
+    """Rows in a block of a heavy fit: their hidden activations about BLOCK_FLOATS."""
+    return max(64, BLOCK_FLOATS // max(sum(sizes[1:-1]), 1))
 
 
 def _scipy_fit(
@@ -226,7 +230,7 @@ class Objective:
         target = target if softmax else target.astype(dtype, copy=False)
         n_params = sum((a + 1) * b for a, b in pairwise(sizes))
         self.pool = pool
-        rows = n if pool is None else max(64, BLOCK_FLOATS // max(sum(sizes[1:-1]), 1))
+        rows = n if pool is None else block_rows(sizes)
         blocks = [slice(at, min(at + rows, n)) for at in range(0, n, rows)]
         count = min(workers() if pool is not None else 1, len(blocks))
         self.buffers = [_Buffers(min(rows, n), sizes, n_params, dtype) for _ in range(count)]
@@ -351,9 +355,9 @@ def check_size(sizes: list[int], n: int) -> None:
             "layers (setting 'hidden') or fewer inputs"
         )
     # the examples with a column of ones and the outputs' gradients; per hidden unit an
-    # activation, a slope and a gradient per row held at once (every row in a small fit, a
-    # block per core in a large one)
-    held = n if n <= LARGE_EXAMPLES else workers() * max(64, BLOCK_FLOATS // max(sum(hidden), 1))
+    # activation, a slope and a gradient per row held at once (every row in a light fit, a
+    # block per core in a heavy one)
+    held = workers() * block_rows(sizes) if heavy_fit(sizes, n) else n
     # and per core a gradient and a block's gradient
     floats = n * (sizes[0] + 1 + sizes[-1]) + min(held, n) * 3 * sum(hidden)
     floats += 2 * workers() * weights
